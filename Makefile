@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ztbond top-level Makefile.
+#   make                 build kmod/ztbond.ko and ctl/ztbondctl
+#   make KDIR=...        build the module against another kernel build dir
+#   make check           userspace unit tests + selftests in QEMU on 6.1 and 6.12
+#   make demo            boot a VM and show a bond carrying traffic and failing over
+#   make install         module under /lib/modules/$KVER/updates (+depmod), tool
+#   make W=1 / C=1       passed through to kbuild (warnings / sparse)
+
+ZTBOND_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+# Default kernel: the running one if it has a build dir, else the newest
+# installed Debian headers.
+KVER_RUNNING := $(shell uname -r)
+KDIR ?= $(shell if [ -d /lib/modules/$(KVER_RUNNING)/build ]; then \
+		echo /lib/modules/$(KVER_RUNNING)/build; \
+	else \
+		ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -1; \
+	fi)
+KVER ?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all kmod ctl clean install install-kmod install-ctl check check-unit demo deps
+
+all: kmod ctl
+
+kmod:
+	$(MAKE) -C $(KDIR) M=$(ZTBOND_ROOT)/kmod ZTBOND_ROOT=$(ZTBOND_ROOT) modules
+
+ctl:
+	$(MAKE) -C $(ZTBOND_ROOT)/ctl
+
+check-unit:
+	$(MAKE) -C $(ZTBOND_ROOT)/tools/testing/unit run
+
+# The whole suite: deps, builds for both kernels, unit tests, VM selftests.
+# T=name runs only the selftest(s) whose name matches.
+check:
+	$(ZTBOND_ROOT)/tools/testing/run-check.sh $(if $(T),--test $(T))
+
+demo:
+	$(ZTBOND_ROOT)/tools/testing/vm/demo.sh
+
+deps:
+	$(ZTBOND_ROOT)/tools/testing/install-deps.sh
+
+install: install-kmod install-ctl
+
+install-kmod: kmod
+	$(MAKE) -C $(KDIR) M=$(ZTBOND_ROOT)/kmod ZTBOND_ROOT=$(ZTBOND_ROOT) \
+		INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KVER)
+
+install-ctl: ctl
+	$(MAKE) -C $(ZTBOND_ROOT)/ctl install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(ZTBOND_ROOT)/kmod ZTBOND_ROOT=$(ZTBOND_ROOT) clean
+	-$(MAKE) -C $(ZTBOND_ROOT)/ctl clean
+	-$(MAKE) -C $(ZTBOND_ROOT)/tools/testing/unit clean
+	rm -rf $(ZTBOND_ROOT)/build

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place where differences between the supported kernels (Debian's
+ * 6.1 and 6.12) are bridged. Code elsewhere calls these helpers and never
+ * tests LINUX_VERSION_CODE itself.
+ */
+#ifndef _ZTBOND_COMPAT_H
+#define _ZTBOND_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/netdevice.h>
+
+/*
+ * 6.12 turned the LLTX and NETNS_LOCAL feature bits into fields of struct
+ * net_device (lltx, netns_immutable).
+ */
+static inline void ztbond_compat_set_lltx_netns_local(struct net_device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	dev->lltx = true;
+	dev->netns_immutable = true;
+#else
+	dev->features |= NETIF_F_LLTX | NETIF_F_NETNS_LOCAL;
+#endif
+}
+
+#endif /* _ZTBOND_COMPAT_H */

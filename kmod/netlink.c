@@ -1,0 +1,732 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ztbond: the "ztbond" generic netlink family (uapi/linux/ztbond.h).
+ *
+ * Requests are parsed and validated completely into a copy of the current
+ * configuration before anything is applied, so a rejected request changes
+ * nothing; every rejection carries an extack message.
+ */
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <net/sock.h>
+
+#include "ztbond.h"
+
+static struct genl_family ztbond_genl_family;
+
+enum ztbond_mcgrp {
+	ZTBOND_MCGRP_EVENTS_IDX,
+};
+
+static const struct genl_multicast_group ztbond_mcgrps[] = {
+	[ZTBOND_MCGRP_EVENTS_IDX] = { .name = ZTBOND_GENL_MCGRP_EVENTS },
+};
+
+static const struct nla_policy ztbond_link_nl_policy[ZTBOND_LINK_A_MAX + 1] = {
+	[ZTBOND_LINK_A_IFINDEX]		  = { .type = NLA_U32 },
+	[ZTBOND_LINK_A_IFNAME]		  = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[ZTBOND_LINK_A_MODE]		  = { .type = NLA_U8 },
+	[ZTBOND_LINK_A_FAILOVER_TO]	  = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[ZTBOND_LINK_A_ENABLED]		  = { .type = NLA_U8 },
+	[ZTBOND_LINK_A_IPV_PREF]	  = { .type = NLA_U8 },
+	[ZTBOND_LINK_A_SPEED]		  = { .type = NLA_U32 },
+	[ZTBOND_LINK_A_ALLOC]		  = { .type = NLA_U32 },
+	[ZTBOND_LINK_A_UP_DELAY]	  = { .type = NLA_U32 },
+	[ZTBOND_LINK_A_DOWN_DELAY]	  = { .type = NLA_U32 },
+	[ZTBOND_LINK_A_FAILOVER_INTERVAL] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy ztbond_nl_policy[ZTBOND_A_MAX + 1] = {
+	[ZTBOND_A_IFINDEX]		= { .type = NLA_U32 },
+	[ZTBOND_A_IFNAME]		= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[ZTBOND_A_POLICY]		= { .type = NLA_U8 },
+	[ZTBOND_A_POLICY_NAME]		= { .type = NLA_NUL_STRING,
+					    .len = ZTBOND_POLICY_NAME_LEN - 1 },
+	[ZTBOND_A_PACKETS_PER_LINK]	= { .type = NLA_U32 },
+	[ZTBOND_A_FAILOVER_INTERVAL]	= { .type = NLA_U32 },
+	[ZTBOND_A_UP_DELAY]		= { .type = NLA_U32 },
+	[ZTBOND_A_DOWN_DELAY]		= { .type = NLA_U32 },
+	[ZTBOND_A_LINK_SELECT]		= { .type = NLA_U8 },
+	[ZTBOND_A_LINK]			= NLA_POLICY_NESTED(ztbond_link_nl_policy),
+};
+
+/* ---- lookup ------------------------------------------------------------- */
+
+static struct ztbond *ztbond_nl_bond(struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct nlattr **attrs = info->attrs;
+	struct net_device *dev = NULL;
+
+	if (attrs[ZTBOND_A_IFINDEX])
+		dev = __dev_get_by_index(net, nla_get_u32(attrs[ZTBOND_A_IFINDEX]));
+	else if (attrs[ZTBOND_A_IFNAME])
+		dev = __dev_get_by_name(net, nla_data(attrs[ZTBOND_A_IFNAME]));
+	else {
+		NL_SET_ERR_MSG(info->extack, "ztbond: bond not named (ifindex or ifname needed)");
+		return ERR_PTR(-EINVAL);
+	}
+	if (!dev) {
+		NL_SET_ERR_MSG(info->extack, "ztbond: no such device");
+		return ERR_PTR(-ENODEV);
+	}
+	if (!netif_is_ztbond(dev)) {
+		NL_SET_ERR_MSG(info->extack, "ztbond: device is not a ztbond");
+		return ERR_PTR(-EINVAL);
+	}
+	return netdev_priv(dev);
+}
+
+/* Parse the ZTBOND_A_LINK nest and find the device it names. */
+static struct net_device *ztbond_nl_link_dev(struct genl_info *info,
+					     struct nlattr **tb)
+{
+	struct net *net = genl_info_net(info);
+	struct net_device *dev = NULL;
+	int err;
+
+	if (!info->attrs[ZTBOND_A_LINK]) {
+		NL_SET_ERR_MSG(info->extack, "ztbond: link not given");
+		return ERR_PTR(-EINVAL);
+	}
+	err = nla_parse_nested(tb, ZTBOND_LINK_A_MAX, info->attrs[ZTBOND_A_LINK],
+			       ztbond_link_nl_policy, info->extack);
+	if (err)
+		return ERR_PTR(err);
+	if (tb[ZTBOND_LINK_A_IFINDEX])
+		dev = __dev_get_by_index(net, nla_get_u32(tb[ZTBOND_LINK_A_IFINDEX]));
+	else if (tb[ZTBOND_LINK_A_IFNAME])
+		dev = __dev_get_by_name(net, nla_data(tb[ZTBOND_LINK_A_IFNAME]));
+	else {
+		NL_SET_ERR_MSG(info->extack, "ztbond: link not named (ifindex or ifname needed)");
+		return ERR_PTR(-EINVAL);
+	}
+	if (!dev) {
+		NL_SET_ERR_MSG(info->extack, "ztbond: no such link device");
+		return ERR_PTR(-ENODEV);
+	}
+	return dev;
+}
+
+/* ---- configuration parsing --------------------------------------------- */
+
+/* msg must be a string literal: extack keeps the pointer. */
+static int ztbond_nl_interval(struct nlattr *a, u32 min, u32 *out,
+			      const char *msg, struct netlink_ext_ack *extack)
+{
+	u32 v;
+
+	if (!a)
+		return 0;
+	v = nla_get_u32(a);
+	if (v < min || v > ZTBOND_MAX_INTERVAL_MS) {
+		if (extack) {
+			extack->_msg = msg;
+			extack->bad_attr = a;
+		}
+		return -ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
+static int ztbond_nl_parse_cfg(struct nlattr **attrs, struct ztbond_cfg *cfg,
+			       struct netlink_ext_ack *extack)
+{
+	struct nlattr *a;
+	int err;
+
+	a = attrs[ZTBOND_A_POLICY];
+	if (a) {
+		u8 p = nla_get_u8(a);
+
+		if (p == ZTBOND_POLICY_BALANCE_AWARE) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: balance-aware is not implemented yet");
+			return -EOPNOTSUPP;
+		}
+		if (!ztbond_policy_ops(p)) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: unknown policy");
+			return -EINVAL;
+		}
+		cfg->policy = p;
+	}
+	a = attrs[ZTBOND_A_POLICY_NAME];
+	if (a)
+		nla_strscpy(cfg->policy_name, a, sizeof(cfg->policy_name));
+	a = attrs[ZTBOND_A_PACKETS_PER_LINK];
+	if (a) {
+		if (nla_get_u32(a) > ZTBOND_MAX_PACKETS_PER_LINK) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: packetsPerLink must be 0..65535");
+			return -ERANGE;
+		}
+		cfg->packets_per_link = nla_get_u32(a);
+	}
+	a = attrs[ZTBOND_A_LINK_SELECT];
+	if (a) {
+		if (nla_get_u8(a) > ZTBOND_SELECT_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: linkSelectMethod must be always, better, failure or optimize");
+			return -EINVAL;
+		}
+		cfg->link_select = nla_get_u8(a);
+	}
+	err = ztbond_nl_interval(attrs[ZTBOND_A_FAILOVER_INTERVAL],
+				 ZTBOND_MIN_FAILOVER_INTERVAL_MS,
+				 &cfg->failover_interval,
+				 "ztbond: failoverInterval must be 250..3600000 ms",
+				 extack);
+	if (!err)
+		err = ztbond_nl_interval(attrs[ZTBOND_A_UP_DELAY], 0,
+					 &cfg->up_delay,
+					 "ztbond: upDelay must be 0..3600000 ms",
+					 extack);
+	if (!err)
+		err = ztbond_nl_interval(attrs[ZTBOND_A_DOWN_DELAY], 0,
+					 &cfg->down_delay,
+					 "ztbond: downDelay must be 0..3600000 ms",
+					 extack);
+	return err;
+}
+
+static int ztbond_nl_parse_link_cfg(struct ztbond *bond,
+				    struct net_device *self,
+				    struct nlattr **tb,
+				    struct ztbond_link_cfg *cfg,
+				    struct netlink_ext_ack *extack)
+{
+	struct nlattr *a;
+	int err;
+
+	a = tb[ZTBOND_LINK_A_MODE];
+	if (a) {
+		if (nla_get_u8(a) >= __ZTBOND_LINK_MODE_MAX) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: mode must be primary or spare");
+			return -EINVAL;
+		}
+		cfg->mode = nla_get_u8(a);
+	}
+	a = tb[ZTBOND_LINK_A_ENABLED];
+	if (a) {
+		if (nla_get_u8(a) > 1) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: enabled must be 0 or 1");
+			return -EINVAL;
+		}
+		cfg->enabled = nla_get_u8(a);
+	}
+	a = tb[ZTBOND_LINK_A_IPV_PREF];
+	if (a) {
+		u8 v = nla_get_u8(a);
+
+		if (v != 0 && v != 4 && v != 6 && v != 46 && v != 64) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: ipvPref must be 0, 4, 6, 46 or 64");
+			return -EINVAL;
+		}
+		cfg->ipv_pref = v;
+	}
+	a = tb[ZTBOND_LINK_A_SPEED];
+	if (a) {
+		if (nla_get_u32(a) > ZTBOND_MAX_SPEED) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: speed must be 0..1000000");
+			return -ERANGE;
+		}
+		cfg->speed = nla_get_u32(a);
+	}
+	a = tb[ZTBOND_LINK_A_ALLOC];
+	if (a) {
+		if (nla_get_u32(a) > ZTBOND_PPM) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: alloc must be 0..1000000 ppm (0..1.0)");
+			return -ERANGE;
+		}
+		cfg->alloc_ppm = nla_get_u32(a);
+	}
+	if (cfg->speed && cfg->alloc_ppm) {
+		NL_SET_ERR_MSG(extack, "ztbond: speed and alloc are mutually exclusive");
+		return -EINVAL;
+	}
+	a = tb[ZTBOND_LINK_A_FAILOVER_TO];
+	if (a) {
+		const char *to = nla_data(a);
+
+		if (to[0] && (!strcmp(to, self->name) ||
+			      !ztbond_link_by_name(bond, to))) {
+			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: failoverTo must name another link of this bond");
+			return -EINVAL;
+		}
+		nla_strscpy(cfg->failover_to, a, sizeof(cfg->failover_to));
+	}
+	err = ztbond_nl_interval(tb[ZTBOND_LINK_A_UP_DELAY], 0, &cfg->up_delay,
+				 "ztbond: upDelay must be 0..3600000 ms", extack);
+	if (!err)
+		err = ztbond_nl_interval(tb[ZTBOND_LINK_A_DOWN_DELAY], 0,
+					 &cfg->down_delay,
+					 "ztbond: downDelay must be 0..3600000 ms",
+					 extack);
+	if (!err)
+		err = ztbond_nl_interval(tb[ZTBOND_LINK_A_FAILOVER_INTERVAL],
+					 ZTBOND_MIN_FAILOVER_INTERVAL_MS,
+					 &cfg->failover_interval,
+					 "ztbond: failoverInterval must be 250..3600000 ms",
+					 extack);
+	return err;
+}
+
+/* ---- replies and events ------------------------------------------------- */
+
+static int ztbond_nl_put_stats(struct sk_buff *msg, const struct ztbond_stats *s,
+			       int tx_pkts, int tx_bytes, int rx_pkts,
+			       int rx_bytes, int tx_drop, int pad)
+{
+	if (nla_put_u64_64bit(msg, tx_pkts, s->tx_packets, pad) ||
+	    nla_put_u64_64bit(msg, tx_bytes, s->tx_bytes, pad) ||
+	    nla_put_u64_64bit(msg, rx_pkts, s->rx_packets, pad) ||
+	    nla_put_u64_64bit(msg, rx_bytes, s->rx_bytes, pad) ||
+	    nla_put_u64_64bit(msg, tx_drop, s->tx_dropped, pad))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int ztbond_nl_put_link(struct sk_buff *msg, struct ztbond_link *link,
+			      bool full)
+{
+	const struct ztbond_link_cfg *c = &link->cfg;
+	struct ztbond *bond = link->bond;
+	struct ztbond_stats s;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(msg, ZTBOND_A_LINK);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(msg, ZTBOND_LINK_A_IFINDEX, link->dev->ifindex) ||
+	    nla_put_string(msg, ZTBOND_LINK_A_IFNAME, link->dev->name) ||
+	    nla_put_u8(msg, ZTBOND_LINK_A_STATE, link->state) ||
+	    nla_put_u8(msg, ZTBOND_LINK_A_ACTIVE,
+		       bond->active ? bond->active == link :
+		       ztbond_link_usable(link) &&
+		       bond->cfg.policy != ZTBOND_POLICY_NONE &&
+		       bond->cfg.policy != ZTBOND_POLICY_ACTIVE_BACKUP))
+		goto cancel;
+	if (!full)
+		goto done;
+	if (nla_put_u8(msg, ZTBOND_LINK_A_MODE, c->mode) ||
+	    nla_put_string(msg, ZTBOND_LINK_A_FAILOVER_TO, c->failover_to) ||
+	    nla_put_u8(msg, ZTBOND_LINK_A_ENABLED, c->enabled) ||
+	    nla_put_u8(msg, ZTBOND_LINK_A_IPV_PREF, c->ipv_pref) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_SPEED, c->speed) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_ALLOC, c->alloc_ppm) ||
+	    nla_put(msg, ZTBOND_LINK_A_MAC, ETH_ALEN, link->dev->dev_addr) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_MTU, link->dev->mtu) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_FAILURES, link->failures))
+		goto cancel;
+	/* per-link overrides only; absent means "the bond's value" */
+	if ((c->up_delay != U32_MAX &&
+	     nla_put_u32(msg, ZTBOND_LINK_A_UP_DELAY, c->up_delay)) ||
+	    (c->down_delay != U32_MAX &&
+	     nla_put_u32(msg, ZTBOND_LINK_A_DOWN_DELAY, c->down_delay)) ||
+	    (c->failover_interval != U32_MAX &&
+	     nla_put_u32(msg, ZTBOND_LINK_A_FAILOVER_INTERVAL,
+			 c->failover_interval)))
+		goto cancel;
+	ztbond_stats_read(link->stats, &s);
+	if (ztbond_nl_put_stats(msg, &s, ZTBOND_LINK_A_TX_PACKETS,
+				ZTBOND_LINK_A_TX_BYTES, ZTBOND_LINK_A_RX_PACKETS,
+				ZTBOND_LINK_A_RX_BYTES, ZTBOND_LINK_A_TX_DROPPED,
+				ZTBOND_LINK_A_PAD))
+		goto cancel;
+done:
+	nla_nest_end(msg, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(msg, nest);
+	return -EMSGSIZE;
+}
+
+static int ztbond_nl_put_bond_id(struct sk_buff *msg, struct ztbond *bond)
+{
+	if (nla_put_u32(msg, ZTBOND_A_IFINDEX, bond->dev->ifindex) ||
+	    nla_put_string(msg, ZTBOND_A_IFNAME, bond->dev->name))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int ztbond_nl_fill_bond(struct sk_buff *msg, struct ztbond *bond,
+			       u32 portid, u32 seq, int flags)
+{
+	const struct ztbond_cfg *c = &bond->cfg;
+	struct ztbond_link *link;
+	struct nlattr *links;
+	struct ztbond_stats s;
+	void *hdr;
+
+	hdr = genlmsg_put(msg, portid, seq, &ztbond_genl_family, flags,
+			  ZTBOND_CMD_BOND_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	ztbond_stats_read(bond->stats, &s);
+	if (ztbond_nl_put_bond_id(msg, bond) ||
+	    nla_put_u8(msg, ZTBOND_A_POLICY, c->policy) ||
+	    (c->policy_name[0] &&
+	     nla_put_string(msg, ZTBOND_A_POLICY_NAME, c->policy_name)) ||
+	    nla_put_u32(msg, ZTBOND_A_MTU, bond->dev->mtu) ||
+	    nla_put_u8(msg, ZTBOND_A_CARRIER, netif_carrier_ok(bond->dev)) ||
+	    nla_put_u32(msg, ZTBOND_A_ACTIVE_LINK,
+			bond->active ? bond->active->dev->ifindex : 0) ||
+	    nla_put_u32(msg, ZTBOND_A_PACKETS_PER_LINK, c->packets_per_link) ||
+	    nla_put_u32(msg, ZTBOND_A_FAILOVER_INTERVAL, c->failover_interval) ||
+	    nla_put_u32(msg, ZTBOND_A_UP_DELAY, c->up_delay) ||
+	    nla_put_u32(msg, ZTBOND_A_DOWN_DELAY, c->down_delay) ||
+	    nla_put_u8(msg, ZTBOND_A_LINK_SELECT, c->link_select) ||
+	    nla_put(msg, ZTBOND_A_MAC, ETH_ALEN, bond->dev->dev_addr) ||
+	    ztbond_nl_put_stats(msg, &s, ZTBOND_A_TX_PACKETS, ZTBOND_A_TX_BYTES,
+				ZTBOND_A_RX_PACKETS, ZTBOND_A_RX_BYTES,
+				ZTBOND_A_TX_DROPPED, ZTBOND_A_PAD) ||
+	    nla_put_u64_64bit(msg, ZTBOND_A_RX_DROPPED, s.rx_dropped,
+			      ZTBOND_A_PAD))
+		goto cancel;
+
+	links = nla_nest_start(msg, ZTBOND_A_LINKS);
+	if (!links)
+		goto cancel;
+	list_for_each_entry(link, &bond->links, list)
+		if (ztbond_nl_put_link(msg, link, true))
+			goto cancel;
+	nla_nest_end(msg, links);
+	genlmsg_end(msg, hdr);
+	return 0;
+
+cancel:
+	genlmsg_cancel(msg, hdr);
+	return -EMSGSIZE;
+}
+
+/* Room for a bond with all of its links: bounded by ZTBOND_MAX_LINKS. */
+static size_t ztbond_nl_bond_size(struct ztbond *bond)
+{
+	return NLMSG_GOODSIZE + bond->nlinks * 512;
+}
+
+void ztbond_nl_notify(struct ztbond *bond, u8 event, struct ztbond_link *link)
+{
+	struct net *net = dev_net(bond->dev);
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&ztbond_genl_family, net,
+				ZTBOND_MCGRP_EVENTS_IDX))
+		return;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &ztbond_genl_family, 0, ZTBOND_CMD_EVENT);
+	if (!hdr)
+		goto err_free;
+	if (nla_put_u8(msg, ZTBOND_A_EVENT, event) ||
+	    ztbond_nl_put_bond_id(msg, bond) ||
+	    nla_put_u8(msg, ZTBOND_A_POLICY, bond->cfg.policy) ||
+	    nla_put_u8(msg, ZTBOND_A_CARRIER, netif_carrier_ok(bond->dev)) ||
+	    nla_put_u32(msg, ZTBOND_A_ACTIVE_LINK,
+			bond->active ? bond->active->dev->ifindex : 0) ||
+	    (link && ztbond_nl_put_link(msg, link, false)))
+		goto err_free;
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&ztbond_genl_family, net, msg, 0,
+				ZTBOND_MCGRP_EVENTS_IDX, GFP_KERNEL);
+	return;
+
+err_free:
+	nlmsg_free(msg);
+}
+
+/* ---- commands ------------------------------------------------------------ */
+
+static int ztbond_nl_bond_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ztbond_cfg cfg = {
+		.policy = ZTBOND_POLICY_NONE,
+		.link_select = ZTBOND_SELECT_ALWAYS,
+		.packets_per_link = ZTBOND_DEF_PACKETS_PER_LINK,
+		.failover_interval = ZTBOND_DEF_FAILOVER_INTERVAL_MS,
+	};
+	struct ztbond *bond;
+	int err;
+
+	if (!info->attrs[ZTBOND_A_IFNAME]) {
+		NL_SET_ERR_MSG(info->extack, "ztbond: bond name (ifname) needed");
+		return -EINVAL;
+	}
+	if (!dev_valid_name(nla_data(info->attrs[ZTBOND_A_IFNAME]))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[ZTBOND_A_IFNAME],
+				    "ztbond: invalid interface name");
+		return -EINVAL;
+	}
+	err = ztbond_nl_parse_cfg(info->attrs, &cfg, info->extack);
+	if (err)
+		return err;
+
+	rtnl_lock();
+	bond = ztbond_create(genl_info_net(info),
+			     nla_data(info->attrs[ZTBOND_A_IFNAME]), info->extack);
+	if (IS_ERR(bond)) {
+		err = PTR_ERR(bond);
+		goto out;
+	}
+	bond->cfg = cfg;
+	ztbond_rebuild(bond);
+	ztbond_nl_notify(bond, ZTBOND_EVENT_BOND_NEW, NULL);
+out:
+	rtnl_unlock();
+	return err;
+}
+
+static int ztbond_nl_bond_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ztbond *bond;
+	int err = 0;
+
+	rtnl_lock();
+	bond = ztbond_nl_bond(info);
+	if (IS_ERR(bond))
+		err = PTR_ERR(bond);
+	else
+		unregister_netdevice(bond->dev);
+	rtnl_unlock();
+	return err;
+}
+
+static int ztbond_nl_bond_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ztbond_cfg cfg;
+	struct ztbond *bond;
+	int err;
+
+	rtnl_lock();
+	bond = ztbond_nl_bond(info);
+	if (IS_ERR(bond)) {
+		err = PTR_ERR(bond);
+		goto out;
+	}
+	cfg = bond->cfg;
+	err = ztbond_nl_parse_cfg(info->attrs, &cfg, info->extack);
+	if (err)
+		goto out;
+	bond->cfg = cfg;
+	ztbond_rebuild(bond);
+	ztbond_nl_notify(bond, ZTBOND_EVENT_BOND_CHANGE, NULL);
+out:
+	rtnl_unlock();
+	return err;
+}
+
+static int ztbond_nl_bond_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ztbond *bond;
+	struct sk_buff *msg;
+	int err;
+
+	rtnl_lock();
+	bond = ztbond_nl_bond(info);
+	if (IS_ERR(bond)) {
+		err = PTR_ERR(bond);
+		goto err_unlock;
+	}
+	msg = genlmsg_new(ztbond_nl_bond_size(bond), GFP_KERNEL);
+	if (!msg) {
+		err = -ENOMEM;
+		goto err_unlock;
+	}
+	err = ztbond_nl_fill_bond(msg, bond, info->snd_portid, info->snd_seq, 0);
+	rtnl_unlock();
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+
+err_unlock:
+	rtnl_unlock();
+	return err;
+}
+
+static int ztbond_nl_bond_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct net *net = sock_net(skb->sk);
+	struct net_device *dev;
+	long idx = 0, skip = cb->args[0];
+	int err = 0;
+
+	rtnl_lock();
+	for_each_netdev(net, dev) {
+		if (!netif_is_ztbond(dev))
+			continue;
+		if (idx++ < skip)
+			continue;
+		err = ztbond_nl_fill_bond(skb, netdev_priv(dev),
+					  NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (err) {
+			idx--;
+			break;
+		}
+	}
+	rtnl_unlock();
+	cb->args[0] = idx;
+	/* a bond that did not fit an empty buffer would loop forever */
+	if (err && idx == skip)
+		return err;
+	return skb->len;
+}
+
+static int ztbond_nl_link_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[ZTBOND_LINK_A_MAX + 1];
+	struct ztbond_link_cfg cfg;
+	struct net_device *dev;
+	struct ztbond *bond;
+	int err;
+
+	rtnl_lock();
+	bond = ztbond_nl_bond(info);
+	if (IS_ERR(bond)) {
+		err = PTR_ERR(bond);
+		goto out;
+	}
+	dev = ztbond_nl_link_dev(info, tb);
+	if (IS_ERR(dev)) {
+		err = PTR_ERR(dev);
+		goto out;
+	}
+	ztbond_link_cfg_default(&cfg);
+	err = ztbond_nl_parse_link_cfg(bond, dev, tb, &cfg, info->extack);
+	if (err)
+		goto out;
+	err = ztbond_link_add(bond, dev, &cfg, info->extack);
+out:
+	rtnl_unlock();
+	return err;
+}
+
+static int ztbond_nl_link_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[ZTBOND_LINK_A_MAX + 1];
+	struct net_device *dev;
+	struct ztbond *bond;
+	int err;
+
+	rtnl_lock();
+	bond = ztbond_nl_bond(info);
+	if (IS_ERR(bond)) {
+		err = PTR_ERR(bond);
+		goto out;
+	}
+	dev = ztbond_nl_link_dev(info, tb);
+	if (IS_ERR(dev)) {
+		err = PTR_ERR(dev);
+		goto out;
+	}
+	err = ztbond_link_del(bond, dev, info->extack);
+out:
+	rtnl_unlock();
+	return err;
+}
+
+static int ztbond_nl_link_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[ZTBOND_LINK_A_MAX + 1];
+	struct ztbond_link_cfg cfg;
+	struct ztbond_link *link;
+	struct net_device *dev;
+	struct ztbond *bond;
+	int err;
+
+	rtnl_lock();
+	bond = ztbond_nl_bond(info);
+	if (IS_ERR(bond)) {
+		err = PTR_ERR(bond);
+		goto out;
+	}
+	dev = ztbond_nl_link_dev(info, tb);
+	if (IS_ERR(dev)) {
+		err = PTR_ERR(dev);
+		goto out;
+	}
+	link = ztbond_link_get(dev);
+	if (!link || link->bond != bond) {
+		NL_SET_ERR_MSG(info->extack, "ztbond: device is not a link of this bond");
+		err = -ENOENT;
+		goto out;
+	}
+	cfg = link->cfg;
+	err = ztbond_nl_parse_link_cfg(bond, dev, tb, &cfg, info->extack);
+	if (err)
+		goto out;
+	link->cfg = cfg;
+	ztbond_links_eval(bond);
+	ztbond_rebuild(bond);
+	ztbond_nl_notify(bond, ZTBOND_EVENT_LINK_CHANGE, link);
+out:
+	rtnl_unlock();
+	return err;
+}
+
+static const struct genl_ops ztbond_genl_ops[] = {
+	{
+		.cmd	= ZTBOND_CMD_BOND_NEW,
+		.doit	= ztbond_nl_bond_new,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= ZTBOND_CMD_BOND_DEL,
+		.doit	= ztbond_nl_bond_del,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= ZTBOND_CMD_BOND_GET,
+		.doit	= ztbond_nl_bond_get,
+		.dumpit	= ztbond_nl_bond_dump,
+	},
+	{
+		.cmd	= ZTBOND_CMD_BOND_SET,
+		.doit	= ztbond_nl_bond_set,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= ZTBOND_CMD_LINK_ADD,
+		.doit	= ztbond_nl_link_add,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= ZTBOND_CMD_LINK_DEL,
+		.doit	= ztbond_nl_link_del,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= ZTBOND_CMD_LINK_SET,
+		.doit	= ztbond_nl_link_set,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static struct genl_family ztbond_genl_family __ro_after_init = {
+	.name		= ZTBOND_GENL_NAME,
+	.version	= ZTBOND_GENL_VERSION,
+	.maxattr	= ZTBOND_A_MAX,
+	.policy		= ztbond_nl_policy,
+	.netnsok	= true,
+	.module		= THIS_MODULE,
+	.ops		= ztbond_genl_ops,
+	.n_ops		= ARRAY_SIZE(ztbond_genl_ops),
+	.resv_start_op	= __ZTBOND_CMD_MAX,
+	.mcgrps		= ztbond_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(ztbond_mcgrps),
+};
+
+int ztbond_genl_register(void)
+{
+	return genl_register_family(&ztbond_genl_family);
+}
+
+void ztbond_genl_unregister(void)
+{
+	genl_unregister_family(&ztbond_genl_family);
+}

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ztbond: the static policies (none, active-backup, broadcast, balance-rr,
+ * balance-xor) and the snapshot they transmit with.
+ *
+ * Each policy is one ops struct: build() turns the link set into a
+ * snapshot on the control path (the decisions live in engine/), xmit() sends
+ * one frame with it. The snapshot carries the xmit function, so the packet
+ * path never switches on the policy and never checks for "no links".
+ */
+#include <linux/netdevice.h>
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/rtnetlink.h>
+#include <linux/random.h>
+#include <net/flow_dissector.h>
+
+#include "ztbond.h"
+
+/* ---- receive address table ------------------------------------------ */
+
+static u32 ztbond_mac_slot(const u8 *addr)
+{
+	/* the low bytes of a MAC are its most random ones */
+	return (addr[5] ^ (addr[4] << 1) ^ (addr[3] << 2)) &
+	       (ZTBOND_MAC_SLOTS - 1);
+}
+
+static void ztbond_snap_add_mac(struct ztbond_snap *snap, const u8 *addr)
+{
+	u32 slot = ztbond_mac_slot(addr), i;
+
+	for (i = 0; i < ZTBOND_MAC_SLOTS; i++) {
+		u32 s = (slot + i) & (ZTBOND_MAC_SLOTS - 1);
+
+		if (!snap->mac_used[s]) {
+			ether_addr_copy(snap->mac[s], addr);
+			snap->mac_used[s] = true;
+			snap->nmacs++;
+			return;
+		}
+		if (ether_addr_equal(snap->mac[s], addr))
+			return;
+	}
+}
+
+/*
+ * Per packet: bounded by the slot count, and with at most 64 MACs in 128
+ * slots a miss ends at the first empty slot, usually the first probe.
+ */
+bool ztbond_snap_has_mac(const struct ztbond_snap *snap, const u8 *addr)
+{
+	u32 slot = ztbond_mac_slot(addr), i;
+
+	for (i = 0; i < ZTBOND_MAC_SLOTS; i++) {
+		u32 s = (slot + i) & (ZTBOND_MAC_SLOTS - 1);
+
+		if (!snap->mac_used[s])
+			return false;
+		if (ether_addr_equal(snap->mac[s], addr))
+			return true;
+	}
+	return false;
+}
+
+/* ---- transmit ----------------------------------------------------------- */
+
+/*
+ * ZeroTier forwards a frame from a non-bridge member only if its source is
+ * that member's MAC: frames the bond originates leave with the chosen
+ * link's MAC, and so does the sender address of ARP the bond originates.
+ * Bridged frames (another source MAC) pass untouched.
+ */
+static int ztbond_set_source(struct ztbond *bond, struct ztbond_link *link,
+			     struct sk_buff *skb)
+{
+	const u8 *lmac = link->dev->dev_addr;
+	struct ethhdr *eth = (struct ethhdr *)skb->data;
+	struct arphdr *arp;
+	u8 *sha;
+
+	if (!ether_addr_equal(eth->h_source, bond->dev->dev_addr))
+		return 0;
+	if (unlikely(skb_cow_head(skb, 0)))
+		return -ENOMEM;
+	eth = (struct ethhdr *)skb->data;
+	ether_addr_copy(eth->h_source, lmac);
+
+	if (eth->h_proto != htons(ETH_P_ARP))
+		return 0;
+	if (skb_ensure_writable(skb, ETH_HLEN + sizeof(*arp) + ETH_ALEN))
+		return 0;	/* truncated ARP: send as is */
+	arp = (struct arphdr *)(skb->data + ETH_HLEN);
+	if (arp->ar_hrd != htons(ARPHRD_ETHER) || arp->ar_hln != ETH_ALEN)
+		return 0;
+	sha = (u8 *)(arp + 1);
+	if (ether_addr_equal(sha, bond->dev->dev_addr))
+		ether_addr_copy(sha, lmac);
+	return 0;
+}
+
+static bool ztbond_xmit_link(struct ztbond *bond, struct ztbond_link *link,
+			     struct sk_buff *skb)
+{
+	unsigned int len = skb->len;
+
+	if (unlikely(ztbond_set_source(bond, link, skb))) {
+		kfree_skb(skb);
+		goto drop;
+	}
+	skb->dev = link->dev;
+	if (unlikely(dev_queue_xmit(skb) != NET_XMIT_SUCCESS))
+		goto drop;
+	ztbond_stats_add_tx(link->stats, len);
+	return true;
+
+drop:
+	ztbond_stats_add_tx_drop(link->stats);
+	return false;
+}
+
+static bool ztbond_xmit_drop(struct ztbond *bond,
+			     const struct ztbond_snap *snap,
+			     struct sk_buff *skb)
+{
+	kfree_skb(skb);
+	return false;
+}
+
+/* none and active-backup: the one link chosen on the control path. */
+static bool ztbond_xmit_single(struct ztbond *bond,
+			       const struct ztbond_snap *snap,
+			       struct sk_buff *skb)
+{
+	return ztbond_xmit_link(bond, snap->tx[0], skb);
+}
+
+static bool ztbond_xmit_broadcast(struct ztbond *bond,
+				  const struct ztbond_snap *snap,
+				  struct sk_buff *skb)
+{
+	struct sk_buff *nskb;
+	bool sent = false;
+	u32 i;
+
+	for (i = 0; i + 1 < snap->ntx; i++) {
+		/* the header is rewritten per link: clone, then cow in xmit */
+		nskb = skb_clone(skb, GFP_ATOMIC);
+		if (unlikely(!nskb)) {
+			ztbond_stats_add_tx_drop(snap->tx[i]->stats);
+			continue;
+		}
+		sent |= ztbond_xmit_link(bond, snap->tx[i], nskb);
+	}
+	sent |= ztbond_xmit_link(bond, snap->tx[snap->ntx - 1], skb);
+	return sent;
+}
+
+/*
+ * balance-rr: packetsPerLink frames on a link, then the next one; the
+ * position is per CPU (as in bonding), so no shared cache line is written.
+ * packetsPerLink 0 picks a random link per frame.
+ */
+static bool ztbond_xmit_rr(struct ztbond *bond,
+			   const struct ztbond_snap *snap,
+			   struct sk_buff *skb)
+{
+	struct ztbond_rr *rr = this_cpu_ptr(bond->rr);
+	u32 n = snap->ntx, idx;
+
+	if (!snap->packets_per_link) {
+		idx = reciprocal_scale(get_random_u32(), n);
+	} else {
+		idx = rr->idx < n ? rr->idx : 0;
+		if (++rr->sent >= snap->packets_per_link) {
+			rr->sent = 0;
+			rr->idx = idx + 1 < n ? idx + 1 : 0;
+		} else {
+			rr->idx = idx;
+		}
+	}
+	return ztbond_xmit_link(bond, snap->tx[idx], skb);
+}
+
+/*
+ * balance-xor: ZeroTier's flow id (src_port ^ dst_port ^ proto) for TCP,
+ * UDP, SCTP and UDP-Lite, ports from the flow dissector. Other traffic,
+ * and IP fragments (whose later pieces carry no ports), are spread by a
+ * hash of their addresses so that each conversation stays on one link.
+ */
+static bool ztbond_xmit_xor(struct ztbond *bond,
+			    const struct ztbond_snap *snap,
+			    struct sk_buff *skb)
+{
+	struct flow_keys keys;
+	u32 id;
+
+	if (skb_flow_dissect_flow_keys(skb, &keys, 0) &&
+	    ztbe_proto_has_ports(keys.basic.ip_proto) &&
+	    !(keys.control.flags & FLOW_DIS_IS_FRAGMENT))
+		id = ztbe_xor_flow_id(ntohs(keys.ports.src),
+				      ntohs(keys.ports.dst),
+				      keys.basic.ip_proto);
+	else
+		id = flow_hash_from_keys(&keys);
+	return ztbond_xmit_link(bond, snap->tx[snap->bucket[ztbe_bucket(id)]],
+				skb);
+}
+
+netdev_tx_t ztbond_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct ztbond *bond = netdev_priv(dev);
+	const struct ztbond_snap *snap;
+	unsigned int len = skb->len;
+
+	if (unlikely(!pskb_may_pull(skb, ETH_HLEN))) {
+		kfree_skb(skb);
+		goto drop;
+	}
+	snap = rcu_dereference_bh(bond->snap);
+	if (unlikely(!snap->xmit(bond, snap, skb)))
+		goto drop;
+	ztbond_stats_add_tx(bond->stats, len);
+	return NETDEV_TX_OK;
+
+drop:
+	ztbond_stats_add_tx_drop(bond->stats);
+	return NETDEV_TX_OK;
+}
+
+/* ---- build -------------------------------------------------------------- */
+
+static void ztbond_build_none(struct ztbond *bond, struct ztbond_snap *snap,
+			      const struct ztbe_link_view *views,
+			      struct ztbond_link **links, int n)
+{
+	int i = ztbe_none_select(views, n);
+
+	bond->active = i >= 0 ? links[i] : NULL;
+	if (i >= 0)
+		snap->tx[snap->ntx++] = links[i];
+}
+
+static void ztbond_build_ab(struct ztbond *bond, struct ztbond_snap *snap,
+			    const struct ztbe_link_view *views,
+			    struct ztbond_link **links, int n)
+{
+	int cur = -1, i;
+
+	for (i = 0; i < n; i++)
+		if (links[i] == bond->active)
+			cur = i;
+	i = ztbe_ab_select(views, n, cur, bond->cfg.link_select);
+	bond->active = i >= 0 ? links[i] : NULL;
+	if (i >= 0)
+		snap->tx[snap->ntx++] = links[i];
+}
+
+static void ztbond_build_all(struct ztbond *bond, struct ztbond_snap *snap,
+			     const struct ztbe_link_view *views,
+			     struct ztbond_link **links, int n)
+{
+	u8 idx[ZTBE_MAX_LINKS];
+	int k, i;
+
+	k = ztbe_usable_set(views, n, idx);
+	for (i = 0; i < k; i++)
+		snap->tx[i] = links[idx[i]];
+	snap->ntx = k;
+	ztbe_fill_buckets(snap->bucket, ZTBE_BUCKETS, k);
+	bond->active = NULL;
+}
+
+static const struct ztbond_policy_ops ztbond_policies[] = {
+	[ZTBOND_POLICY_NONE] = {
+		.name = "none",
+		.build = ztbond_build_none,
+		.xmit = ztbond_xmit_single,
+	},
+	[ZTBOND_POLICY_ACTIVE_BACKUP] = {
+		.name = "active-backup",
+		.build = ztbond_build_ab,
+		.xmit = ztbond_xmit_single,
+	},
+	[ZTBOND_POLICY_BROADCAST] = {
+		.name = "broadcast",
+		.build = ztbond_build_all,
+		.xmit = ztbond_xmit_broadcast,
+	},
+	[ZTBOND_POLICY_BALANCE_RR] = {
+		.name = "balance-rr",
+		.build = ztbond_build_all,
+		.xmit = ztbond_xmit_rr,
+	},
+	[ZTBOND_POLICY_BALANCE_XOR] = {
+		.name = "balance-xor",
+		.build = ztbond_build_all,
+		.xmit = ztbond_xmit_xor,
+	},
+};
+
+const struct ztbond_policy_ops *ztbond_policy_ops(u8 policy)
+{
+	if (policy >= ARRAY_SIZE(ztbond_policies) ||
+	    !ztbond_policies[policy].build)
+		return NULL;
+	return &ztbond_policies[policy];
+}
+
+/* Scratch space for a rebuild: too large for the stack. */
+struct ztbond_build_ctx {
+	struct ztbe_link_view views[ZTBOND_MAX_LINKS];
+	struct ztbond_link *links[ZTBOND_MAX_LINKS];
+};
+
+/*
+ * Publish a new snapshot from the current links and configuration, update
+ * carrier, and tell listeners if the active link changed. RTNL.
+ */
+int ztbond_rebuild(struct ztbond *bond)
+{
+	const struct ztbond_policy_ops *ops = ztbond_policy_ops(bond->cfg.policy);
+	struct ztbond_link *link, *old_active = bond->active;
+	struct ztbond_snap *snap, *old;
+	struct ztbond_build_ctx *ctx;
+	int n = 0, i, j;
+
+	ASSERT_RTNL();
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	snap = kzalloc(sizeof(*snap), GFP_KERNEL);
+	if (!ctx || !snap) {
+		kfree(ctx);
+		kfree(snap);
+		netdev_err(bond->dev, "out of memory: link set not updated\n");
+		return -ENOMEM;
+	}
+
+	list_for_each_entry(link, &bond->links, list) {
+		if (n == ZTBOND_MAX_LINKS)
+			break;
+		ctx->links[n] = link;
+		ctx->views[n].usable = ztbond_link_usable(link);
+		ctx->views[n].enabled = link->cfg.enabled;
+		ctx->views[n].primary = link->cfg.mode == ZTBOND_LINK_MODE_PRIMARY;
+		ctx->views[n].failover_to = -1;
+		ztbond_snap_add_mac(snap, link->dev->dev_addr);
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		const char *to = ctx->links[i]->cfg.failover_to;
+
+		for (j = 0; to[0] && j < n; j++)
+			if (!strcmp(ctx->links[j]->dev->name, to))
+				ctx->views[i].failover_to = j;
+	}
+
+	ops->build(bond, snap, ctx->views, ctx->links, n);
+	snap->xmit = snap->ntx ? ops->xmit : ztbond_xmit_drop;
+	snap->packets_per_link = bond->cfg.packets_per_link;
+	kfree(ctx);
+
+	old = rtnl_dereference(bond->snap);
+	rcu_assign_pointer(bond->snap, snap);
+	if (old)
+		kfree_rcu(old, rcu);
+
+	if (snap->ntx && netif_running(bond->dev))
+		netif_carrier_on(bond->dev);
+	else
+		netif_carrier_off(bond->dev);
+
+	if (bond->active != old_active && bond->dev->reg_state == NETREG_REGISTERED) {
+		if (bond->active)
+			netdev_info(bond->dev, "active link is now %s\n",
+				    bond->active->dev->name);
+		ztbond_nl_notify(bond, ZTBOND_EVENT_ACTIVE_CHANGE, bond->active);
+	}
+	return 0;
+}
+
+void ztbond_snap_free(struct ztbond *bond)
+{
+	struct ztbond_snap *old = rtnl_dereference(bond->snap);
+
+	RCU_INIT_POINTER(bond->snap, NULL);
+	if (old)
+		kfree_rcu(old, rcu);
+}

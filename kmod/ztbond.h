@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ztbond: private definitions shared by the files of the module.
+ *
+ * Locking: every control operation (netlink, rtnl_link ops, netdevice
+ * notifier, the state timer) runs under RTNL; RTNL is the only lock of the
+ * control path. The packet path takes no lock: it reads one RCU-published
+ * struct ztbond_snap and updates per-CPU counters.
+ */
+#ifndef _ZTBOND_H
+#define _ZTBOND_H
+
+#include <linux/netdevice.h>
+#include <linux/etherdevice.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
+#include <linux/ztbond.h>
+
+#include "engine/engine.h"
+
+#define ZTBOND_KIND		"ztbond"
+#define ZTBOND_POLICY_NAME_LEN	32
+/* Slots of the receive address table: twice the links keeps probes short. */
+#define ZTBOND_MAC_SLOTS	(2 * ZTBOND_MAX_LINKS)
+
+struct ztbond;
+struct ztbond_snap;
+
+struct ztbond_pcpu_stats {
+	u64_stats_t tx_packets;
+	u64_stats_t tx_bytes;
+	u64_stats_t rx_packets;
+	u64_stats_t rx_bytes;
+	u64_stats_t tx_dropped;
+	u64_stats_t rx_dropped;
+	struct u64_stats_sync syncp;
+};
+
+struct ztbond_stats {
+	u64 tx_packets, tx_bytes, rx_packets, rx_bytes, tx_dropped, rx_dropped;
+};
+
+/* Per-link configuration: ZeroTier's per-link keys. */
+struct ztbond_link_cfg {
+	u8 mode;			/* enum ztbond_link_mode */
+	bool enabled;
+	u8 ipv_pref;
+	u32 speed;
+	u32 alloc_ppm;
+	char failover_to[IFNAMSIZ];	/* by name: taps come and go */
+	/* U32_MAX: inherit the bond's value */
+	u32 up_delay;
+	u32 down_delay;
+	u32 failover_interval;
+};
+
+struct ztbond_link {
+	struct list_head list;		/* bond->links, RTNL */
+	struct net_device *dev;
+	struct ztbond *bond;
+	struct ztbond_pcpu_stats __percpu *stats;
+	struct ztbond_link_cfg cfg;
+	u8 state;			/* enum ztbond_link_state */
+	bool opened;			/* we brought it up: close on release */
+	unsigned long deadline;		/* jiffies: end of up/down delay */
+	u32 failures;
+	struct rcu_head rcu;
+};
+
+/* Bond-wide configuration: ZeroTier's policy keys. */
+struct ztbond_cfg {
+	u8 policy;			/* enum ztbond_policy */
+	u8 link_select;			/* enum ztbond_select */
+	u32 packets_per_link;
+	u32 failover_interval;
+	u32 up_delay;
+	u32 down_delay;
+	char policy_name[ZTBOND_POLICY_NAME_LEN];
+};
+
+/* Consumes skb; returns true if it went out on at least one link. */
+typedef bool (*ztbond_xmit_fn)(struct ztbond *bond,
+			       const struct ztbond_snap *snap,
+			       struct sk_buff *skb);
+
+/* One mode: how to fill a snapshot, how to transmit with it. */
+struct ztbond_policy_ops {
+	const char *name;
+	/* fill snap->tx[] and snap->ntx from the link views */
+	void (*build)(struct ztbond *bond, struct ztbond_snap *snap,
+		      const struct ztbe_link_view *views,
+		      struct ztbond_link **links, int n);
+	ztbond_xmit_fn xmit;
+};
+
+/*
+ * Everything the packet path reads, published with RCU and never changed
+ * once published. A policy with nothing usable publishes a snapshot whose
+ * xmit drops, so the hot path never tests for "no links".
+ */
+struct ztbond_snap {
+	struct rcu_head rcu;
+	ztbond_xmit_fn xmit;
+	u32 ntx;
+	u32 packets_per_link;
+	struct ztbond_link *tx[ZTBOND_MAX_LINKS];
+	u8 bucket[ZTBE_BUCKETS];		/* balance-xor: index into tx[] */
+	u8 nmacs;
+	u8 mac[ZTBOND_MAC_SLOTS][ETH_ALEN];	/* link MACs, open addressing */
+	bool mac_used[ZTBOND_MAC_SLOTS];
+};
+
+/* balance-rr position, per CPU like bonding's rr_tx_counter. */
+struct ztbond_rr {
+	u32 sent;	/* packets sent on the current link */
+	u32 idx;	/* current index into snap->tx[] */
+};
+
+struct ztbond {
+	struct net_device *dev;
+	struct list_head links;		/* RTNL; enslave order */
+	u32 nlinks;
+	struct ztbond_snap __rcu *snap;
+	struct ztbond_pcpu_stats __percpu *stats;
+	struct ztbond_rr __percpu *rr;
+	struct ztbond_cfg cfg;
+	struct ztbond_link *active;	/* active-backup/none: RTNL */
+	bool mtu_auto;			/* follow the smallest link MTU */
+	struct delayed_work state_work;	/* upDelay/downDelay expiry */
+};
+
+/* device.c */
+extern struct rtnl_link_ops ztbond_link_ops;
+bool netif_is_ztbond(const struct net_device *dev);
+struct ztbond *ztbond_create(struct net *net, const char *name,
+			     struct netlink_ext_ack *extack);
+void ztbond_stats_add_tx(struct ztbond_pcpu_stats __percpu *s,
+			 unsigned int len);
+void ztbond_stats_add_rx(struct ztbond_pcpu_stats __percpu *s,
+			 unsigned int len);
+void ztbond_stats_add_tx_drop(struct ztbond_pcpu_stats __percpu *s);
+void ztbond_stats_add_rx_drop(struct ztbond_pcpu_stats __percpu *s);
+void ztbond_stats_read(struct ztbond_pcpu_stats __percpu *s,
+		       struct ztbond_stats *out);
+void ztbond_update_mtu(struct ztbond *bond);
+
+/* link.c */
+int ztbond_link_add(struct ztbond *bond, struct net_device *dev,
+		    const struct ztbond_link_cfg *cfg,
+		    struct netlink_ext_ack *extack);
+int ztbond_link_del(struct ztbond *bond, struct net_device *dev,
+		    struct netlink_ext_ack *extack);
+void ztbond_link_release_all(struct ztbond *bond);
+struct ztbond_link *ztbond_link_get(const struct net_device *dev);
+struct ztbond_link *ztbond_link_by_name(struct ztbond *bond, const char *name);
+void ztbond_link_cfg_default(struct ztbond_link_cfg *cfg);
+bool ztbond_link_usable(const struct ztbond_link *link);
+void ztbond_state_work(struct work_struct *work);
+void ztbond_links_eval(struct ztbond *bond);
+int ztbond_notifier_register(void);
+void ztbond_notifier_unregister(void);
+
+/* policy.c */
+const struct ztbond_policy_ops *ztbond_policy_ops(u8 policy);
+int ztbond_rebuild(struct ztbond *bond);
+void ztbond_snap_free(struct ztbond *bond);
+bool ztbond_snap_has_mac(const struct ztbond_snap *snap, const u8 *addr);
+netdev_tx_t ztbond_xmit(struct sk_buff *skb, struct net_device *dev);
+
+/* netlink.c */
+int ztbond_genl_register(void);
+void ztbond_genl_unregister(void);
+void ztbond_nl_notify(struct ztbond *bond, u8 event, struct ztbond_link *link);
+
+#endif /* _ZTBOND_H */

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/*
+ * ztbond: generic netlink ABI shared by ztbond.ko and ztbondctl.
+ *
+ * Family "ztbond", version 1. Every object is addressed by the bond's
+ * ifindex or name (ZTBOND_A_IFINDEX / ZTBOND_A_IFNAME) and, for link
+ * commands, by one ZTBOND_A_LINK nest naming the link device.
+ *
+ * Times are milliseconds, ratios are parts per million, rates are the
+ * relative units of ZeroTier's "speed" key. New attributes are only ever
+ * appended; numeric values of existing ones never change.
+ */
+#ifndef _UAPI_LINUX_ZTBOND_H
+#define _UAPI_LINUX_ZTBOND_H
+
+#include <linux/types.h>
+
+#define ZTBOND_GENL_NAME		"ztbond"
+#define ZTBOND_GENL_VERSION		1
+#define ZTBOND_GENL_MCGRP_EVENTS	"events"
+
+/* Upper bounds enforced by the kernel; also the sizes of fixed tables. */
+#define ZTBOND_MAX_LINKS		64
+#define ZTBOND_MAX_PACKETS_PER_LINK	65535
+#define ZTBOND_MAX_INTERVAL_MS		3600000	/* 1 hour */
+#define ZTBOND_MIN_FAILOVER_INTERVAL_MS	250
+#define ZTBOND_DEF_FAILOVER_INTERVAL_MS	5000
+#define ZTBOND_DEF_PACKETS_PER_LINK	64
+#define ZTBOND_MAX_SPEED		1000000
+#define ZTBOND_PPM			1000000	/* alloc and ratios are in ppm */
+
+enum ztbond_cmd {
+	ZTBOND_CMD_UNSPEC,
+	ZTBOND_CMD_BOND_NEW,	/* create a bond: IFNAME, [POLICY], [params] */
+	ZTBOND_CMD_BOND_DEL,	/* delete a bond: IFINDEX | IFNAME */
+	ZTBOND_CMD_BOND_GET,	/* doit: one bond; dumpit: all in the netns */
+	ZTBOND_CMD_BOND_SET,	/* change policy and/or bond parameters */
+	ZTBOND_CMD_LINK_ADD,	/* enslave LINK{IFINDEX|IFNAME, params} */
+	ZTBOND_CMD_LINK_DEL,	/* release LINK{IFINDEX|IFNAME} */
+	ZTBOND_CMD_LINK_SET,	/* change per-link parameters */
+	ZTBOND_CMD_EVENT,	/* multicast notification, see ztbond_event */
+	__ZTBOND_CMD_MAX,
+};
+#define ZTBOND_CMD_MAX (__ZTBOND_CMD_MAX - 1)
+
+/* ZeroTier's standard policies ("defaultBondingPolicy", "basePolicy"). */
+enum ztbond_policy {
+	ZTBOND_POLICY_NONE,
+	ZTBOND_POLICY_ACTIVE_BACKUP,
+	ZTBOND_POLICY_BROADCAST,
+	ZTBOND_POLICY_BALANCE_RR,
+	ZTBOND_POLICY_BALANCE_XOR,
+	ZTBOND_POLICY_BALANCE_AWARE,	/* reserved: not accepted yet */
+	__ZTBOND_POLICY_MAX,
+};
+#define ZTBOND_POLICY_MAX (__ZTBOND_POLICY_MAX - 1)
+
+/* active-backup "linkSelectMethod" (ZeroTier code: "activeReselect"). */
+enum ztbond_select {
+	ZTBOND_SELECT_ALWAYS,	/* return to the best primary whenever usable */
+	ZTBOND_SELECT_BETTER,	/* switch only to a strictly better link */
+	ZTBOND_SELECT_FAILURE,	/* switch only when the active link fails */
+	ZTBOND_SELECT_OPTIMIZE,	/* follow quality (quality engine) */
+	__ZTBOND_SELECT_MAX,
+};
+#define ZTBOND_SELECT_MAX (__ZTBOND_SELECT_MAX - 1)
+
+/* balance-aware "balancePolicy"; reserved for the quality engine. */
+enum ztbond_balance {
+	ZTBOND_BALANCE_FLOW_DYNAMIC,
+	ZTBOND_BALANCE_FLOW_STATIC,
+	ZTBOND_BALANCE_PACKET,
+	__ZTBOND_BALANCE_MAX,
+};
+
+/* "monitorStrategy"; reserved for the quality engine. */
+enum ztbond_monitor {
+	ZTBOND_MONITOR_PASSIVE,
+	ZTBOND_MONITOR_ACTIVE,
+	ZTBOND_MONITOR_DYNAMIC,
+	__ZTBOND_MONITOR_MAX,
+};
+
+/* Per-link "mode". */
+enum ztbond_link_mode {
+	ZTBOND_LINK_MODE_SPARE,
+	ZTBOND_LINK_MODE_PRIMARY,
+	__ZTBOND_LINK_MODE_MAX,
+};
+
+/* Link state as reported in ZTBOND_LINK_A_STATE. */
+enum ztbond_link_state {
+	ZTBOND_LINK_STATE_DOWN,		/* admin down or no carrier */
+	ZTBOND_LINK_STATE_UP,		/* usable for transmit */
+	ZTBOND_LINK_STATE_DISABLED,	/* "enabled": false */
+	ZTBOND_LINK_STATE_GOING_UP,	/* carrier back, waiting upDelay */
+	ZTBOND_LINK_STATE_GOING_DOWN,	/* carrier lost, waiting downDelay */
+	__ZTBOND_LINK_STATE_MAX,
+};
+
+/* ipvPref: which IP versions to prefer on a path (ZeroTier values). */
+#define ZTBOND_IPVPREF_ANY	0
+#define ZTBOND_IPVPREF_4	4
+#define ZTBOND_IPVPREF_6	6
+#define ZTBOND_IPVPREF_46	46
+#define ZTBOND_IPVPREF_64	64
+
+enum ztbond_event {
+	ZTBOND_EVENT_UNSPEC,
+	ZTBOND_EVENT_BOND_NEW,
+	ZTBOND_EVENT_BOND_DEL,
+	ZTBOND_EVENT_BOND_CHANGE,	/* policy or parameters changed */
+	ZTBOND_EVENT_LINK_ADD,
+	ZTBOND_EVENT_LINK_DEL,
+	ZTBOND_EVENT_LINK_CHANGE,	/* parameters changed */
+	ZTBOND_EVENT_LINK_STATE,	/* state changed (up, down, ...) */
+	ZTBOND_EVENT_ACTIVE_CHANGE,	/* active-backup switched links */
+	__ZTBOND_EVENT_MAX,
+};
+
+enum ztbond_attr {
+	ZTBOND_A_UNSPEC,
+	ZTBOND_A_PAD,
+	ZTBOND_A_IFINDEX,		/* u32 */
+	ZTBOND_A_IFNAME,		/* string */
+	ZTBOND_A_POLICY,		/* u8, enum ztbond_policy */
+	ZTBOND_A_POLICY_NAME,		/* string: custom policy name */
+	ZTBOND_A_MTU,			/* u32, read-only */
+	ZTBOND_A_CARRIER,		/* u8, read-only */
+	ZTBOND_A_ACTIVE_LINK,		/* u32 ifindex, read-only, 0 = none */
+	ZTBOND_A_PACKETS_PER_LINK,	/* u32, 0 = random link per packet */
+	ZTBOND_A_FAILOVER_INTERVAL,	/* u32 ms */
+	ZTBOND_A_UP_DELAY,		/* u32 ms, default for links */
+	ZTBOND_A_DOWN_DELAY,		/* u32 ms, default for links */
+	ZTBOND_A_LINK_SELECT,		/* u8, enum ztbond_select */
+	ZTBOND_A_BALANCE_POLICY,	/* u8, enum ztbond_balance (reserved) */
+	ZTBOND_A_MONITOR,		/* u8, enum ztbond_monitor (reserved) */
+	ZTBOND_A_LINKS,			/* nest of ZTBOND_A_LINK */
+	ZTBOND_A_LINK,			/* nest, enum ztbond_link_attr */
+	ZTBOND_A_EVENT,			/* u8, enum ztbond_event */
+	ZTBOND_A_TX_PACKETS,		/* u64, bond totals */
+	ZTBOND_A_TX_BYTES,		/* u64 */
+	ZTBOND_A_RX_PACKETS,		/* u64 */
+	ZTBOND_A_RX_BYTES,		/* u64 */
+	ZTBOND_A_TX_DROPPED,		/* u64 */
+	ZTBOND_A_RX_DROPPED,		/* u64 */
+	ZTBOND_A_MAC,			/* binary, ETH_ALEN */
+	__ZTBOND_A_MAX,
+};
+#define ZTBOND_A_MAX (__ZTBOND_A_MAX - 1)
+
+enum ztbond_link_attr {
+	ZTBOND_LINK_A_UNSPEC,
+	ZTBOND_LINK_A_PAD,
+	ZTBOND_LINK_A_IFINDEX,		/* u32 */
+	ZTBOND_LINK_A_IFNAME,		/* string */
+	ZTBOND_LINK_A_MODE,		/* u8, enum ztbond_link_mode */
+	ZTBOND_LINK_A_FAILOVER_TO,	/* string: link ifname, "" clears */
+	ZTBOND_LINK_A_ENABLED,		/* u8 bool */
+	ZTBOND_LINK_A_IPV_PREF,		/* u8: 0, 4, 6, 46, 64 */
+	ZTBOND_LINK_A_SPEED,		/* u32, 0..ZTBOND_MAX_SPEED */
+	ZTBOND_LINK_A_ALLOC,		/* u32 ppm, 0 = unset */
+	ZTBOND_LINK_A_UP_DELAY,		/* u32 ms */
+	ZTBOND_LINK_A_DOWN_DELAY,	/* u32 ms */
+	ZTBOND_LINK_A_FAILOVER_INTERVAL,/* u32 ms */
+	ZTBOND_LINK_A_STATE,		/* u8, enum ztbond_link_state, ro */
+	ZTBOND_LINK_A_ACTIVE,		/* u8 bool, ro: carries traffic now */
+	ZTBOND_LINK_A_MAC,		/* binary, ETH_ALEN, ro */
+	ZTBOND_LINK_A_MTU,		/* u32, ro */
+	ZTBOND_LINK_A_TX_PACKETS,	/* u64, ro */
+	ZTBOND_LINK_A_TX_BYTES,		/* u64, ro */
+	ZTBOND_LINK_A_RX_PACKETS,	/* u64, ro */
+	ZTBOND_LINK_A_RX_BYTES,		/* u64, ro */
+	ZTBOND_LINK_A_TX_DROPPED,	/* u64, ro */
+	ZTBOND_LINK_A_FAILURES,		/* u32, ro: transitions to down */
+	/* Quality readouts (quality engine; absent until measured). */
+	ZTBOND_LINK_A_LATENCY_US,	/* u32 */
+	ZTBOND_LINK_A_PDV_US,		/* u32 */
+	ZTBOND_LINK_A_PLR_PPM,		/* u32 */
+	ZTBOND_LINK_A_PER_PPM,		/* u32 */
+	ZTBOND_LINK_A_QUALITY_PPM,	/* u32: relative quality */
+	ZTBOND_LINK_A_SHARE_PPM,	/* u32: allocated share of traffic */
+	__ZTBOND_LINK_A_MAX,
+};
+#define ZTBOND_LINK_A_MAX (__ZTBOND_LINK_A_MAX - 1)
+
+#endif /* _UAPI_LINUX_ZTBOND_H */
