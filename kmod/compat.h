@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The one place where differences between the supported kernels (Debian's
- * 6.1 and 6.12) are bridged. Code elsewhere calls these helpers and never
- * tests LINUX_VERSION_CODE itself.
+ * 6.1 and 6.12) are bridged. Code elsewhere calls these helpers. The
+ * ZTBOND_HAVE_* macros come from Kbuild, which probes the kernel headers
+ * for the feature itself rather than trusting a version number (distro
+ * kernels backport).
  */
 #ifndef _ZTBOND_COMPAT_H
 #define _ZTBOND_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/netdevice.h>
 
 /*
@@ -16,7 +17,7 @@
  */
 static inline void ztbond_compat_set_lltx_netns_local(struct net_device *dev)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#ifdef ZTBOND_HAVE_NETDEV_LLTX
 	dev->lltx = true;
 	dev->netns_immutable = true;
 #else

@@ -9,7 +9,7 @@
 #include <linux/rtnetlink.h>
 #include <net/rtnetlink.h>
 
-#include "ztbond.h"
+#include "ztbond_priv.h"
 #include "compat.h"
 
 /*
@@ -357,7 +357,7 @@ static int ztbond_validate(struct nlattr *tb[], struct nlattr *data[],
 			return -EINVAL;
 		}
 		if (!is_valid_ether_addr(nla_data(tb[IFLA_ADDRESS]))) {
-			NL_SET_ERR_MSG(extack, "ztbond: MAC address is not a valid unicast address");
+			NL_SET_ERR_MSG(extack, "ztbond: MAC address is not unicast");
 			return -EADDRNOTAVAIL;
 		}
 	}

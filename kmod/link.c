@@ -11,7 +11,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/jiffies.h>
 
-#include "ztbond.h"
+#include "ztbond_priv.h"
 
 static rx_handler_result_t ztbond_handle_frame(struct sk_buff **pskb);
 
@@ -234,7 +234,7 @@ static int ztbond_link_check(struct ztbond *bond, struct net_device *dev,
 		return -EBUSY;
 	}
 	if (netdev_is_rx_handler_busy(dev)) {
-		NL_SET_ERR_MSG(extack, "ztbond: device is in use by another rx handler (bridge, macvlan, ...)");
+		NL_SET_ERR_MSG(extack, "ztbond: device is a port of a bridge or macvlan");
 		return -EBUSY;
 	}
 	if (!is_valid_ether_addr(dev->dev_addr)) {

@@ -7,7 +7,7 @@
 #include <net/rtnetlink.h>
 #include <net/genetlink.h>
 
-#include "ztbond.h"
+#include "ztbond_priv.h"
 
 static int __init ztbond_module_init(void)
 {

@@ -13,7 +13,7 @@
 #include <net/netlink.h>
 #include <net/sock.h>
 
-#include "ztbond.h"
+#include "ztbond_priv.h"
 
 static struct genl_family ztbond_genl_family;
 
@@ -61,11 +61,11 @@ static struct ztbond *ztbond_nl_bond(struct genl_info *info)
 	struct nlattr **attrs = info->attrs;
 	struct net_device *dev = NULL;
 
-	if (attrs[ZTBOND_A_IFINDEX])
+	if (attrs[ZTBOND_A_IFINDEX]) {
 		dev = __dev_get_by_index(net, nla_get_u32(attrs[ZTBOND_A_IFINDEX]));
-	else if (attrs[ZTBOND_A_IFNAME])
+	} else if (attrs[ZTBOND_A_IFNAME]) {
 		dev = __dev_get_by_name(net, nla_data(attrs[ZTBOND_A_IFNAME]));
-	else {
+	} else {
 		NL_SET_ERR_MSG(info->extack, "ztbond: bond not named (ifindex or ifname needed)");
 		return ERR_PTR(-EINVAL);
 	}
@@ -96,11 +96,11 @@ static struct net_device *ztbond_nl_link_dev(struct genl_info *info,
 			       ztbond_link_nl_policy, info->extack);
 	if (err)
 		return ERR_PTR(err);
-	if (tb[ZTBOND_LINK_A_IFINDEX])
+	if (tb[ZTBOND_LINK_A_IFINDEX]) {
 		dev = __dev_get_by_index(net, nla_get_u32(tb[ZTBOND_LINK_A_IFINDEX]));
-	else if (tb[ZTBOND_LINK_A_IFNAME])
+	} else if (tb[ZTBOND_LINK_A_IFNAME]) {
 		dev = __dev_get_by_name(net, nla_data(tb[ZTBOND_LINK_A_IFNAME]));
-	else {
+	} else {
 		NL_SET_ERR_MSG(info->extack, "ztbond: link not named (ifindex or ifname needed)");
 		return ERR_PTR(-EINVAL);
 	}
@@ -144,7 +144,8 @@ static int ztbond_nl_parse_cfg(struct nlattr **attrs, struct ztbond_cfg *cfg,
 		u8 p = nla_get_u8(a);
 
 		if (p == ZTBOND_POLICY_BALANCE_AWARE) {
-			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: balance-aware is not implemented yet");
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "ztbond: balance-aware is not supported yet");
 			return -EOPNOTSUPP;
 		}
 		if (!ztbond_policy_ops(p)) {
@@ -167,7 +168,8 @@ static int ztbond_nl_parse_cfg(struct nlattr **attrs, struct ztbond_cfg *cfg,
 	a = attrs[ZTBOND_A_LINK_SELECT];
 	if (a) {
 		if (nla_get_u8(a) > ZTBOND_SELECT_MAX) {
-			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: linkSelectMethod must be always, better, failure or optimize");
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "ztbond: linkSelectMethod: always|better|failure|optimize");
 			return -EINVAL;
 		}
 		cfg->link_select = nla_get_u8(a);
@@ -236,7 +238,7 @@ static int ztbond_nl_parse_link_cfg(struct ztbond *bond,
 	a = tb[ZTBOND_LINK_A_ALLOC];
 	if (a) {
 		if (nla_get_u32(a) > ZTBOND_PPM) {
-			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: alloc must be 0..1000000 ppm (0..1.0)");
+			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: alloc must be 0..1000000 ppm");
 			return -ERANGE;
 		}
 		cfg->alloc_ppm = nla_get_u32(a);
@@ -251,7 +253,8 @@ static int ztbond_nl_parse_link_cfg(struct ztbond *bond,
 
 		if (to[0] && (!strcmp(to, self->name) ||
 			      !ztbond_link_by_name(bond, to))) {
-			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: failoverTo must name another link of this bond");
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "ztbond: failoverTo must name another link of this bond");
 			return -EINVAL;
 		}
 		nla_strscpy(cfg->failover_to, a, sizeof(cfg->failover_to));

@@ -15,7 +15,7 @@
 #include <linux/random.h>
 #include <net/flow_dissector.h>
 
-#include "ztbond.h"
+#include "ztbond_priv.h"
 
 /* ---- receive address table ------------------------------------------ */
 

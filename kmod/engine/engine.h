@@ -5,8 +5,8 @@
  * Nothing here includes a kernel header: the same code is compiled into
  * ztbond.ko and into the userspace unit tests (tools/testing/unit), so the
  * decisions the module takes are tested without a kernel. The module
- * supplies the integer types through ztbe_types.h (kernel) and the tests
- * through <stdint.h>.
+ * supplies the integer types through <linux/types.h> (kernel) and the tests
+ * through the uapi <linux/types.h>.
  *
  * Everything here runs on the control path (link events, configuration,
  * timers) except ztbe_xor_flow_id() and ztbe_bucket(), which are per-packet
@@ -18,11 +18,11 @@
 #ifdef __KERNEL__
 #include <linux/types.h>
 #else
-#include <stdint.h>
 #include <stdbool.h>
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
+#include <linux/types.h>
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
 #endif
 
 /* Keep in step with ZTBOND_MAX_LINKS in uapi/linux/ztbond.h. */

@@ -41,6 +41,7 @@ enum ztbond_cmd {
 	ZTBOND_CMD_EVENT,	/* multicast notification, see ztbond_event */
 	__ZTBOND_CMD_MAX,
 };
+
 #define ZTBOND_CMD_MAX (__ZTBOND_CMD_MAX - 1)
 
 /* ZeroTier's standard policies ("defaultBondingPolicy", "basePolicy"). */
@@ -53,6 +54,7 @@ enum ztbond_policy {
 	ZTBOND_POLICY_BALANCE_AWARE,	/* reserved: not accepted yet */
 	__ZTBOND_POLICY_MAX,
 };
+
 #define ZTBOND_POLICY_MAX (__ZTBOND_POLICY_MAX - 1)
 
 /* active-backup "linkSelectMethod" (ZeroTier code: "activeReselect"). */
@@ -63,6 +65,7 @@ enum ztbond_select {
 	ZTBOND_SELECT_OPTIMIZE,	/* follow quality (quality engine) */
 	__ZTBOND_SELECT_MAX,
 };
+
 #define ZTBOND_SELECT_MAX (__ZTBOND_SELECT_MAX - 1)
 
 /* balance-aware "balancePolicy"; reserved for the quality engine. */
@@ -147,6 +150,7 @@ enum ztbond_attr {
 	ZTBOND_A_MAC,			/* binary, ETH_ALEN */
 	__ZTBOND_A_MAX,
 };
+
 #define ZTBOND_A_MAX (__ZTBOND_A_MAX - 1)
 
 enum ztbond_link_attr {
@@ -182,6 +186,7 @@ enum ztbond_link_attr {
 	ZTBOND_LINK_A_SHARE_PPM,	/* u32: allocated share of traffic */
 	__ZTBOND_LINK_A_MAX,
 };
+
 #define ZTBOND_LINK_A_MAX (__ZTBOND_LINK_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_ZTBOND_H */

@@ -7,8 +7,8 @@
  * control path. The packet path takes no lock: it reads one RCU-published
  * struct ztbond_snap and updates per-CPU counters.
  */
-#ifndef _ZTBOND_H
-#define _ZTBOND_H
+#ifndef _ZTBOND_PRIV_H
+#define _ZTBOND_PRIV_H
 
 #include <linux/netdevice.h>
 #include <linux/etherdevice.h>
@@ -172,4 +172,4 @@ int ztbond_genl_register(void);
 void ztbond_genl_unregister(void);
 void ztbond_nl_notify(struct ztbond *bond, u8 event, struct ztbond_link *link);
 
-#endif /* _ZTBOND_H */
+#endif /* _ZTBOND_PRIV_H */
