@@ -1,0 +1,218 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Link events: carrier-loss failover in active-backup (and fail back),
+# downDelay, a link deleted while traffic runs, a link whose device
+# vanishes and comes back under the same name (a ZeroTier tap whose
+# process restarts), a ztbond talking to a plain host behind a Linux
+# bridge, and unloading the module while bonds carry traffic.
+
+ALL_TESTS="
+	ab_carrier_failover
+	ab_down_delay
+	link_deleted_under_traffic
+	link_reregistered
+	plain_host_behind_bridge
+	unload_with_live_bonds
+"
+
+source "$(dirname "$(readlink -f "$0")")"/lib.sh
+
+active_of()
+{
+	ztb_ctl "$1" --json bond show zb0 |
+		sed -n 's/.*"active_link": *"\([^"]*\)".*/\1/p' | head -1
+}
+
+topo()
+{
+	ztb_topo_destroy
+	ztb_topo_create "" 2 || return 1
+	ztb_ctl "$NS_A" bond set zb0 policy "$@" &&
+	ztb_ctl "$NS_B" bond set zb0 policy "$@" &&
+	ztb_wait_ping "$NS_A" 10.0.0.2 20
+}
+
+ab_carrier_failover()
+{
+	local d1 d2
+
+	RET=0
+	topo active-backup || { check_err 1 "set-up failed"; log_test "active-backup carrier failover"; return; }
+	ztb_ctl "$NS_A" link set zb0 a1 mode primary
+	ztb_ctl "$NS_B" link set zb0 b1 mode primary
+	[[ $(active_of "$NS_A") == a1 ]]
+	check_err $? "active link is $(active_of "$NS_A"), expected primary a1"
+
+	# carrier loss on a1: its peer goes down
+	ip -n "$NS_B" link set b1 down
+	slowwait 5 bash -c "[[ \$(ip netns exec $NS_A cat /sys/class/net/a1/carrier 2>/dev/null) != 1 ]]"
+	[[ $(active_of "$NS_A") == a2 ]]
+	check_err $? "after carrier loss the active link is $(active_of "$NS_A"), expected a2"
+	d2=$(ztb_tx_packets "$NS_A" a2)
+	ztb_ping "$NS_A" 10.0.0.2 10
+	check_err $? "ping failed after failover"
+	(( $(ztb_tx_packets "$NS_A" a2) - d2 >= 10 ))
+	check_err $? "traffic did not move to a2"
+
+	# fail back (linkSelectMethod always) when the primary returns
+	ip -n "$NS_B" link set b1 up
+	slowwait 5 bash -c "[[ \$(ip netns exec $NS_A cat /sys/class/net/a1/carrier) == 1 ]]"
+	sleep 0.2
+	[[ $(active_of "$NS_A") == a1 ]]
+	check_err $? "no fail back to primary a1 (active $(active_of "$NS_A"))"
+	d1=$(ztb_tx_packets "$NS_A" a1)
+	ztb_ping "$NS_A" 10.0.0.2 10
+	check_err $? "ping failed after fail back"
+	(( $(ztb_tx_packets "$NS_A" a1) - d1 >= 10 ))
+	check_err $? "traffic did not return to a1"
+
+	# failure: stay on the spare when the primary returns
+	ztb_ctl "$NS_A" bond set zb0 linkSelectMethod failure
+	ip -n "$NS_B" link set b1 down
+	sleep 0.2
+	ip -n "$NS_B" link set b1 up
+	sleep 0.5
+	[[ $(active_of "$NS_A") == a2 ]]
+	check_err $? "linkSelectMethod failure returned to the primary"
+
+	# the bond loses carrier only when no link can transmit
+	ip -n "$NS_B" link set b1 down
+	ip -n "$NS_B" link set b2 down
+	sleep 0.2
+	[[ $(ip netns exec "$NS_A" cat /sys/class/net/zb0/carrier) == 0 ]]
+	check_err $? "bond keeps carrier with every link down"
+	ip -n "$NS_B" link set b2 up
+	slowwait 5 bash -c "[[ \$(ip netns exec $NS_A cat /sys/class/net/zb0/carrier) == 1 ]]"
+	check_err $? "bond carrier did not return with a link"
+	log_test "active-backup: carrier failover, fail back, failure method, bond carrier"
+}
+
+ab_down_delay()
+{
+	RET=0
+	topo active-backup downDelay 1500 || { check_err 1 "set-up failed"; log_test "downDelay"; return; }
+	ztb_ctl "$NS_A" link set zb0 a1 mode primary
+	ip -n "$NS_B" link set b1 down
+	sleep 0.3
+	ztb_ctl "$NS_A" --json bond show zb0 | grep -q '"state": *"going-down"'
+	check_err $? "a1 not going-down during downDelay"
+	[[ $(active_of "$NS_A") == a1 ]]
+	check_err $? "failed over before downDelay expired"
+	sleep 2
+	[[ $(active_of "$NS_A") == a2 ]]
+	check_err $? "no failover after downDelay (active $(active_of "$NS_A"))"
+	ztb_ping "$NS_A" 10.0.0.2 5
+	check_err $? "ping failed after delayed failover"
+	log_test "active-backup: downDelay holds the link, then fails over"
+}
+
+link_deleted_under_traffic()
+{
+	local pid
+
+	RET=0
+	topo balance-rr packetsPerLink 1 || { check_err 1 "set-up failed"; log_test "link deleted under traffic"; return; }
+	ip netns exec "$NS_A" ping -q -f -w 6 10.0.0.2 >/dev/null 2>&1 &
+	pid=$!
+	sleep 1
+	ip -n "$NS_B" link del b1	# deletes the veth pair: a1 vanishes from A's bond
+	check_err $? "deleting a link's device failed"
+	wait $pid
+	ztb_ping "$NS_A" 10.0.0.2 5
+	check_err $? "ping over the remaining link failed"
+	ztb_ctl "$NS_A" --json bond show zb0 | grep -q '"a1"'
+	check_fail $? "deleted link still listed"
+	log_test "a link deleted while traffic runs; the bond carries on"
+}
+
+link_reregistered()
+{
+	local i
+
+	RET=0
+	topo balance-xor || { check_err 1 "set-up failed"; log_test "link re-registered"; return; }
+	for i in 1 2 3; do
+		ip -n "$NS_A" link del a2
+		ip link add a2 netns "$NS_A" type veth peer name b2 netns "$NS_B"
+		ip -n "$NS_A" link set a2 master zb0 && ip -n "$NS_A" link set a2 up
+		check_err $? "re-enslaving a re-created a2 failed (round $i)"
+		ip -n "$NS_B" link set b2 master zb0 && ip -n "$NS_B" link set b2 up
+	done
+	ztb_ping "$NS_A" 10.0.0.2 5
+	check_err $? "ping failed after the links came back"
+	[[ $(ztb_ctl "$NS_A" --json bond show zb0 | grep -o '"name": *"a2"' | wc -l) == 1 ]]
+	check_err $? "a2 not listed exactly once"
+	log_test "a device that vanishes and returns with the same name is enslaved again"
+}
+
+plain_host_behind_bridge()
+{
+	local d1 d2
+
+	RET=0
+	ztb_topo_destroy
+	setup_ns NS_A NS_B NS_C || { check_err 1 "namespaces"; log_test "plain host behind bridge"; return; }
+	ip link add a1 netns "$NS_A" type veth peer name b1 netns "$NS_B"
+	ip link add a2 netns "$NS_A" type veth peer name b2 netns "$NS_B"
+	ip link add c0 netns "$NS_C" type veth peer name bc netns "$NS_B"
+	ip -n "$NS_B" link add br0 type bridge
+	for l in b1 b2 bc; do
+		ip -n "$NS_B" link set $l master br0
+		ip -n "$NS_B" link set $l up
+	done
+	ip -n "$NS_B" link set br0 up
+	ztb_ctl "$NS_A" bond add zb0 policy balance-rr packetsPerLink 1
+	ztb_enslave "$NS_A" zb0 a1 a2
+	ip -n "$NS_A" addr add 10.0.0.1/24 dev zb0
+	ip -n "$NS_A" link set zb0 up
+	ip -n "$NS_C" addr add 10.0.0.3/24 dev c0
+	ip -n "$NS_C" link set c0 up
+	ztb_wait_ping "$NS_A" 10.0.0.3 20
+	check_err $? "bond cannot reach the plain host"
+	d1=$(ztb_tx_packets "$NS_A" a1)
+	d2=$(ztb_tx_packets "$NS_A" a2)
+	ztb_ping "$NS_C" 10.0.0.1 20
+	check_err $? "plain host cannot reach the bond"
+	(( $(ztb_tx_packets "$NS_A" a1) > d1 && $(ztb_tx_packets "$NS_A" a2) > d2 ))
+	check_err $? "balance-rr did not use both links towards the bridge"
+	# the bridge learnt the bond's link MACs, never the bond's own MAC
+	ip -n "$NS_B" neigh show >/dev/null
+	bridge -n "$NS_B" fdb show br br0 | grep -qi "$(ip netns exec "$NS_A" cat /sys/class/net/zb0/address)"
+	check_fail $? "the bond's own MAC leaked onto the wire"
+	log_test "ztbond talks to a plain host behind a Linux bridge with link MACs"
+}
+
+unload_with_live_bonds()
+{
+	local pid
+
+	RET=0
+	if ! modprobe -n -q ztbond 2>/dev/null; then
+		log_test_skip "module unload with live bonds" "ztbond not in modules.dep"
+		return
+	fi
+	topo balance-rr packetsPerLink 1 || { check_err 1 "set-up failed"; log_test "unload"; return; }
+	ip netns exec "$NS_A" ping -q -f -w 4 10.0.0.2 >/dev/null 2>&1 &
+	pid=$!
+	sleep 1
+	modprobe -r ztbond
+	check_err $? "modprobe -r with live bonds failed"
+	wait $pid
+	[[ ! -d /sys/module/ztbond ]]
+	check_err $? "module still loaded"
+	ip -n "$NS_A" link show zb0 &>/dev/null
+	check_fail $? "bond survived the unload"
+	ip -n "$NS_A" link show a1 | grep -q master
+	check_fail $? "a1 still has a master after unload"
+	modprobe ztbond
+	check_err $? "reload failed"
+	log_test "module unload with live bonds carrying traffic"
+}
+
+ztb_require_root
+ztb_require_module
+ztb_require_ctl
+trap ztb_cleanup EXIT
+tests_run
+ztb_exit
