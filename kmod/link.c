@@ -366,10 +366,9 @@ static void ztbond_link_release(struct ztbond *bond, struct ztbond_link *link)
 	ztbond_rebuild(bond);
 	ztbond_nl_notify(bond, ZTBOND_EVENT_LINK_DEL, link);
 
-	netif_addr_lock_bh(bond->dev);
+	/* the unsync helpers take both address locks themselves */
 	dev_uc_unsync(dev, bond->dev);
 	dev_mc_unsync(dev, bond->dev);
-	netif_addr_unlock_bh(bond->dev);
 	ztbond_link_rx_flags(bond, link, -1);
 	dev->flags &= ~IFF_SLAVE;
 	netdev_upper_dev_unlink(dev, bond->dev);

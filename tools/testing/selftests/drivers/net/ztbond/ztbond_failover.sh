@@ -33,6 +33,35 @@ topo()
 	ztb_wait_ping "$NS_A" 10.0.0.2 20
 }
 
+# Carrier changes reach the bond through linkwatch, which may hold a
+# carrier-loss event back by up to a second: wait for states, never sleep.
+is_active()
+{
+	[[ $(active_of "$1") == "$2" ]]
+}
+
+wait_active()
+{
+	slowwait 10 is_active "$1" "$2"
+}
+
+has_carrier()
+{
+	[[ $(ip netns exec "$1" cat "/sys/class/net/$2/carrier" 2>/dev/null) == "$3" ]]
+}
+
+wait_carrier()
+{
+	slowwait 10 has_carrier "$@"
+}
+
+# link_in_state NS LINK STATE: ztbondctl reports LINK of NS's zb0 in STATE.
+link_in_state()
+{
+	ztb_ctl "$1" --json bond show zb0 | tr -d ' \n' | tr '{' '\n' |
+		grep "\"name\":\"$2\"" | grep -q "\"state\":\"$3\""
+}
+
 ab_carrier_failover()
 {
 	local d1 d2
@@ -41,13 +70,12 @@ ab_carrier_failover()
 	topo active-backup || { check_err 1 "set-up failed"; log_test "active-backup carrier failover"; return; }
 	ztb_ctl "$NS_A" link set zb0 a1 mode primary
 	ztb_ctl "$NS_B" link set zb0 b1 mode primary
-	[[ $(active_of "$NS_A") == a1 ]]
+	wait_active "$NS_A" a1
 	check_err $? "active link is $(active_of "$NS_A"), expected primary a1"
 
 	# carrier loss on a1: its peer goes down
 	ip -n "$NS_B" link set b1 down
-	slowwait 5 bash -c "[[ \$(ip netns exec $NS_A cat /sys/class/net/a1/carrier 2>/dev/null) != 1 ]]"
-	[[ $(active_of "$NS_A") == a2 ]]
+	wait_active "$NS_A" a2
 	check_err $? "after carrier loss the active link is $(active_of "$NS_A"), expected a2"
 	d2=$(ztb_tx_packets "$NS_A" a2)
 	ztb_ping "$NS_A" 10.0.0.2 10
@@ -57,9 +85,7 @@ ab_carrier_failover()
 
 	# fail back (linkSelectMethod always) when the primary returns
 	ip -n "$NS_B" link set b1 up
-	slowwait 5 bash -c "[[ \$(ip netns exec $NS_A cat /sys/class/net/a1/carrier) == 1 ]]"
-	sleep 0.2
-	[[ $(active_of "$NS_A") == a1 ]]
+	wait_active "$NS_A" a1
 	check_err $? "no fail back to primary a1 (active $(active_of "$NS_A"))"
 	d1=$(ztb_tx_packets "$NS_A" a1)
 	ztb_ping "$NS_A" 10.0.0.2 10
@@ -70,20 +96,21 @@ ab_carrier_failover()
 	# failure: stay on the spare when the primary returns
 	ztb_ctl "$NS_A" bond set zb0 linkSelectMethod failure
 	ip -n "$NS_B" link set b1 down
-	sleep 0.2
+	wait_active "$NS_A" a2
+	check_err $? "no failover with linkSelectMethod failure"
 	ip -n "$NS_B" link set b1 up
-	sleep 0.5
+	slowwait 10 link_in_state "$NS_A" a1 up
+	check_err $? "a1 did not come back up"
 	[[ $(active_of "$NS_A") == a2 ]]
 	check_err $? "linkSelectMethod failure returned to the primary"
 
 	# the bond loses carrier only when no link can transmit
 	ip -n "$NS_B" link set b1 down
 	ip -n "$NS_B" link set b2 down
-	sleep 0.2
-	[[ $(ip netns exec "$NS_A" cat /sys/class/net/zb0/carrier) == 0 ]]
+	wait_carrier "$NS_A" zb0 0
 	check_err $? "bond keeps carrier with every link down"
 	ip -n "$NS_B" link set b2 up
-	slowwait 5 bash -c "[[ \$(ip netns exec $NS_A cat /sys/class/net/zb0/carrier) == 1 ]]"
+	wait_carrier "$NS_A" zb0 1
 	check_err $? "bond carrier did not return with a link"
 	log_test "active-backup: carrier failover, fail back, failure method, bond carrier"
 }
@@ -93,14 +120,13 @@ ab_down_delay()
 	RET=0
 	topo active-backup downDelay 1500 || { check_err 1 "set-up failed"; log_test "downDelay"; return; }
 	ztb_ctl "$NS_A" link set zb0 a1 mode primary
+	wait_active "$NS_A" a1
 	ip -n "$NS_B" link set b1 down
-	sleep 0.3
-	ztb_ctl "$NS_A" --json bond show zb0 | grep -q '"state": *"going-down"'
+	slowwait 10 link_in_state "$NS_A" a1 going-down
 	check_err $? "a1 not going-down during downDelay"
 	[[ $(active_of "$NS_A") == a1 ]]
 	check_err $? "failed over before downDelay expired"
-	sleep 2
-	[[ $(active_of "$NS_A") == a2 ]]
+	wait_active "$NS_A" a2
 	check_err $? "no failover after downDelay (active $(active_of "$NS_A"))"
 	ztb_ping "$NS_A" 10.0.0.2 5
 	check_err $? "ping failed after delayed failover"
