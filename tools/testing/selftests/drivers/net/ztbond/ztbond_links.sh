@@ -147,6 +147,7 @@ refusals()
 	RET=0
 	ip -n "$NS" link add zb0 type ztbond
 	ip -n "$NS" link add zb1 type ztbond
+	modprobe -q tun	# /dev/net/tun appears with the module
 	ip -n "$NS" tuntap add tun0 mode tun
 	ip -n "$NS" link add v1 type veth peer name v1p
 	ip -n "$NS" link add br0 type bridge
@@ -254,10 +255,13 @@ release_restores()
 	ip -n "$NS" link set zb0 promisc on
 	flags_of v1 | grep -q SLAVE
 	check_err $? "link not flagged SLAVE"
-	flags_of v1 | grep -q PROMISC
+	# ip shows PROMISC only when asked for directly: read the count
+	ip -n "$NS" -d link show v1 | grep -q "promiscuity 1"
 	check_err $? "bond promiscuity not passed to the link"
 	ip -n "$NS" link set v1 nomaster
 	ip -n "$NS" link set v2 nomaster
+	ip -n "$NS" -d link show v1 | grep -q "promiscuity 0"
+	check_err $? "promiscuity not dropped on release"
 	[[ $(flags_of v1) == "$f_down" ]]
 	check_err $? "v1 flags $(flags_of v1), were $f_down before enslaving"
 	[[ $(flags_of v2) == "$f_up" ]]

@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ztbondctl against the kernel: the JSON dump, events, errors from the
+# kernel (extack) with the state left intact, permissions and namespaces.
+
+ALL_TESTS="
+	show_json
+	show_table
+	rejected_requests_change_nothing
+	monitor_events
+	permissions
+	namespaces
+"
+
+source "$(dirname "$(readlink -f "$0")")"/lib.sh
+
+NS=""
+
+setup()
+{
+	ip -n "$NS" link add v1 type veth peer name v1p
+	ip -n "$NS" link add v2 type veth peer name v2p
+	ztb_ctl "$NS" bond add zb0 policy active-backup packetsPerLink 8 downDelay 100
+	ztb_ctl "$NS" link add zb0 v1 mode primary
+	ztb_ctl "$NS" link add zb0 v2 failoverTo v1 enabled false
+	ip -n "$NS" link set v1p up
+	ip -n "$NS" link set v2p up
+	ip -n "$NS" link set zb0 up
+}
+
+show_json()
+{
+	local out k
+
+	RET=0
+	out=$(ztb_ctl "$NS" --json bond show zb0)
+	check_err $? "bond show --json failed"
+	python3 -c 'import json,sys; json.load(sys.stdin)' <<< "$out"
+	check_err $? "output is not JSON: $out"
+	for k in '"name": *"zb0"' '"policy": *"active-backup"' '"mtu": *1500' \
+		 '"packetsPerLink": *8' '"downDelay": *100' '"links": *\[' \
+		 '"name": *"v1"' '"mode": *"primary"' '"failoverTo": *"v1"' \
+		 '"enabled": *false' '"tx_packets"' '"rx_bytes"' '"state": *"disabled"'; do
+		grep -q "$k" <<< "$out"
+		check_err $? "missing $k in: $out"
+	done
+	out=$(ztb_ctl "$NS" --json bond show)
+	python3 -c 'import json,sys; d=json.load(sys.stdin); assert isinstance(d, list) and d[0]["name"] == "zb0"' <<< "$out"
+	check_err $? "bond show --json of all bonds is not a list of bonds: $out"
+	log_test "bond show --json reports bond and per-link state"
+}
+
+show_table()
+{
+	local out
+
+	RET=0
+	out=$(ztb_ctl "$NS" bond show zb0)
+	check_err $? "bond show failed"
+	grep -q zb0 <<< "$out" && grep -q v1 <<< "$out" && grep -q v2 <<< "$out"
+	check_err $? "table lacks the bond or its links: $out"
+	log_test "bond show prints a readable table"
+}
+
+# try DESC PATTERN ARGS...: ztbondctl ARGS fails, says PATTERN, and the
+# bond's dump is byte-identical afterwards.
+try()
+{
+	local desc=$1 pat=$2 before after out; shift 2
+
+	before=$(ztb_ctl "$NS" --json bond show zb0 | grep -v '_packets\|_bytes')
+	out=$(ztb_ctl "$NS" "$@" 2>&1)
+	check_fail $? "$desc: accepted"
+	grep -qi -- "$pat" <<< "$out"
+	check_err $? "$desc: message '$out' lacks '$pat'"
+	after=$(ztb_ctl "$NS" --json bond show zb0 | grep -v '_packets\|_bytes')
+	[[ $before == "$after" ]]
+	check_err $? "$desc: state changed"
+}
+
+rejected_requests_change_nothing()
+{
+	RET=0
+	try "failoverTo self" "failoverTo" link set zb0 v1 failoverTo v1
+	try "failoverTo stranger" "failoverTo" link set zb0 v1 failoverTo lo
+	try "speed and alloc" "mutually exclusive" link set zb0 v1 speed 10 alloc 0.5
+	try "unknown bond" "no such device" bond set nosuch policy balance-rr
+	try "not a bond" "not a ztbond" bond set lo policy balance-rr
+	try "not a link" "not a link" link set zb0 lo mode primary
+	try "bad policy" "policy" bond set zb0 policy balance-xyz
+	try "balance-aware" "not" bond set zb0 policy balance-aware
+	try "range" "65535" bond set zb0 packetsPerLink 70000
+	try "failoverInterval minimum" "failoverInterval" bond set zb0 failoverInterval 100
+	try "ipvPref" "ipvPref" link set zb0 v1 ipvPref 5
+	try "policy and a bad key together" "packetsPerLink" bond set zb0 policy balance-rr packetsPerLink x
+	log_test "rejected requests name the problem and change nothing"
+}
+
+monitor_events()
+{
+	local out pid f
+
+	RET=0
+	f=$(mktemp)
+	ip netns exec "$NS" "$ZTBONDCTL" --json monitor > "$f" 2>&1 &
+	pid=$!
+	sleep 1
+	ztb_ctl "$NS" link set zb0 v2 enabled true
+	ip -n "$NS" link set v1p down
+	slowwait 10 grep -q 'link-state' "$f"
+	ztb_ctl "$NS" link del zb0 v2
+	slowwait 10 grep -qi 'link.del\|link_del' "$f"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	out=$(cat "$f")
+	rm -f "$f"
+	grep -qi 'link.change\|link_change' <<< "$out"
+	check_err $? "no link-change event: $out"
+	grep -qi 'link.state\|link_state' <<< "$out"
+	check_err $? "no link-state event: $out"
+	grep -qi 'link.del\|link_del' <<< "$out"
+	check_err $? "no link-del event: $out"
+	ip -n "$NS" link set v1p up
+	ztb_ctl "$NS" link add zb0 v2
+	log_test "monitor streams link change, state and removal events"
+}
+
+permissions()
+{
+	local out
+
+	RET=0
+	if ! command -v setpriv >/dev/null; then
+		log_test_skip "permissions" "setpriv not installed"
+		return
+	fi
+	out=$(ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all "$ZTBONDCTL" --json bond show zb0 2>&1)
+	check_err $? "an unprivileged user cannot read: $out"
+	out=$(ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all "$ZTBONDCTL" bond set zb0 policy broadcast 2>&1)
+	check_fail $? "an unprivileged user changed the policy"
+	grep -qi "permission" <<< "$out"
+	check_err $? "no permission message: $out"
+	ztb_ctl "$NS" --json bond show zb0 | grep -q '"policy": *"active-backup"'
+	check_err $? "policy changed by an unprivileged request"
+	log_test "changes need CAP_NET_ADMIN, reads do not"
+}
+
+namespaces()
+{
+	local out
+
+	RET=0
+	out=$(ztb_ctl "$NS" bond show 2>&1)
+	grep -q zb0 <<< "$out"
+	check_err $? "bond not visible in its own namespace"
+	out=$("$ZTBONDCTL" bond show 2>&1)
+	grep -q zb0 <<< "$out"
+	check_fail $? "bond of another namespace visible: $out"
+	out=$("$ZTBONDCTL" bond del zb0 2>&1)
+	check_fail $? "bond of another namespace deleted from here"
+	if unshare -U -r -n true 2>/dev/null; then
+		# an unprivileged user namespace owns its netns and may bond there
+		out=$(unshare -U -r -n sh -c "ip link add v9 type veth peer name v9p &&
+			$ZTBONDCTL bond add zbu && $ZTBONDCTL link add zbu v9 && $ZTBONDCTL bond show zbu" 2>&1)
+		check_err $? "CAP_NET_ADMIN of a user namespace's netns not enough: $out"
+	fi
+	# moving a link to another namespace removes it from the bond
+	ip -n "$NS" link set v2 netns 1
+	ztb_ctl "$NS" --json bond show zb0 | grep -q '"v2"'
+	check_fail $? "a link moved to another namespace is still in the bond"
+	ip link show v2 | grep -q master
+	check_fail $? "moved link still has a master"
+	ip link del v2
+	log_test "bonds are per namespace; a link leaving the namespace leaves the bond"
+}
+
+ztb_require_root
+ztb_require_module
+ztb_require_ctl
+ztb_require_cmd python3
+trap ztb_cleanup EXIT
+setup_ns NS || ztb_skip "cannot create a namespace"
+setup || ztb_skip "set-up failed"
+tests_run
+ztb_exit
