@@ -118,7 +118,7 @@ ab_carrier_failover()
 ab_down_delay()
 {
 	RET=0
-	topo active-backup downDelay 1500 || { check_err 1 "set-up failed"; log_test "downDelay"; return; }
+	topo active-backup downDelay 4000 || { check_err 1 "set-up failed"; log_test "downDelay"; return; }
 	ztb_ctl "$NS_A" link set zb0 a1 mode primary
 	wait_active "$NS_A" a1
 	ip -n "$NS_B" link set b1 down
