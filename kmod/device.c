@@ -314,6 +314,16 @@ static const struct net_device_ops ztbond_netdev_ops = {
 	.ndo_features_check	= passthru_features_check,
 };
 
+/* ZeroTier's defaults where its code and documentation agree, else its code's. */
+void ztbond_cfg_default(struct ztbond_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->policy = ZTBOND_POLICY_NONE;
+	cfg->link_select = ZTBOND_SELECT_ALWAYS;
+	cfg->packets_per_link = ZTBOND_DEF_PACKETS_PER_LINK;
+	cfg->failover_interval = ZTBOND_DEF_FAILOVER_INTERVAL_MS;
+}
+
 static void ztbond_setup(struct net_device *dev)
 {
 	struct ztbond *bond = netdev_priv(dev);
@@ -342,10 +352,7 @@ static void ztbond_setup(struct net_device *dev)
 	INIT_LIST_HEAD(&bond->links);
 	INIT_DELAYED_WORK(&bond->state_work, ztbond_state_work);
 	bond->mtu_auto = true;
-	bond->cfg.policy = ZTBOND_POLICY_NONE;
-	bond->cfg.link_select = ZTBOND_SELECT_ALWAYS;
-	bond->cfg.packets_per_link = ZTBOND_DEF_PACKETS_PER_LINK;
-	bond->cfg.failover_interval = ZTBOND_DEF_FAILOVER_INTERVAL_MS;
+	ztbond_cfg_default(&bond->cfg);
 }
 
 static int ztbond_validate(struct nlattr *tb[], struct nlattr *data[],

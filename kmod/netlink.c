@@ -445,15 +445,11 @@ err_free:
 
 static int ztbond_nl_bond_new(struct sk_buff *skb, struct genl_info *info)
 {
-	struct ztbond_cfg cfg = {
-		.policy = ZTBOND_POLICY_NONE,
-		.link_select = ZTBOND_SELECT_ALWAYS,
-		.packets_per_link = ZTBOND_DEF_PACKETS_PER_LINK,
-		.failover_interval = ZTBOND_DEF_FAILOVER_INTERVAL_MS,
-	};
+	struct ztbond_cfg cfg;
 	struct ztbond *bond;
 	int err;
 
+	ztbond_cfg_default(&cfg);
 	if (!info->attrs[ZTBOND_A_IFNAME]) {
 		NL_SET_ERR_MSG(info->extack, "ztbond: bond name (ifname) needed");
 		return -EINVAL;

@@ -132,6 +132,7 @@ struct ztbond {
 /* device.c */
 extern struct rtnl_link_ops ztbond_link_ops;
 bool netif_is_ztbond(const struct net_device *dev);
+void ztbond_cfg_default(struct ztbond_cfg *cfg);
 struct ztbond *ztbond_create(struct net *net, const char *name,
 			     struct netlink_ext_ack *extack);
 void ztbond_stats_add_tx(struct ztbond_pcpu_stats __percpu *s,
