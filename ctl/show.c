@@ -1,0 +1,868 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ztbondctl: decode bond/link attributes; text and JSON output.
+ *
+ * Every attribute is optional: what the kernel did not send is not shown.
+ * Integer attributes are read by their length (1, 2, 4 or 8 bytes), so a
+ * kernel that widens a counter or uses nla_put_uint() still decodes.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <netlink/attr.h>
+
+#include "ztbondctl.h"
+
+_Static_assert(ZTBOND_A_MAX < ZTB_OBJ_MAX, "ZTB_OBJ_MAX too small");
+_Static_assert(ZTBOND_LINK_A_MAX < ZTB_OBJ_MAX, "ZTB_OBJ_MAX too small");
+
+enum { T_NONE, T_INT, T_STR, T_MAC };
+
+static const uint8_t bond_types[ZTB_OBJ_MAX] = {
+	[ZTBOND_A_IFINDEX]		= T_INT,
+	[ZTBOND_A_IFNAME]		= T_STR,
+	[ZTBOND_A_POLICY]		= T_INT,
+	[ZTBOND_A_POLICY_NAME]		= T_STR,
+	[ZTBOND_A_MTU]			= T_INT,
+	[ZTBOND_A_CARRIER]		= T_INT,
+	[ZTBOND_A_ACTIVE_LINK]		= T_INT,
+	[ZTBOND_A_PACKETS_PER_LINK]	= T_INT,
+	[ZTBOND_A_FAILOVER_INTERVAL]	= T_INT,
+	[ZTBOND_A_UP_DELAY]		= T_INT,
+	[ZTBOND_A_DOWN_DELAY]		= T_INT,
+	[ZTBOND_A_LINK_SELECT]		= T_INT,
+	[ZTBOND_A_BALANCE_POLICY]	= T_INT,
+	[ZTBOND_A_MONITOR]		= T_INT,
+	[ZTBOND_A_EVENT]		= T_INT,
+	[ZTBOND_A_TX_PACKETS]		= T_INT,
+	[ZTBOND_A_TX_BYTES]		= T_INT,
+	[ZTBOND_A_RX_PACKETS]		= T_INT,
+	[ZTBOND_A_RX_BYTES]		= T_INT,
+	[ZTBOND_A_TX_DROPPED]		= T_INT,
+	[ZTBOND_A_RX_DROPPED]		= T_INT,
+	[ZTBOND_A_MAC]			= T_MAC,
+};
+
+static const uint8_t link_types[ZTB_OBJ_MAX] = {
+	[ZTBOND_LINK_A_IFINDEX]			= T_INT,
+	[ZTBOND_LINK_A_IFNAME]			= T_STR,
+	[ZTBOND_LINK_A_MODE]			= T_INT,
+	[ZTBOND_LINK_A_FAILOVER_TO]		= T_STR,
+	[ZTBOND_LINK_A_ENABLED]			= T_INT,
+	[ZTBOND_LINK_A_IPV_PREF]		= T_INT,
+	[ZTBOND_LINK_A_SPEED]			= T_INT,
+	[ZTBOND_LINK_A_ALLOC]			= T_INT,
+	[ZTBOND_LINK_A_UP_DELAY]		= T_INT,
+	[ZTBOND_LINK_A_DOWN_DELAY]		= T_INT,
+	[ZTBOND_LINK_A_FAILOVER_INTERVAL]	= T_INT,
+	[ZTBOND_LINK_A_STATE]			= T_INT,
+	[ZTBOND_LINK_A_ACTIVE]			= T_INT,
+	[ZTBOND_LINK_A_MAC]			= T_MAC,
+	[ZTBOND_LINK_A_MTU]			= T_INT,
+	[ZTBOND_LINK_A_TX_PACKETS]		= T_INT,
+	[ZTBOND_LINK_A_TX_BYTES]		= T_INT,
+	[ZTBOND_LINK_A_RX_PACKETS]		= T_INT,
+	[ZTBOND_LINK_A_RX_BYTES]		= T_INT,
+	[ZTBOND_LINK_A_TX_DROPPED]		= T_INT,
+	[ZTBOND_LINK_A_FAILURES]		= T_INT,
+	[ZTBOND_LINK_A_LATENCY_US]		= T_INT,
+	[ZTBOND_LINK_A_PDV_US]			= T_INT,
+	[ZTBOND_LINK_A_PLR_PPM]			= T_INT,
+	[ZTBOND_LINK_A_PER_PPM]			= T_INT,
+	[ZTBOND_LINK_A_QUALITY_PPM]		= T_INT,
+	[ZTBOND_LINK_A_SHARE_PPM]		= T_INT,
+};
+
+/* ---- decoding -------------------------------------------------------- */
+
+static inline bool has(const struct ztb_obj *o, int attr)
+{
+	return o->has & (1ULL << attr);
+}
+
+static inline uint64_t val(const struct ztb_obj *o, int attr)
+{
+	return o->val[attr];
+}
+
+static const char *str(const struct ztb_obj *o, int attr)
+{
+	return has(o, attr) && o->str[attr] ? o->str[attr] : NULL;
+}
+
+static int obj_load(struct ztb_obj *o, struct nlattr **tb, int max,
+		    const uint8_t *types)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i <= max; i++) {
+		struct nlattr *a = tb[i];
+		int len;
+
+		if (!a)
+			continue;
+		len = nla_len(a);
+		switch (types[i]) {
+		case T_INT:
+			switch (len) {
+			case 1: o->val[i] = nla_get_u8(a); break;
+			case 2: o->val[i] = nla_get_u16(a); break;
+			case 4: o->val[i] = nla_get_u32(a); break;
+			case 8: o->val[i] = nla_get_u64(a); break;
+			default: continue;
+			}
+			break;
+		case T_STR:
+			o->str[i] = strndup(nla_data(a), (size_t)len);
+			if (!o->str[i])
+				return -ENOMEM;
+			break;
+		case T_MAC:
+			if (len != ETH_ALEN)
+				continue;
+			memcpy(o->mac, nla_data(a), ETH_ALEN);
+			break;
+		default:
+			continue;
+		}
+		o->has |= 1ULL << i;
+	}
+	return 0;
+}
+
+static void obj_free(struct ztb_obj *o)
+{
+	int i;
+
+	for (i = 0; i < ZTB_OBJ_MAX; i++)
+		free(o->str[i]);
+	memset(o, 0, sizeof(*o));
+}
+
+static void bond_free(struct ztb_bond *b)
+{
+	unsigned int i;
+
+	obj_free(&b->a);
+	for (i = 0; i < b->nlinks; i++)
+		obj_free(&b->links[i]);
+	free(b->links);
+	memset(b, 0, sizeof(*b));
+}
+
+static int load_links(struct ztb_bond *b, struct nlattr *links)
+{
+	struct nlattr *tb[ZTBOND_LINK_A_MAX + 1];
+	struct nlattr *l;
+	int rem, err;
+
+	nla_for_each_nested(l, links, rem) {
+		if (nla_type(l) != ZTBOND_A_LINK)
+			continue;
+		if (nla_parse_nested(tb, ZTBOND_LINK_A_MAX, l, NULL) < 0)
+			continue;
+		if (b->nlinks == b->cap) {
+			unsigned int cap = b->cap ? b->cap * 2 : 8;
+			struct ztb_obj *n;
+
+			n = realloc(b->links, cap * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			b->links = n;
+			b->cap = cap;
+		}
+		err = obj_load(&b->links[b->nlinks], tb, ZTBOND_LINK_A_MAX,
+			       link_types);
+		b->nlinks++;		/* so that bond_free() frees it */
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int bond_load(struct ztb_bond *b, struct nlattr **tb)
+{
+	int err;
+
+	memset(b, 0, sizeof(*b));
+	err = obj_load(&b->a, tb, ZTBOND_A_MAX, bond_types);
+	if (!err && tb[ZTBOND_A_LINKS])
+		err = load_links(b, tb[ZTBOND_A_LINKS]);
+	if (err)
+		bond_free(b);
+	return err;
+}
+
+int ztb_collect_bond(struct nlattr **tb, void *arg)
+{
+	struct ztb_bondlist *l = arg;
+	struct ztb_bond b, *last;
+	unsigned int i;
+	int err;
+
+	err = bond_load(&b, tb);
+	if (err)
+		return err;
+
+	/*
+	 * A bond with many links may be continued in the next dump message,
+	 * which repeats the ifindex: merge its links into the previous one.
+	 */
+	last = l->n ? &l->b[l->n - 1] : NULL;
+	if (last && has(&b.a, ZTBOND_A_IFINDEX) &&
+	    has(&last->a, ZTBOND_A_IFINDEX) &&
+	    val(&b.a, ZTBOND_A_IFINDEX) == val(&last->a, ZTBOND_A_IFINDEX)) {
+		for (i = 0; i < b.nlinks; i++) {
+			if (last->nlinks == last->cap) {
+				unsigned int cap = last->cap ? last->cap * 2 : 8;
+				struct ztb_obj *n;
+
+				n = realloc(last->links, cap * sizeof(*n));
+				if (!n) {
+					bond_free(&b);
+					return -ENOMEM;
+				}
+				last->links = n;
+				last->cap = cap;
+			}
+			last->links[last->nlinks++] = b.links[i];
+			memset(&b.links[i], 0, sizeof(b.links[i]));
+		}
+		bond_free(&b);
+		return 0;
+	}
+
+	if (l->n == l->cap) {
+		unsigned int cap = l->cap ? l->cap * 2 : 4;
+		struct ztb_bond *n = realloc(l->b, cap * sizeof(*n));
+
+		if (!n) {
+			bond_free(&b);
+			return -ENOMEM;
+		}
+		l->b = n;
+		l->cap = cap;
+	}
+	l->b[l->n++] = b;
+	return 0;
+}
+
+void ztb_bondlist_free(struct ztb_bondlist *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++)
+		bond_free(&l->b[i]);
+	free(l->b);
+	memset(l, 0, sizeof(*l));
+}
+
+/* ---- formatting helpers ---------------------------------------------- */
+
+/* ppm as a decimal fraction without trailing zeros: 250000 -> "0.25". */
+static const char *ppm_str(uint64_t ppm, char *buf, size_t len)
+{
+	size_t n;
+
+	snprintf(buf, len, "%llu.%06llu",
+		 (unsigned long long)(ppm / ZTBOND_PPM),
+		 (unsigned long long)(ppm % ZTBOND_PPM));
+	n = strlen(buf);
+	while (n && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	return buf;
+}
+
+/* microseconds as milliseconds: 1234 -> "1.234". */
+static const char *us_str(uint64_t us, char *buf, size_t len)
+{
+	snprintf(buf, len, "%llu.%03llu", (unsigned long long)(us / 1000),
+		 (unsigned long long)(us % 1000));
+	return buf;
+}
+
+static const char *mac_str(const uint8_t *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x",
+		 m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
+/* Name of a bond's link by ifindex: its link list, then the system. */
+static const char *link_name(const struct ztb_bond *b, uint64_t ifindex,
+			     char *buf)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->nlinks; i++) {
+		const struct ztb_obj *l = &b->links[i];
+
+		if (has(l, ZTBOND_LINK_A_IFINDEX) &&
+		    val(l, ZTBOND_LINK_A_IFINDEX) == ifindex &&
+		    str(l, ZTBOND_LINK_A_IFNAME))
+			return str(l, ZTBOND_LINK_A_IFNAME);
+	}
+	if (ifindex && ifindex <= UINT32_MAX &&
+	    if_indextoname((unsigned int)ifindex, buf))
+		return buf;
+	return NULL;
+}
+
+/* A line of "key value" items separated by two spaces (or by sep). */
+struct ztb_line {
+	char buf[1024];
+	size_t len;
+	const char *sep;
+};
+
+static void ZTB_PRINTF(2, 3) item(struct ztb_line *ln, const char *fmt, ...)
+{
+	va_list ap;
+	size_t room;
+	int n;
+
+	if (ln->len) {
+		const char *sep = ln->sep ? ln->sep : "  ";
+		size_t slen = strlen(sep);
+
+		if (ln->len + slen >= sizeof(ln->buf))
+			return;
+		memcpy(ln->buf + ln->len, sep, slen + 1);
+		ln->len += slen;
+	}
+	room = sizeof(ln->buf) - ln->len;
+	va_start(ap, fmt);
+	n = vsnprintf(ln->buf + ln->len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		ln->buf[ln->len] = '\0';
+	else if ((size_t)n >= room)
+		ln->len = sizeof(ln->buf) - 1;	/* truncated */
+	else
+		ln->len += (size_t)n;
+}
+
+/* ---- text output ----------------------------------------------------- */
+
+static void u64_col(char *buf, size_t len, const struct ztb_obj *o, int attr)
+{
+	if (has(o, attr))
+		snprintf(buf, len, "%llu", (unsigned long long)val(o, attr));
+	else
+		snprintf(buf, len, "-");
+}
+
+/* A link's interval differs from the bond default it would inherit. */
+static bool own_ms(const struct ztb_obj *bond, const struct ztb_obj *l,
+		   int battr, int lattr)
+{
+	return has(l, lattr) &&
+	       (!has(bond, battr) || val(bond, battr) != val(l, lattr));
+}
+
+static void print_link_text(const struct ztb_bond *b, const struct ztb_obj *l)
+{
+	char tx_p[24], tx_b[24], rx_p[24], rx_b[24], drop[24], fail[24];
+	char sbuf[24], mbuf[24], tmp[32];
+	const char *name = str(l, ZTBOND_LINK_A_IFNAME);
+	const char *state = "-", *mode = "-";
+	struct ztb_line ln = { .len = 0 };
+	bool active;
+
+	if (!name) {
+		snprintf(tmp, sizeof(tmp), "ifindex %llu",
+			 (unsigned long long)val(l, ZTBOND_LINK_A_IFINDEX));
+		name = has(l, ZTBOND_LINK_A_IFINDEX) ? tmp : "?";
+	}
+	if (has(l, ZTBOND_LINK_A_STATE))
+		state = ztb_enum_str(&ztb_state_names,
+				     val(l, ZTBOND_LINK_A_STATE), sbuf,
+				     sizeof(sbuf));
+	if (has(l, ZTBOND_LINK_A_MODE))
+		mode = ztb_enum_str(&ztb_mode_names,
+				    val(l, ZTBOND_LINK_A_MODE), mbuf,
+				    sizeof(mbuf));
+	if (has(l, ZTBOND_LINK_A_ACTIVE))
+		active = val(l, ZTBOND_LINK_A_ACTIVE);
+	else
+		active = has(&b->a, ZTBOND_A_ACTIVE_LINK) &&
+			 has(l, ZTBOND_LINK_A_IFINDEX) &&
+			 val(&b->a, ZTBOND_A_ACTIVE_LINK) ==
+			 val(l, ZTBOND_LINK_A_IFINDEX);
+
+	u64_col(tx_p, sizeof(tx_p), l, ZTBOND_LINK_A_TX_PACKETS);
+	u64_col(tx_b, sizeof(tx_b), l, ZTBOND_LINK_A_TX_BYTES);
+	u64_col(rx_p, sizeof(rx_p), l, ZTBOND_LINK_A_RX_PACKETS);
+	u64_col(rx_b, sizeof(rx_b), l, ZTBOND_LINK_A_RX_BYTES);
+	u64_col(drop, sizeof(drop), l, ZTBOND_LINK_A_TX_DROPPED);
+	u64_col(fail, sizeof(fail), l, ZTBOND_LINK_A_FAILURES);
+
+	/* Settings worth a human's attention: the non-default ones. */
+	if (str(l, ZTBOND_LINK_A_FAILOVER_TO) &&
+	    *str(l, ZTBOND_LINK_A_FAILOVER_TO))
+		item(&ln, "failoverTo %s", str(l, ZTBOND_LINK_A_FAILOVER_TO));
+	if (has(l, ZTBOND_LINK_A_ENABLED) && !val(l, ZTBOND_LINK_A_ENABLED))
+		item(&ln, "enabled false");
+	if (has(l, ZTBOND_LINK_A_IPV_PREF) && val(l, ZTBOND_LINK_A_IPV_PREF))
+		item(&ln, "ipvPref %llu",
+		     (unsigned long long)val(l, ZTBOND_LINK_A_IPV_PREF));
+	if (has(l, ZTBOND_LINK_A_SPEED) && val(l, ZTBOND_LINK_A_SPEED))
+		item(&ln, "speed %llu",
+		     (unsigned long long)val(l, ZTBOND_LINK_A_SPEED));
+	if (has(l, ZTBOND_LINK_A_ALLOC) && val(l, ZTBOND_LINK_A_ALLOC))
+		item(&ln, "alloc %s", ppm_str(val(l, ZTBOND_LINK_A_ALLOC),
+					      tmp, sizeof(tmp)));
+	if (own_ms(&b->a, l, ZTBOND_A_UP_DELAY, ZTBOND_LINK_A_UP_DELAY))
+		item(&ln, "upDelay %llu ms",
+		     (unsigned long long)val(l, ZTBOND_LINK_A_UP_DELAY));
+	if (own_ms(&b->a, l, ZTBOND_A_DOWN_DELAY, ZTBOND_LINK_A_DOWN_DELAY))
+		item(&ln, "downDelay %llu ms",
+		     (unsigned long long)val(l, ZTBOND_LINK_A_DOWN_DELAY));
+	if (own_ms(&b->a, l, ZTBOND_A_FAILOVER_INTERVAL,
+		   ZTBOND_LINK_A_FAILOVER_INTERVAL))
+		item(&ln, "failoverInterval %llu ms",
+		     (unsigned long long)val(l, ZTBOND_LINK_A_FAILOVER_INTERVAL));
+	if (has(l, ZTBOND_LINK_A_MTU) &&
+	    (!has(&b->a, ZTBOND_A_MTU) ||
+	     val(l, ZTBOND_LINK_A_MTU) < val(&b->a, ZTBOND_A_MTU)))
+		item(&ln, "mtu %llu",
+		     (unsigned long long)val(l, ZTBOND_LINK_A_MTU));
+	if (has(l, ZTBOND_LINK_A_LATENCY_US))
+		item(&ln, "latency %s ms",
+		     us_str(val(l, ZTBOND_LINK_A_LATENCY_US), tmp, sizeof(tmp)));
+	if (has(l, ZTBOND_LINK_A_PDV_US))
+		item(&ln, "pdv %s ms",
+		     us_str(val(l, ZTBOND_LINK_A_PDV_US), tmp, sizeof(tmp)));
+	if (has(l, ZTBOND_LINK_A_PLR_PPM))
+		item(&ln, "plr %s",
+		     ppm_str(val(l, ZTBOND_LINK_A_PLR_PPM), tmp, sizeof(tmp)));
+	if (has(l, ZTBOND_LINK_A_PER_PPM))
+		item(&ln, "per %s",
+		     ppm_str(val(l, ZTBOND_LINK_A_PER_PPM), tmp, sizeof(tmp)));
+	if (has(l, ZTBOND_LINK_A_QUALITY_PPM))
+		item(&ln, "quality %s",
+		     ppm_str(val(l, ZTBOND_LINK_A_QUALITY_PPM), tmp,
+			     sizeof(tmp)));
+	if (has(l, ZTBOND_LINK_A_SHARE_PPM))
+		item(&ln, "share %s",
+		     ppm_str(val(l, ZTBOND_LINK_A_SHARE_PPM), tmp, sizeof(tmp)));
+
+	printf("  %c %-15s  %-10s  %-7s  %10s  %12s  %10s  %12s  %7s  %8s%s%s\n",
+	       active ? '*' : ' ', name, state, mode, tx_p, tx_b, rx_p, rx_b,
+	       drop, fail, ln.len ? "  " : "", ln.buf);
+}
+
+static void print_bond_text(const struct ztb_bond *b)
+{
+	const struct ztb_obj *o = &b->a;
+	struct ztb_line ln = { .len = 0 };
+	char ebuf[32], nbuf[IF_NAMESIZE];
+	const char *name = str(o, ZTBOND_A_IFNAME);
+	unsigned int i;
+
+	if (has(o, ZTBOND_A_POLICY)) {
+		item(&ln, "%s", ztb_enum_str(&ztb_policy_names,
+					     val(o, ZTBOND_A_POLICY), ebuf,
+					     sizeof(ebuf)));
+		if (str(o, ZTBOND_A_POLICY_NAME) &&
+		    *str(o, ZTBOND_A_POLICY_NAME))
+			item(&ln, "(policy %s)", str(o, ZTBOND_A_POLICY_NAME));
+	}
+	if (has(o, ZTBOND_A_CARRIER))
+		item(&ln, "carrier %s",
+		     val(o, ZTBOND_A_CARRIER) ? "up" : "down");
+	if (has(o, ZTBOND_A_ACTIVE_LINK)) {
+		const char *al = NULL;
+
+		if (val(o, ZTBOND_A_ACTIVE_LINK))
+			al = link_name(b, val(o, ZTBOND_A_ACTIVE_LINK), nbuf);
+		if (al)
+			item(&ln, "active %s", al);
+		else if (val(o, ZTBOND_A_ACTIVE_LINK))
+			item(&ln, "active ifindex %llu",
+			     (unsigned long long)val(o, ZTBOND_A_ACTIVE_LINK));
+		else if (!has(o, ZTBOND_A_POLICY) ||
+			 val(o, ZTBOND_A_POLICY) == ZTBOND_POLICY_NONE ||
+			 val(o, ZTBOND_A_POLICY) == ZTBOND_POLICY_ACTIVE_BACKUP)
+			item(&ln, "active none");	/* others use all links */
+	}
+	if (has(o, ZTBOND_A_MTU))
+		item(&ln, "mtu %llu", (unsigned long long)val(o, ZTBOND_A_MTU));
+	if (has(o, ZTBOND_A_MAC))
+		item(&ln, "mac %s", mac_str(o->mac, ebuf, sizeof(ebuf)));
+	if (name)
+		printf("%s: %s\n", name, ln.buf);
+	else
+		printf("ifindex %llu: %s\n",
+		       (unsigned long long)val(o, ZTBOND_A_IFINDEX), ln.buf);
+
+	ln.len = 0;
+	ln.buf[0] = '\0';
+	if (has(o, ZTBOND_A_PACKETS_PER_LINK))
+		item(&ln, "packetsPerLink %llu",
+		     (unsigned long long)val(o, ZTBOND_A_PACKETS_PER_LINK));
+	if (has(o, ZTBOND_A_FAILOVER_INTERVAL))
+		item(&ln, "failoverInterval %llu ms",
+		     (unsigned long long)val(o, ZTBOND_A_FAILOVER_INTERVAL));
+	if (has(o, ZTBOND_A_UP_DELAY))
+		item(&ln, "upDelay %llu ms",
+		     (unsigned long long)val(o, ZTBOND_A_UP_DELAY));
+	if (has(o, ZTBOND_A_DOWN_DELAY))
+		item(&ln, "downDelay %llu ms",
+		     (unsigned long long)val(o, ZTBOND_A_DOWN_DELAY));
+	if (has(o, ZTBOND_A_LINK_SELECT))
+		item(&ln, "linkSelectMethod %s",
+		     ztb_enum_str(&ztb_select_names,
+				  val(o, ZTBOND_A_LINK_SELECT), ebuf,
+				  sizeof(ebuf)));
+	if (has(o, ZTBOND_A_BALANCE_POLICY))
+		item(&ln, "balancePolicy %s",
+		     ztb_enum_str(&ztb_balance_names,
+				  val(o, ZTBOND_A_BALANCE_POLICY), ebuf,
+				  sizeof(ebuf)));
+	if (has(o, ZTBOND_A_MONITOR))
+		item(&ln, "monitorStrategy %s",
+		     ztb_enum_str(&ztb_monitor_names, val(o, ZTBOND_A_MONITOR),
+				  ebuf, sizeof(ebuf)));
+	if (ln.len)
+		printf("  %s\n", ln.buf);
+
+	ln.len = 0;
+	ln.buf[0] = '\0';
+	if (has(o, ZTBOND_A_TX_PACKETS) || has(o, ZTBOND_A_TX_BYTES) ||
+	    has(o, ZTBOND_A_TX_DROPPED)) {
+		char p[24], by[24], d[24];
+
+		u64_col(p, sizeof(p), o, ZTBOND_A_TX_PACKETS);
+		u64_col(by, sizeof(by), o, ZTBOND_A_TX_BYTES);
+		u64_col(d, sizeof(d), o, ZTBOND_A_TX_DROPPED);
+		item(&ln, "tx %s packets %s bytes %s dropped", p, by, d);
+	}
+	if (has(o, ZTBOND_A_RX_PACKETS) || has(o, ZTBOND_A_RX_BYTES) ||
+	    has(o, ZTBOND_A_RX_DROPPED)) {
+		char p[24], by[24], d[24];
+
+		u64_col(p, sizeof(p), o, ZTBOND_A_RX_PACKETS);
+		u64_col(by, sizeof(by), o, ZTBOND_A_RX_BYTES);
+		u64_col(d, sizeof(d), o, ZTBOND_A_RX_DROPPED);
+		item(&ln, "rx %s packets %s bytes %s dropped", p, by, d);
+	}
+	if (ln.len)
+		printf("  %s\n", ln.buf);
+
+	if (!b->nlinks) {
+		printf("  no links\n");
+		return;
+	}
+	printf("    %-15s  %-10s  %-7s  %10s  %12s  %10s  %12s  %7s  %8s\n",
+	       "LINK", "STATE", "MODE", "TX-PACKETS", "TX-BYTES",
+	       "RX-PACKETS", "RX-BYTES", "DROPPED", "FAILURES");
+	for (i = 0; i < b->nlinks; i++)
+		print_link_text(b, &b->links[i]);
+}
+
+/* ---- JSON output ----------------------------------------------------- */
+
+enum ztb_fmt {
+	F_NUM,		/* integer */
+	F_BOOL,		/* integer as true/false */
+	F_ENUM,		/* integer as its name */
+	F_STR,		/* string */
+	F_STR_NULL,	/* string, "" as null */
+	F_MAC,		/* "aa:bb:cc:dd:ee:ff" */
+	F_PPM,		/* ppm as a fraction */
+	F_ACTIVE,	/* bond's ACTIVE_LINK ifindex as a link name */
+};
+
+struct ztb_field {
+	const char *key;
+	int attr;
+	enum ztb_fmt fmt;
+	const struct ztb_enum *e;
+};
+
+#define FLD(k, a, f)	{ .key = k, .attr = a, .fmt = f }
+#define FE(k, a, f, en)	{ .key = k, .attr = a, .fmt = f, .e = en }
+
+static const struct ztb_field bond_fields[] = {
+	FLD("name", ZTBOND_A_IFNAME, F_STR),
+	FLD("ifindex", ZTBOND_A_IFINDEX, F_NUM),
+	FE("policy", ZTBOND_A_POLICY, F_ENUM, &ztb_policy_names),
+	FLD("policyName", ZTBOND_A_POLICY_NAME, F_STR_NULL),
+	FLD("mtu", ZTBOND_A_MTU, F_NUM),
+	FLD("carrier", ZTBOND_A_CARRIER, F_BOOL),
+	FLD("mac", ZTBOND_A_MAC, F_MAC),
+	FLD("active_link", ZTBOND_A_ACTIVE_LINK, F_ACTIVE),
+	FLD("packetsPerLink", ZTBOND_A_PACKETS_PER_LINK, F_NUM),
+	FLD("failoverInterval", ZTBOND_A_FAILOVER_INTERVAL, F_NUM),
+	FLD("upDelay", ZTBOND_A_UP_DELAY, F_NUM),
+	FLD("downDelay", ZTBOND_A_DOWN_DELAY, F_NUM),
+	FE("linkSelectMethod", ZTBOND_A_LINK_SELECT, F_ENUM, &ztb_select_names),
+	FE("balancePolicy", ZTBOND_A_BALANCE_POLICY, F_ENUM, &ztb_balance_names),
+	FE("monitorStrategy", ZTBOND_A_MONITOR, F_ENUM, &ztb_monitor_names),
+	FLD("tx_packets", ZTBOND_A_TX_PACKETS, F_NUM),
+	FLD("tx_bytes", ZTBOND_A_TX_BYTES, F_NUM),
+	FLD("rx_packets", ZTBOND_A_RX_PACKETS, F_NUM),
+	FLD("rx_bytes", ZTBOND_A_RX_BYTES, F_NUM),
+	FLD("tx_dropped", ZTBOND_A_TX_DROPPED, F_NUM),
+	FLD("rx_dropped", ZTBOND_A_RX_DROPPED, F_NUM),
+	{ .key = NULL }
+};
+
+static const struct ztb_field link_fields[] = {
+	FLD("name", ZTBOND_LINK_A_IFNAME, F_STR),
+	FLD("ifindex", ZTBOND_LINK_A_IFINDEX, F_NUM),
+	FE("state", ZTBOND_LINK_A_STATE, F_ENUM, &ztb_state_names),
+	FLD("active", ZTBOND_LINK_A_ACTIVE, F_BOOL),
+	FE("mode", ZTBOND_LINK_A_MODE, F_ENUM, &ztb_mode_names),
+	FLD("failoverTo", ZTBOND_LINK_A_FAILOVER_TO, F_STR_NULL),
+	FLD("enabled", ZTBOND_LINK_A_ENABLED, F_BOOL),
+	FLD("ipvPref", ZTBOND_LINK_A_IPV_PREF, F_NUM),
+	FLD("speed", ZTBOND_LINK_A_SPEED, F_NUM),
+	FLD("alloc", ZTBOND_LINK_A_ALLOC, F_PPM),
+	FLD("upDelay", ZTBOND_LINK_A_UP_DELAY, F_NUM),
+	FLD("downDelay", ZTBOND_LINK_A_DOWN_DELAY, F_NUM),
+	FLD("failoverInterval", ZTBOND_LINK_A_FAILOVER_INTERVAL, F_NUM),
+	FLD("mac", ZTBOND_LINK_A_MAC, F_MAC),
+	FLD("mtu", ZTBOND_LINK_A_MTU, F_NUM),
+	FLD("tx_packets", ZTBOND_LINK_A_TX_PACKETS, F_NUM),
+	FLD("tx_bytes", ZTBOND_LINK_A_TX_BYTES, F_NUM),
+	FLD("rx_packets", ZTBOND_LINK_A_RX_PACKETS, F_NUM),
+	FLD("rx_bytes", ZTBOND_LINK_A_RX_BYTES, F_NUM),
+	FLD("tx_dropped", ZTBOND_LINK_A_TX_DROPPED, F_NUM),
+	FLD("failures", ZTBOND_LINK_A_FAILURES, F_NUM),
+	FLD("latency_us", ZTBOND_LINK_A_LATENCY_US, F_NUM),
+	FLD("pdv_us", ZTBOND_LINK_A_PDV_US, F_NUM),
+	FLD("plr", ZTBOND_LINK_A_PLR_PPM, F_PPM),
+	FLD("per", ZTBOND_LINK_A_PER_PPM, F_PPM),
+	FLD("quality", ZTBOND_LINK_A_QUALITY_PPM, F_PPM),
+	FLD("share", ZTBOND_LINK_A_SHARE_PPM, F_PPM),
+	{ .key = NULL }
+};
+
+static json_object *field_json(const struct ztb_field *f,
+			       const struct ztb_obj *o,
+			       const struct ztb_bond *b)
+{
+	char buf[32], nbuf[IF_NAMESIZE];
+	const char *s;
+	uint64_t v = val(o, f->attr);
+
+	switch (f->fmt) {
+	case F_NUM:
+		return json_object_new_uint64(v);
+	case F_BOOL:
+		return json_object_new_boolean(v != 0);
+	case F_ENUM:
+		return json_object_new_string(ztb_enum_str(f->e, v, buf,
+							   sizeof(buf)));
+	case F_STR:
+		return json_object_new_string(str(o, f->attr));
+	case F_STR_NULL:
+		s = str(o, f->attr);
+		return *s ? json_object_new_string(s) : NULL;
+	case F_MAC:
+		return json_object_new_string(mac_str(o->mac, buf,
+						      sizeof(buf)));
+	case F_PPM:
+		return json_object_new_double_s((double)v / ZTBOND_PPM,
+						ppm_str(v, buf, sizeof(buf)));
+	case F_ACTIVE:
+		s = v ? link_name(b, v, nbuf) : NULL;
+		return s ? json_object_new_string(s) : NULL;
+	}
+	return NULL;
+}
+
+static json_object *obj_json(const struct ztb_field *fields,
+			     const struct ztb_obj *o, const struct ztb_bond *b)
+{
+	json_object *j = json_object_new_object();
+	const struct ztb_field *f;
+
+	for (f = fields; f->key; f++)
+		if (has(o, f->attr))
+			json_object_object_add(j, f->key, field_json(f, o, b));
+	return j;
+}
+
+static json_object *bond_json(const struct ztb_bond *b)
+{
+	json_object *j = obj_json(bond_fields, &b->a, b);
+	json_object *links = json_object_new_array();
+	unsigned int i;
+
+	for (i = 0; i < b->nlinks; i++)
+		json_object_array_add(links,
+				      obj_json(link_fields, &b->links[i], b));
+	json_object_object_add(j, "links", links);
+	return j;
+}
+
+static int json_print(json_object *j, int flags)
+{
+	const char *s = json_object_to_json_string_ext(j, flags |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (!s)
+		return -1;
+	printf("%s\n", s);
+	return 0;
+}
+
+int ztb_print_bonds(const struct ztb_bondlist *l, bool json, bool single)
+{
+	unsigned int i;
+	json_object *j;
+	int err;
+
+	if (!json) {
+		for (i = 0; i < l->n; i++) {
+			if (i)
+				printf("\n");
+			print_bond_text(&l->b[i]);
+		}
+		return 0;
+	}
+	if (single && l->n == 1) {
+		j = bond_json(&l->b[0]);
+	} else {
+		j = json_object_new_array();
+		for (i = 0; i < l->n; i++)
+			json_object_array_add(j, bond_json(&l->b[i]));
+	}
+	err = json_print(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+	json_object_put(j);
+	return err;
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+int ztb_print_event(struct nlattr **tb, void *arg)
+{
+	struct nlattr *ltb[ZTBOND_LINK_A_MAX + 1];
+	const bool *json = arg;
+	struct ztb_bond b;
+	struct ztb_obj link;
+	bool has_link = false;
+	char ebuf[32], sbuf[32], nbuf[IF_NAMESIZE];
+	const char *ev, *bname, *lname = NULL, *state = NULL, *al = NULL;
+	bool has_al;
+	int err;
+
+	err = bond_load(&b, tb);
+	if (err)
+		return err;
+	memset(&link, 0, sizeof(link));
+	if (tb[ZTBOND_A_LINK] &&
+	    nla_parse_nested(ltb, ZTBOND_LINK_A_MAX, tb[ZTBOND_A_LINK],
+			     NULL) >= 0) {
+		err = obj_load(&link, ltb, ZTBOND_LINK_A_MAX, link_types);
+		if (err) {
+			obj_free(&link);
+			bond_free(&b);
+			return err;
+		}
+		has_link = true;
+	}
+
+	ev = has(&b.a, ZTBOND_A_EVENT) ?
+	     ztb_enum_str(&ztb_event_names, val(&b.a, ZTBOND_A_EVENT), ebuf,
+			  sizeof(ebuf)) : "event";
+	bname = str(&b.a, ZTBOND_A_IFNAME);
+	if (has_link) {
+		lname = str(&link, ZTBOND_LINK_A_IFNAME);
+		if (has(&link, ZTBOND_LINK_A_STATE))
+			state = ztb_enum_str(&ztb_state_names,
+					     val(&link, ZTBOND_LINK_A_STATE),
+					     sbuf, sizeof(sbuf));
+	}
+	has_al = has(&b.a, ZTBOND_A_ACTIVE_LINK);
+	if (has_al && val(&b.a, ZTBOND_A_ACTIVE_LINK)) {
+		uint64_t ai = val(&b.a, ZTBOND_A_ACTIVE_LINK);
+
+		if (has_link && has(&link, ZTBOND_LINK_A_IFINDEX) &&
+		    val(&link, ZTBOND_LINK_A_IFINDEX) == ai && lname)
+			al = lname;
+		else
+			al = link_name(&b, ai, nbuf);
+	}
+
+	if (*json) {
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "event", json_object_new_string(ev));
+		if (bname)
+			json_object_object_add(j, "bond",
+					       json_object_new_string(bname));
+		if (has(&b.a, ZTBOND_A_IFINDEX))
+			json_object_object_add(j, "ifindex",
+				json_object_new_uint64(val(&b.a, ZTBOND_A_IFINDEX)));
+		if (lname)
+			json_object_object_add(j, "link",
+					       json_object_new_string(lname));
+		if (has_link && has(&link, ZTBOND_LINK_A_IFINDEX))
+			json_object_object_add(j, "link_ifindex",
+				json_object_new_uint64(val(&link, ZTBOND_LINK_A_IFINDEX)));
+		if (state)
+			json_object_object_add(j, "state",
+					       json_object_new_string(state));
+		if (has_link && has(&link, ZTBOND_LINK_A_ACTIVE))
+			json_object_object_add(j, "active",
+				json_object_new_boolean(val(&link, ZTBOND_LINK_A_ACTIVE) != 0));
+		if (has_al)
+			json_object_object_add(j, "active_link",
+				al ? json_object_new_string(al) : NULL);
+		if (has(&b.a, ZTBOND_A_POLICY))
+			json_object_object_add(j, "policy",
+				json_object_new_string(ztb_enum_str(&ztb_policy_names,
+					val(&b.a, ZTBOND_A_POLICY), sbuf, sizeof(sbuf))));
+		err = json_print(j, JSON_C_TO_STRING_PLAIN);
+		json_object_put(j);
+	} else {
+		struct ztb_line ln = { .len = 0, .sep = " " };
+		uint64_t e = val(&b.a, ZTBOND_A_EVENT);
+
+		item(&ln, "%s", ev);
+		if (bname)
+			item(&ln, "%s", bname);
+		else if (has(&b.a, ZTBOND_A_IFINDEX))
+			item(&ln, "ifindex %llu",
+			     (unsigned long long)val(&b.a, ZTBOND_A_IFINDEX));
+		if (lname)
+			item(&ln, "link %s", lname);
+		else if (has_link && has(&link, ZTBOND_LINK_A_IFINDEX))
+			item(&ln, "link ifindex %llu",
+			     (unsigned long long)val(&link, ZTBOND_LINK_A_IFINDEX));
+		if (state)
+			item(&ln, "state %s", state);
+		if (has_al) {
+			if (al)
+				item(&ln, "active %s", al);
+			else if (val(&b.a, ZTBOND_A_ACTIVE_LINK))
+				item(&ln, "active ifindex %llu",
+				     (unsigned long long)val(&b.a, ZTBOND_A_ACTIVE_LINK));
+			else
+				item(&ln, "active none");
+		}
+		if (has(&b.a, ZTBOND_A_POLICY) &&
+		    (e == ZTBOND_EVENT_BOND_NEW || e == ZTBOND_EVENT_BOND_CHANGE))
+			item(&ln, "policy %s",
+			     ztb_enum_str(&ztb_policy_names,
+					  val(&b.a, ZTBOND_A_POLICY), sbuf,
+					  sizeof(sbuf)));
+		printf("%s\n", ln.buf);
+		err = 0;
+	}
+	fflush(stdout);
+	obj_free(&link);
+	bond_free(&b);
+	return err;
+}
