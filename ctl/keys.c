@@ -152,14 +152,17 @@ static const struct ztb_key link_keys[] = {
 	}, {
 		.name = "upDelay", .attr = ZTBOND_LINK_A_UP_DELAY,
 		.kind = ZTB_K_U32, .min = 0, .max = ZTBOND_MAX_INTERVAL_MS,
+		.inherit = true,
 		.unit = "ms", .help = "wait before using the link once it is up",
 	}, {
 		.name = "downDelay", .attr = ZTBOND_LINK_A_DOWN_DELAY,
 		.kind = ZTB_K_U32, .min = 0, .max = ZTBOND_MAX_INTERVAL_MS,
+		.inherit = true,
 		.unit = "ms", .help = "wait before dropping the link once it is down",
 	}, {
 		.name = "failoverInterval",
 		.attr = ZTBOND_LINK_A_FAILOVER_INTERVAL, .kind = ZTB_K_U32,
+		.inherit = true,
 		.min = ZTBOND_MIN_FAILOVER_INTERVAL_MS,
 		.max = ZTBOND_MAX_INTERVAL_MS, .unit = "ms",
 		.help = "failure detection time of this link",
@@ -221,8 +224,9 @@ const char *ztb_key_allowed(const struct ztb_key *k, char *buf, size_t len)
 {
 	switch (k->kind) {
 	case ZTB_K_U32:
-		snprintf(buf, len, "%u..%u%s%s", k->min, k->max,
-			 k->unit ? " " : "", k->unit ? k->unit : "");
+		snprintf(buf, len, "%u..%u%s%s%s", k->min, k->max,
+			 k->unit ? " " : "", k->unit ? k->unit : "",
+			 k->inherit ? ", or inherit" : "");
 		break;
 	case ZTB_K_ENUM:
 	case ZTB_K_POLICY:
@@ -311,6 +315,10 @@ static int parse_value(const struct ztb_key *k, const char *word,
 
 	switch (k->kind) {
 	case ZTB_K_U32:
+		if (k->inherit && !strcmp(s, "inherit")) {
+			v->u = ZTBOND_INHERIT;
+			return 0;
+		}
 		err = parse_u32(s, &v->u);
 		if (err == -EINVAL) {
 			ztb_err("%s: \"%s\" is not a number (%s)", word, s,

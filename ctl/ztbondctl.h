@@ -70,6 +70,7 @@ struct ztb_key {
 	enum ztb_kind kind;
 	uint32_t min, max;	/* ZTB_K_U32 */
 	const char *unit;	/* ZTB_K_U32, for messages */
+	bool inherit;		/* ZTB_K_U32: "inherit" sends ZTBOND_INHERIT */
 	const struct ztb_enum *e;	/* ZTB_K_ENUM, ZTB_K_POLICY */
 	const char *help;
 };

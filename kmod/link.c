@@ -37,9 +37,9 @@ void ztbond_link_cfg_default(struct ztbond_link_cfg *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->mode = ZTBOND_LINK_MODE_SPARE;	/* ZeroTier's code default */
 	cfg->enabled = true;
-	cfg->up_delay = U32_MAX;
-	cfg->down_delay = U32_MAX;
-	cfg->failover_interval = U32_MAX;
+	cfg->up_delay = ZTBOND_INHERIT;
+	cfg->down_delay = ZTBOND_INHERIT;
+	cfg->failover_interval = ZTBOND_INHERIT;
 }
 
 bool ztbond_link_usable(const struct ztbond_link *link)
@@ -95,7 +95,7 @@ static u32 ztbond_link_delay(const struct ztbond_link *link, bool up)
 	const struct ztbond *bond = link->bond;
 	u32 v = up ? link->cfg.up_delay : link->cfg.down_delay;
 
-	if (v != U32_MAX)
+	if (v != ZTBOND_INHERIT)
 		return v;
 	return up ? bond->cfg.up_delay : bond->cfg.down_delay;
 }

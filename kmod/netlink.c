@@ -44,7 +44,7 @@ static const struct nla_policy ztbond_nl_policy[ZTBOND_A_MAX + 1] = {
 	[ZTBOND_A_IFNAME]		= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[ZTBOND_A_POLICY]		= { .type = NLA_U8 },
 	[ZTBOND_A_POLICY_NAME]		= { .type = NLA_NUL_STRING,
-					    .len = ZTBOND_POLICY_NAME_LEN - 1 },
+					    .len = ZTBOND_POLICY_NAME_MAX - 1 },
 	[ZTBOND_A_PACKETS_PER_LINK]	= { .type = NLA_U32 },
 	[ZTBOND_A_FAILOVER_INTERVAL]	= { .type = NLA_U32 },
 	[ZTBOND_A_UP_DELAY]		= { .type = NLA_U32 },
@@ -113,15 +113,23 @@ static struct net_device *ztbond_nl_link_dev(struct genl_info *info,
 
 /* ---- configuration parsing --------------------------------------------- */
 
-/* msg must be a string literal: extack keeps the pointer. */
-static int ztbond_nl_interval(struct nlattr *a, u32 min, u32 *out,
-			      const char *msg, struct netlink_ext_ack *extack)
+/*
+ * msg must be a string literal: extack keeps the pointer. Per-link values
+ * (inherit true) may be ZTBOND_INHERIT to follow the bond's value again.
+ */
+static int ztbond_nl_interval(struct nlattr *a, u32 min, bool inherit,
+			      u32 *out, const char *msg,
+			      struct netlink_ext_ack *extack)
 {
 	u32 v;
 
 	if (!a)
 		return 0;
 	v = nla_get_u32(a);
+	if (inherit && v == ZTBOND_INHERIT) {
+		*out = v;
+		return 0;
+	}
 	if (v < min || v > ZTBOND_MAX_INTERVAL_MS) {
 		if (extack) {
 			extack->_msg = msg;
@@ -175,17 +183,17 @@ static int ztbond_nl_parse_cfg(struct nlattr **attrs, struct ztbond_cfg *cfg,
 		cfg->link_select = nla_get_u8(a);
 	}
 	err = ztbond_nl_interval(attrs[ZTBOND_A_FAILOVER_INTERVAL],
-				 ZTBOND_MIN_FAILOVER_INTERVAL_MS,
+				 ZTBOND_MIN_FAILOVER_INTERVAL_MS, false,
 				 &cfg->failover_interval,
 				 "ztbond: failoverInterval must be 250..3600000 ms",
 				 extack);
 	if (!err)
-		err = ztbond_nl_interval(attrs[ZTBOND_A_UP_DELAY], 0,
+		err = ztbond_nl_interval(attrs[ZTBOND_A_UP_DELAY], 0, false,
 					 &cfg->up_delay,
 					 "ztbond: upDelay must be 0..3600000 ms",
 					 extack);
 	if (!err)
-		err = ztbond_nl_interval(attrs[ZTBOND_A_DOWN_DELAY], 0,
+		err = ztbond_nl_interval(attrs[ZTBOND_A_DOWN_DELAY], 0, false,
 					 &cfg->down_delay,
 					 "ztbond: downDelay must be 0..3600000 ms",
 					 extack);
@@ -259,16 +267,17 @@ static int ztbond_nl_parse_link_cfg(struct ztbond *bond,
 		}
 		nla_strscpy(cfg->failover_to, a, sizeof(cfg->failover_to));
 	}
-	err = ztbond_nl_interval(tb[ZTBOND_LINK_A_UP_DELAY], 0, &cfg->up_delay,
+	err = ztbond_nl_interval(tb[ZTBOND_LINK_A_UP_DELAY], 0, true,
+				 &cfg->up_delay,
 				 "ztbond: upDelay must be 0..3600000 ms", extack);
 	if (!err)
-		err = ztbond_nl_interval(tb[ZTBOND_LINK_A_DOWN_DELAY], 0,
+		err = ztbond_nl_interval(tb[ZTBOND_LINK_A_DOWN_DELAY], 0, true,
 					 &cfg->down_delay,
 					 "ztbond: downDelay must be 0..3600000 ms",
 					 extack);
 	if (!err)
 		err = ztbond_nl_interval(tb[ZTBOND_LINK_A_FAILOVER_INTERVAL],
-					 ZTBOND_MIN_FAILOVER_INTERVAL_MS,
+					 ZTBOND_MIN_FAILOVER_INTERVAL_MS, true,
 					 &cfg->failover_interval,
 					 "ztbond: failoverInterval must be 250..3600000 ms",
 					 extack);
@@ -323,11 +332,11 @@ static int ztbond_nl_put_link(struct sk_buff *msg, struct ztbond_link *link,
 	    nla_put_u32(msg, ZTBOND_LINK_A_FAILURES, link->failures))
 		goto cancel;
 	/* per-link overrides only; absent means "the bond's value" */
-	if ((c->up_delay != U32_MAX &&
+	if ((c->up_delay != ZTBOND_INHERIT &&
 	     nla_put_u32(msg, ZTBOND_LINK_A_UP_DELAY, c->up_delay)) ||
-	    (c->down_delay != U32_MAX &&
+	    (c->down_delay != ZTBOND_INHERIT &&
 	     nla_put_u32(msg, ZTBOND_LINK_A_DOWN_DELAY, c->down_delay)) ||
-	    (c->failover_interval != U32_MAX &&
+	    (c->failover_interval != ZTBOND_INHERIT &&
 	     nla_put_u32(msg, ZTBOND_LINK_A_FAILOVER_INTERVAL,
 			 c->failover_interval)))
 		goto cancel;

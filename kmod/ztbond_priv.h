@@ -19,7 +19,6 @@
 #include "engine/engine.h"
 
 #define ZTBOND_KIND		"ztbond"
-#define ZTBOND_POLICY_NAME_LEN	32
 /* Slots of the receive address table: twice the links keeps probes short. */
 #define ZTBOND_MAC_SLOTS	(2 * ZTBOND_MAX_LINKS)
 
@@ -48,7 +47,7 @@ struct ztbond_link_cfg {
 	u32 speed;
 	u32 alloc_ppm;
 	char failover_to[IFNAMSIZ];	/* by name: taps come and go */
-	/* U32_MAX: inherit the bond's value */
+	/* ZTBOND_INHERIT: the bond's value */
 	u32 up_delay;
 	u32 down_delay;
 	u32 failover_interval;
@@ -75,7 +74,7 @@ struct ztbond_cfg {
 	u32 failover_interval;
 	u32 up_delay;
 	u32 down_delay;
-	char policy_name[ZTBOND_POLICY_NAME_LEN];
+	char policy_name[ZTBOND_POLICY_NAME_MAX];
 };
 
 /* Consumes skb; returns true if it went out on at least one link. */

@@ -28,6 +28,13 @@
 #define ZTBOND_DEF_PACKETS_PER_LINK	64
 #define ZTBOND_MAX_SPEED		1000000
 #define ZTBOND_PPM			1000000	/* alloc and ratios are in ppm */
+#define ZTBOND_POLICY_NAME_MAX		32	/* with the NUL */
+/*
+ * A per-link UP_DELAY, DOWN_DELAY or FAILOVER_INTERVAL of this value drops
+ * the link's override: the link follows the bond's value again. A link
+ * without an override reports no such attribute.
+ */
+#define ZTBOND_INHERIT			0xffffffffU
 
 enum ztbond_cmd {
 	ZTBOND_CMD_UNSPEC,
@@ -38,7 +45,15 @@ enum ztbond_cmd {
 	ZTBOND_CMD_LINK_ADD,	/* enslave LINK{IFINDEX|IFNAME, params} */
 	ZTBOND_CMD_LINK_DEL,	/* release LINK{IFINDEX|IFNAME} */
 	ZTBOND_CMD_LINK_SET,	/* change per-link parameters */
-	ZTBOND_CMD_EVENT,	/* multicast notification, see ztbond_event */
+	/*
+	 * Multicast to group "events", never a request. Carries EVENT,
+	 * IFINDEX, IFNAME, POLICY, CARRIER, ACTIVE_LINK and, for the LINK_*
+	 * events and ACTIVE_CHANGE, a LINK nest with the link's IFINDEX,
+	 * IFNAME, STATE and ACTIVE (ACTIVE_CHANGE to no link has no nest).
+	 * It says what happened, not the whole new state: a listener that
+	 * needs the parameters asks with BOND_GET.
+	 */
+	ZTBOND_CMD_EVENT,
 	__ZTBOND_CMD_MAX,
 };
 
@@ -164,9 +179,9 @@ enum ztbond_link_attr {
 	ZTBOND_LINK_A_IPV_PREF,		/* u8: 0, 4, 6, 46, 64 */
 	ZTBOND_LINK_A_SPEED,		/* u32, 0..ZTBOND_MAX_SPEED */
 	ZTBOND_LINK_A_ALLOC,		/* u32 ppm, 0 = unset */
-	ZTBOND_LINK_A_UP_DELAY,		/* u32 ms */
-	ZTBOND_LINK_A_DOWN_DELAY,	/* u32 ms */
-	ZTBOND_LINK_A_FAILOVER_INTERVAL,/* u32 ms */
+	ZTBOND_LINK_A_UP_DELAY,		/* u32 ms, or ZTBOND_INHERIT */
+	ZTBOND_LINK_A_DOWN_DELAY,	/* u32 ms, or ZTBOND_INHERIT */
+	ZTBOND_LINK_A_FAILOVER_INTERVAL,/* u32 ms, or ZTBOND_INHERIT */
 	ZTBOND_LINK_A_STATE,		/* u8, enum ztbond_link_state, ro */
 	ZTBOND_LINK_A_ACTIVE,		/* u8 bool, ro: carries traffic now */
 	ZTBOND_LINK_A_MAC,		/* binary, ETH_ALEN, ro */

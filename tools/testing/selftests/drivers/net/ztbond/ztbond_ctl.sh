@@ -7,6 +7,7 @@
 ALL_TESTS="
 	show_json
 	show_table
+	link_override_inherit
 	rejected_requests_change_nothing
 	monitor_events
 	permissions
@@ -61,6 +62,30 @@ show_table()
 	grep -q zb0 <<< "$out" && grep -q v1 <<< "$out" && grep -q v2 <<< "$out"
 	check_err $? "table lacks the bond or its links: $out"
 	log_test "bond show prints a readable table"
+}
+
+# v1_key KEY: the value of KEY in v1's entry of the JSON dump, or "absent".
+v1_key()
+{
+	ztb_ctl "$NS" --json bond show zb0 | python3 -c '
+import json, sys
+link = [l for l in json.load(sys.stdin)["links"] if l["name"] == "v1"][0]
+print(link.get(sys.argv[1], "absent"))' "$1"
+}
+
+link_override_inherit()
+{
+	RET=0
+	[[ $(v1_key upDelay) == absent ]]
+	check_err $? "v1 reports an upDelay override it never had: $(v1_key upDelay)"
+	ztb_ctl "$NS" link set zb0 v1 upDelay 500
+	[[ $(v1_key upDelay) == 500 ]]
+	check_err $? "v1 upDelay override not set: $(v1_key upDelay)"
+	ztb_ctl "$NS" link set zb0 v1 upDelay inherit
+	check_err $? "upDelay inherit refused"
+	[[ $(v1_key upDelay) == absent ]]
+	check_err $? "v1 still overrides upDelay after inherit: $(v1_key upDelay)"
+	log_test "per-link upDelay overrides the bond's and can return to it"
 }
 
 # try DESC PATTERN ARGS...: ztbondctl ARGS fails, says PATTERN, and the
