@@ -1,0 +1,482 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-check.sh [--test NAME]... [--kernel 6.1|6.12]... [--skip-deps]
+#
+# The whole ztbond test suite ("make check"):
+#   1. install dependencies (tools/testing/install-deps.sh);
+#   2. build ztbondctl once (and run its "make test"), and ztbond.ko for each
+#      kernel in its own copy of the tree (build/<kver>/), with W=1 (no
+#      warnings allowed) and sparse (C=2);
+#   3. userspace unit tests (tools/testing/unit, if present);
+#   4. checkpatch over the module and uapi sources;
+#   5. per kernel (Debian 6.1 and 6.12): boot a QEMU VM over the host's /
+#      (9p), load ztbond, run the kselftests of
+#      tools/testing/selftests/drivers/net/ztbond through the kernel's
+#      kselftest runner, and check the guest's dmesg for splats;
+#   6. summary; the last line is "N passed, N failed, N skipped" and the exit
+#      status is non-zero on any failure.
+#
+# --test NAME    only selftests whose file name contains NAME (which may be
+#                a shell pattern: "smoke", "ztbond_smoke.sh", "fail*"); repeatable
+# --kernel SER   only this kernel series (6.1 or 6.12); repeatable
+# --skip-deps    do not run install-deps.sh
+#
+# Environment: ZTBOND_ACCEL=kvm|tcg (default: probe), ZTBOND_VM_TIMEOUT
+# (seconds per VM; default 180 + 300 per test), ZTBOND_VM_MEM (MiB, 2048),
+# ZTBOND_VM_CPUS (2), ZTBOND_CHECKPATCH_STRICT=1 (checkpatch --strict),
+# ZTBOND_KBUILD_FLAGS (kbuild arguments for the module builds; default W=1).
+#
+# Logs: build/logs/ (module builds, sparse, unit tests, checkpatch, and per
+# kernel <kver>/run<N>/{console.log,selftests.ktap,dmesg.txt}; run2... only
+# when a VM died and a new one ran the remaining tests).
+
+# The body is one compound command: bash reads all of it before running it,
+# so editing this file while it runs cannot derail the run.
+{
+set -uo pipefail
+
+HERE=$(dirname "$(readlink -f "$0")")
+# shellcheck source=vm/common.sh
+source "$HERE/vm/common.sh"
+
+usage()
+{
+	awk 'NR >= 4 && /^#/ { sub(/^# ?/, ""); print; next } NR >= 4 { exit }' "$0"
+	exit "${1:-0}"
+}
+
+FILTERS=()
+SERIES=()
+SKIP_DEPS=${ZTBOND_SKIP_DEPS:-}
+while (($#)); do
+	case $1 in
+	--test)      FILTERS+=("${2:?--test needs a name}"); shift 2 ;;
+	--test=*)    FILTERS+=("${1#--test=}"); shift ;;
+	--kernel)    SERIES+=("${2:?--kernel needs 6.1 or 6.12}"); shift 2 ;;
+	--kernel=*)  SERIES+=("${1#--kernel=}"); shift ;;
+	--skip-deps) SKIP_DEPS=1; shift ;;
+	-h|--help)   usage 0 ;;
+	*)           echo "unknown argument: $1" >&2; usage 2 >&2 ;;
+	esac
+done
+((${#SERIES[@]})) || SERIES=(6.1 6.12)
+
+# Module builds use W=1 (the module is meant to be warning-free with it).
+ZTBOND_KBUILD_FLAGS=${ZTBOND_KBUILD_FLAGS-W=1}
+export ZTBOND_KBUILD_FLAGS
+
+LOGS=$ZTBOND_BUILD/logs
+mkdir -p "$LOGS"
+T_START=$SECONDS
+
+# Results ---------------------------------------------------------------------
+
+N_PASS=0 N_FAIL=0 N_SKIP=0
+SUMMARY=()	# one line per case group, printed at the end
+FAILED=()	# names of failed cases
+
+declare -A GROUPS_SEEN=() GROUP_RES=()
+GROUP_ORDER=()
+
+# record NAME pass|fail|skip [NOTE]
+record()
+{
+	local name=$1 res=$2 note=${3:-} g=host
+
+	[[ $name =~ (^|-)(6\.[0-9]+)(/|$) ]] && g=${BASH_REMATCH[2]}
+	[[ -n ${GROUPS_SEEN[$g]:-} ]] || { GROUPS_SEEN[$g]=1; GROUP_ORDER+=("$g"); }
+	GROUP_RES[$g.$res]=$(( ${GROUP_RES[$g.$res]:-0} + 1 ))
+	case $res in
+	pass) N_PASS=$((N_PASS + 1)); say "  ${C_GRN}PASS${C_OFF} $name${note:+  ($note)}" ;;
+	skip) N_SKIP=$((N_SKIP + 1)); say "  ${C_YEL}SKIP${C_OFF} $name${note:+  ($note)}" ;;
+	*)    N_FAIL=$((N_FAIL + 1)); FAILED+=("$name${note:+ ($note)}")
+	      say "  ${C_RED}FAIL${C_OFF} $name${note:+  ($note)}" ;;
+	esac
+}
+
+elapsed()
+{
+	local s=$1
+
+	printf '%dm%02ds' $((s / 60)) $((s % 60))
+}
+
+# 1. Dependencies ---------------------------------------------------------------
+
+if [[ -z $SKIP_DEPS ]]; then
+	info "dependencies"
+	"$HERE/install-deps.sh" || die "install-deps.sh failed"
+else
+	ksrc_unpack
+fi
+
+KVERS=()
+for s in "${SERIES[@]}"; do
+	if k=$(pick_kver "$s"); then
+		KVERS+=("$k")
+	else
+		record "kernel-$s" fail "no installed $s kernel with headers and modules"
+	fi
+done
+
+# 2. Builds -------------------------------------------------------------------
+
+info "build ztbondctl"
+if [[ -f $ZTBOND_ROOT/ctl/Makefile ]]; then
+	if make -C "$ZTBOND_ROOT/ctl" > "$LOGS/build-ztbondctl.log" 2>&1; then
+		record build-ztbondctl pass
+		# ztbondctl's own command-line tests, when it has them.
+		if grep -q '^test:' "$ZTBOND_ROOT/ctl/Makefile"; then
+			if make -C "$ZTBOND_ROOT/ctl" test > "$LOGS/ctl-test.log" 2>&1; then
+				record ztbondctl-tests pass
+			else
+				tail -n 20 "$LOGS/ctl-test.log" | sed 's/^/    /'
+				record ztbondctl-tests fail "see $LOGS/ctl-test.log"
+			fi
+		fi
+	else
+		tail -n 30 "$LOGS/build-ztbondctl.log" | sed 's/^/    /'
+		record build-ztbondctl fail "see $LOGS/build-ztbondctl.log"
+	fi
+else
+	record build-ztbondctl skip "no ctl/Makefile yet"
+fi
+
+declare -A BUILT=()
+for k in "${KVERS[@]}"; do
+	s=$(kver_series "$k")
+	info "build ztbond.ko for $k (build/$k)"
+	blog=$LOGS/build-$k.log
+	if build_module "$k" "$blog"; then
+		BUILT[$k]=1
+		record "build-$s" pass
+		# The module is meant to be warning-free with W=1 ...
+		nwarn=$(grep -c 'warning:' "$blog")
+		if ((nwarn)); then
+			grep -A3 'warning:' "$blog" | head -n 40 | sed 's/^/    /'
+			record "warnings-$s" fail "$nwarn compiler warnings (${ZTBOND_KBUILD_FLAGS}), see $blog"
+		else
+			record "warnings-$s" pass "${ZTBOND_KBUILD_FLAGS:-no extra flags}"
+		fi
+		# ... and clean under sparse.
+		slog=$LOGS/sparse-$k.log
+		if ! command -v sparse >/dev/null; then
+			record "sparse-$s" skip "sparse not installed"
+		elif ! make -C "/usr/src/linux-headers-$k" M="$ZTBOND_BUILD/$k/kmod" \
+				ZTBOND_ROOT="$ZTBOND_BUILD/$k" C=2 modules > "$slog" 2>&1; then
+			record "sparse-$s" fail "make C=2 failed, see $slog"
+		elif grep -qE '(warning|error):' "$slog"; then
+			grep -E '(warning|error):' "$slog" | head -n 20 | sed 's/^/    /'
+			record "sparse-$s" fail "$(grep -cE '(warning|error):' "$slog") sparse reports, see $slog"
+		else
+			record "sparse-$s" pass
+		fi
+	else
+		say "${C_RED}    module build for $k FAILED:${C_OFF}"
+		grep -E 'error|Error|No rule|No such file' "$blog" | head -n 40 | sed 's/^/    /'
+		say "    ... full log: $blog"
+		record "build-$s" fail "ztbond.ko does not build for $k"
+	fi
+done
+
+# 3. Unit tests -----------------------------------------------------------------
+
+info "userspace unit tests"
+if [[ -f $ZTBOND_ROOT/tools/testing/unit/Makefile ]]; then
+	ulog=$LOGS/unit.log
+	make -C "$ZTBOND_ROOT/tools/testing/unit" run > "$ulog" 2>&1
+	urc=$?
+	read -r up uf us < <(awk '
+		/^[[:space:]]*ok [0-9]+/ { if ($0 ~ /# *SKIP/) s++; else p++; next }
+		/^[[:space:]]*not ok [0-9]+/ { f++; next }
+		match($0, /[0-9]+ passed, [0-9]+ failed/) {
+			split(substr($0, RSTART, RLENGTH), a, /[ ,]+/); lp = a[1]; lf = a[3]; seen = 1
+			if (match($0, /[0-9]+ skipped/)) ls = substr($0, RSTART, RLENGTH) + 0
+		}
+		END {
+			if (p + f + s == 0 && seen) { p = lp; f = lf; s = ls }
+			printf "%d %d %d\n", p, f, s
+		}' "$ulog")
+	N_PASS=$((N_PASS + up)) N_FAIL=$((N_FAIL + uf)) N_SKIP=$((N_SKIP + us))
+	say "  unit: $up passed, $uf failed, $us skipped (log: $ulog)"
+	if ((uf)); then
+		grep -E '^[[:space:]]*not ok' "$ulog" | head -n 30 | sed 's/^/    /'
+		FAILED+=("unit: $uf failed")
+	fi
+	if ((urc != 0 && uf == 0)); then
+		tail -n 20 "$ulog" | sed 's/^/    /'
+		record unit-tests fail "make run exited $urc"
+	elif ((up + uf + us == 0)); then
+		record unit-tests fail "no results parsed from $ulog"
+	fi
+	SUMMARY+=("unit tests: $up passed, $uf failed, $us skipped")
+else
+	record unit-tests skip "no tools/testing/unit/Makefile yet"
+fi
+
+# 4. checkpatch -----------------------------------------------------------------
+
+info "checkpatch"
+shopt -s nullglob
+cp_files=()
+for f in "$ZTBOND_ROOT"/kmod/*.c "$ZTBOND_ROOT"/kmod/*.h "$ZTBOND_ROOT"/kmod/engine/*.[ch] \
+	 "$ZTBOND_ROOT"/uapi/linux/*.h; do
+	cp_files+=("${f#"$ZTBOND_ROOT"/}")
+done
+shopt -u nullglob
+if ((${#cp_files[@]})); then
+	cp_flags=(--no-tree -f --terse --show-types)
+	[[ -n ${ZTBOND_CHECKPATCH_STRICT:-} ]] && cp_flags+=(--strict)
+	(cd "$ZTBOND_ROOT" && perl "$KSRC_DIR/scripts/checkpatch.pl" "${cp_flags[@]}" "${cp_files[@]}") \
+		> "$LOGS/checkpatch.log" 2>&1
+	cprc=$?
+	if ((cprc == 0)); then
+		record checkpatch pass "${#cp_files[@]} files"
+	else
+		grep -E '^[^ ]+:[0-9]+: (ERROR|WARNING|CHECK)' "$LOGS/checkpatch.log" | head -n 30 | sed 's/^/    /'
+		record checkpatch fail "$(grep -cE ': (ERROR|WARNING|CHECK):' "$LOGS/checkpatch.log") issues, see $LOGS/checkpatch.log"
+	fi
+else
+	record checkpatch skip "no sources yet"
+fi
+
+# 5. Selftests in VMs -----------------------------------------------------------
+
+# The kselftest tree the guest runs from: a copy of linux-source's framework
+# with our selftest directory at drivers/net/ztbond, so that the Makefile's
+# "include ../../../lib.mk" is the real lib.mk.
+KSFT=$ZTBOND_BUILD/ksft/tools/testing/selftests
+rm -rf "$ZTBOND_BUILD/ksft"
+mkdir -p "$KSFT/drivers/net"
+cp -a "$KSRC_DIR/tools/testing/selftests/." "$KSFT/"
+cp -a "$ZTBOND_ROOT/tools/testing/selftests/drivers/net/ztbond" "$KSFT/drivers/net/ztbond"
+KSFT_ZT=$KSFT/drivers/net/ztbond
+
+ALL_TESTS=$(make -s --no-print-directory -C "$KSFT_ZT" \
+	--eval 'ztb-print-progs: ; @echo $(TEST_PROGS)' ztb-print-progs 2>/dev/null)
+TESTS=()
+for t in $ALL_TESTS; do
+	if ((${#FILTERS[@]} == 0)); then
+		TESTS+=("$t")
+		continue
+	fi
+	for f in "${FILTERS[@]}"; do
+		# shellcheck disable=SC2053
+		if [[ $t == *$f* ]]; then
+			TESTS+=("$t")
+			break
+		fi
+	done
+done
+if ((${#TESTS[@]} == 0)); then
+	if ((${#FILTERS[@]})); then
+		record selftests fail "no selftest matches '${FILTERS[*]}' (have: ${ALL_TESTS:-none})"
+	else
+		record selftests fail "no ztbond_*.sh selftests found"
+	fi
+fi
+
+DMESG_BAD='Oops|WARNING:|BUG:|kernel BUG at|refcount_t|unregister_netdevice: waiting|Call Trace|UBSAN|general protection fault|Kernel panic|INFO: task .* blocked|self-detected stall|rcu_.* detected stalls'
+
+# Live progress from the console log of the running VM.
+follow_console()
+{
+	local log=$1 pid=$2 tag=$3
+
+	tail -n +1 -F --pid="$pid" "$log" 2>/dev/null | awk -v tag="$tag" -v bad="$DMESG_BAD" '
+		{ sub(/\r$/, "") }
+		/^# selftests: / { sub(/^# selftests: [^:]*: /, ""); printf "  [%s] running %s\n", tag, $0; fflush(); next }
+		/^(not )?ok [0-9]+ selftests: / { sub(/selftests: [^:]*: /, ""); printf "  [%s] %s\n", tag, $0; fflush(); next }
+		/^# (TEST: |SKIP|FAIL)/ { printf "  [%s]   %s\n", tag, substr($0, 3); fflush(); next }
+		$0 ~ bad { if (nbad++ < 4) printf "  [%s] !! %s\n", tag, $0; fflush(); next }
+		/ztb-(guest|initramfs):/ { printf "  [%s] %s\n", tag, $0; fflush(); next }'
+}
+
+# parse_ktap FILE SERIES: record one case per top-level test result.
+parse_ktap()
+{
+	local file=$1 s=$2 line name res note
+
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		[[ $line =~ ^(not\ )?ok\ [0-9]+\ selftests:\ [^:]+:\ ([^ ]+)(\ #\ (.*))?$ ]] || continue
+		name=${BASH_REMATCH[2]}
+		note=${BASH_REMATCH[4]}
+		[[ -n ${DONE_TESTS[$name]:-} ]] && continue
+		if [[ -n ${BASH_REMATCH[1]} ]]; then
+			res=fail
+		elif [[ $note == SKIP* ]]; then
+			res=skip
+		else
+			res=pass
+		fi
+		DONE_TESTS[$name]=1
+		record "$s/$name" "$res" "$note"
+	done < "$file"
+	return 0
+}
+
+# show_splat FILE: the first kernel splat of FILE with its call trace.
+show_splat()
+{
+	tr -d '\r' < "$1" | awk -v bad="$DMESG_BAD" '
+		!on && $0 ~ bad { on = 1 }
+		on { print "    | " $0; n++ }
+		on && (/<\/TASK>|end trace|Kernel Offset/ || n >= 40) { exit }'
+}
+
+# write_env FILE KVER OUT TESTS...: the guest's environment (guest-init.sh).
+write_env()
+{
+	local f=$1 k=$2 o=$3; shift 3
+
+	{
+		printf 'ZTB_KVER=%q\n' "$k"
+		printf 'ZTB_REPO=%q\n' "$ZTBOND_ROOT"
+		printf 'ZTBOND_ROOT=%q\n' "$ZTBOND_ROOT"
+		printf 'ZTB_BUILD=%q\n' "$ZTBOND_BUILD/$k"
+		if [[ -n ${BUILT[$k]:-} ]]; then
+			printf 'ZTBOND_KO=%q\n' "$ZTBOND_BUILD/$k/kmod/ztbond.ko"
+		else
+			printf 'ZTBOND_KO=\n'
+		fi
+		printf 'ZTB_OUT=%q\n' "$o"
+		printf 'ZTB_SCRIPT=%q\n' "$ZTBOND_VMDIR/guest-selftests.sh"
+		printf 'ZTB_KSFT_DIR=%q\n' "$KSFT_ZT"
+		printf 'ZTB_TESTS=%q\n' "$*"
+		printf 'ZTBONDCTL=%q\n' "$ZTBOND_ROOT/ctl/ztbondctl"
+	} > "$f"
+}
+
+# A VM that dies (kernel panic: the guest panics on soft lockups, hung tasks
+# and RCU stalls) or hangs (killed at its timeout) fails the test it was
+# running; a new VM then runs the tests that remain, so one crash does not
+# hide the other results.
+for k in "${KVERS[@]}"; do
+	s=$(kver_series "$k")
+	if [[ -z ${BUILT[$k]:-} && -z ${ZTBOND_BOOT_WITHOUT_MODULE:-} ]]; then
+		say "${C_YEL}==> skipping the $k VM: ztbond.ko did not build${C_OFF}"
+		continue
+	fi
+	((${#TESTS[@]})) || continue
+	if [[ -n ${BUILT[$k]:-} ]] && ! stage_modules "$k" > "$LOGS/depmod-$k.log" 2>&1; then
+		warn "depmod for $k failed (see $LOGS/depmod-$k.log); the guest will insmod only"
+	fi
+
+	out=$LOGS/$k
+	rm -rf "$out"
+	mkdir -p "$out"
+	accel=$(vm_accel "$k")
+	declare -A DONE_TESTS=()
+	remaining=("${TESTS[@]}")
+	splat=
+	run=0
+	while ((${#remaining[@]})); do
+		run=$((run + 1))
+		rout=$out/run$run
+		mkdir -p "$rout"
+		write_env "$rout/guest.env" "$k" "$rout" "${remaining[@]}"
+		tmo=${ZTBOND_VM_TIMEOUT:-$((180 + 300 * ${#remaining[@]}))}
+		info "selftests on $k (QEMU $accel, ${#remaining[@]} tests, timeout $(elapsed "$tmo"), logs $rout)"
+		t0=$SECONDS
+		vm_run "$k" "$rout/guest.env" "$rout/console.log" "$tmo" &
+		vmpid=$!
+		follow_console "$rout/console.log" "$vmpid" "$s" &
+		fpid=$!
+		wait "$vmpid"
+		qrc=$?
+		wait "$fpid" 2>/dev/null
+		say "  [$s] VM finished in $(elapsed $((SECONDS - t0))) (boot to test script: $(awk '{print $1 "s"}' "$rout/boot-uptime" 2>/dev/null || echo '?'))"
+
+		if ((run == 1)); then
+			case $(cat "$rout/modload" 2>/dev/null) in
+			ok)     record "$s/module-load" pass ;;
+			failed) record "$s/module-load" fail "$(head -c 300 "$rout/modprobe.err" | tr '\n' ' ')" ;;
+			skipped) record "$s/module-load" skip "no module" ;;
+			*)      record "$s/module-load" fail "the VM died before loading the module" ;;
+			esac
+		fi
+
+		# Results: the guest's KTAP file; if the VM did not finish (the
+		# file may not have reached the host), the same lines from the
+		# console log.
+		if [[ -f $rout/exitcode && -f $rout/selftests.ktap ]]; then
+			parse_ktap "$rout/selftests.ktap" "$s"
+		else
+			parse_ktap <(tr -d '\r' < "$rout/console.log") "$s"
+		fi
+
+		# dmesg: the guest's own copy, or the console log if the VM died.
+		dm=$rout/dmesg.txt
+		[[ -f $dm ]] || dm=$rout/console.log
+		if grep -aqE "$DMESG_BAD" "$dm"; then
+			[[ -n $splat ]] || splat=$dm
+			show_splat "$dm"
+		fi
+
+		left=()
+		for t in "${remaining[@]}"; do
+			[[ -n ${DONE_TESTS[$t]:-} ]] || left+=("$t")
+		done
+		remaining=("${left[@]}")
+		((${#remaining[@]})) || break
+
+		if [[ -f $rout/exitcode ]]; then
+			# The runner finished but printed no result for these.
+			for t in "${remaining[@]}"; do
+				record "$s/$t" fail "no result"
+			done
+			break
+		fi
+		if [[ ! -f $rout/modload ]]; then
+			for t in "${remaining[@]}"; do
+				record "$s/$t" fail "not run: the VM died before the tests"
+			done
+			break
+		fi
+		if ((qrc == 137 || qrc == 124)); then
+			why="VM hung, killed after $(elapsed "$tmo")"
+		elif grep -aq 'Kernel panic' "$rout/console.log"; then
+			why=$(tr -d '\r' < "$rout/console.log" | grep -a -m1 -o 'Kernel panic - .*')
+		else
+			why="VM died (qemu status $qrc)"
+		fi
+		t=${remaining[0]}
+		DONE_TESTS[$t]=1
+		record "$s/$t" fail "$why while it ran; see $rout/console.log"
+		remaining=("${remaining[@]:1}")
+		((${#remaining[@]})) && info "restarting the $k VM for the ${#remaining[@]} remaining tests"
+	done
+	unset DONE_TESTS
+
+	if [[ -n $splat ]]; then
+		record "dmesg-clean-$s" fail "kernel splat, see $splat"
+	else
+		record "dmesg-clean-$s" pass
+	fi
+done
+
+# 6. Summary ------------------------------------------------------------------
+
+say ""
+info "summary ($(elapsed $((SECONDS - T_START))); logs in $LOGS)"
+for g in "${GROUP_ORDER[@]}"; do
+	case $g in
+	host) label="builds, tools, checkpatch" ;;
+	*)    label="kernel $g" ;;
+	esac
+	say "  $(printf '%-27s' "$label:") ${GROUP_RES[$g.pass]:-0} passed, ${GROUP_RES[$g.fail]:-0} failed, ${GROUP_RES[$g.skip]:-0} skipped"
+done
+for l in "${SUMMARY[@]}"; do
+	say "  $l"
+done
+if ((${#FAILED[@]})); then
+	say "  failed:"
+	for f in "${FAILED[@]}"; do
+		say "    ${C_RED}$f${C_OFF}"
+	done
+fi
+say "$N_PASS passed, $N_FAIL failed, $N_SKIP skipped"
+exit $((N_FAIL == 0 ? 0 : 1))
+}
