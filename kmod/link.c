@@ -288,6 +288,11 @@ int ztbond_link_add(struct ztbond *bond, struct net_device *dev,
 	link->cfg = *cfg;
 	link->state = ZTBOND_LINK_STATE_DOWN;
 
+	/*
+	 * IFF_SLAVE before opening: IPv6 addrconf leaves slaves alone, so a
+	 * link brought up by us gets no address and sends no ND of its own.
+	 */
+	dev->flags |= IFF_SLAVE;
 	if (!(dev->flags & IFF_UP)) {
 		err = dev_open(dev, extack);
 		if (err) {
@@ -311,7 +316,6 @@ int ztbond_link_add(struct ztbond *bond, struct net_device *dev,
 	if (err)
 		goto err_upper_link;
 
-	dev->flags |= IFF_SLAVE;
 	ztbond_link_rx_flags(bond, link, 1);
 	netif_addr_lock_bh(bond->dev);
 	dev_uc_sync_multiple(dev, bond->dev);
@@ -338,6 +342,7 @@ err_uc_add:
 	if (link->opened)
 		dev_close(dev);
 err_open:
+	dev->flags &= ~IFF_SLAVE;
 	free_percpu(link->stats);
 err_alloc_stats:
 	kfree(link);

@@ -263,9 +263,10 @@ bad 'alloc: missing value' link set zb0 zt0 alloc
 bad 'failoverTo: "zt/1" is not a valid interface name' link set zb0 zt0 failoverTo zt/1
 bad 'failoverTo: "0123456789abcdef" is not a valid interface name' \
 	link add zb0 zt0 failoverTo 0123456789abcdef
-bad 'failoverInterval: "100" is out of range (250..3600000 ms)' \
+bad 'failoverInterval: "100" is out of range (250..3600000 ms, or inherit)' \
 	link set zb0 zt0 failoverInterval 100
-bad 'upDelay: "3600001" is out of range (0..3600000 ms)' link set zb0 zt0 upDelay 3600001
+bad 'upDelay: "3600001" is out of range (0..3600000 ms, or inherit)' link set zb0 zt0 upDelay 3600001
+bad 'upDelay: "inherit" is not a number (0..3600000 ms)' bond set zb0 upDelay inherit
 bad 'downDelay: "x" is not a number' link add zb0 zt0 mode primary downDelay x
 bad 'mode: given more than once' link add zb0 zt0 mode primary mode spare
 
