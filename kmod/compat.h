@@ -25,4 +25,20 @@ static inline void ztbond_compat_set_lltx_netns_local(struct net_device *dev)
 #endif
 }
 
+/*
+ * Keep IPv6 addrconf off a link. Since 6.3 addrconf looks at the
+ * IFF_NO_ADDRCONF private flag; before, at IFF_SLAVE, which
+ * ztbond_link_add() sets anyway.
+ */
+static inline void ztbond_compat_set_no_addrconf(struct net_device *dev,
+						 bool on)
+{
+#ifdef ZTBOND_HAVE_IFF_NO_ADDRCONF
+	if (on)
+		dev->priv_flags |= IFF_NO_ADDRCONF;
+	else
+		dev->priv_flags &= ~IFF_NO_ADDRCONF;
+#endif
+}
+
 #endif /* _ZTBOND_COMPAT_H */

@@ -12,6 +12,7 @@
 #include <linux/jiffies.h>
 
 #include "ztbond_priv.h"
+#include "compat.h"
 
 static rx_handler_result_t ztbond_handle_frame(struct sk_buff **pskb);
 
@@ -293,6 +294,7 @@ int ztbond_link_add(struct ztbond *bond, struct net_device *dev,
 	 * link brought up by us gets no address and sends no ND of its own.
 	 */
 	dev->flags |= IFF_SLAVE;
+	ztbond_compat_set_no_addrconf(dev, true);
 	if (!(dev->flags & IFF_UP)) {
 		err = dev_open(dev, extack);
 		if (err) {
@@ -342,6 +344,7 @@ err_uc_add:
 	if (link->opened)
 		dev_close(dev);
 err_open:
+	ztbond_compat_set_no_addrconf(dev, false);
 	dev->flags &= ~IFF_SLAVE;
 	free_percpu(link->stats);
 err_alloc_stats:
@@ -375,6 +378,7 @@ static void ztbond_link_release(struct ztbond *bond, struct ztbond_link *link)
 	dev_uc_unsync(dev, bond->dev);
 	dev_mc_unsync(dev, bond->dev);
 	ztbond_link_rx_flags(bond, link, -1);
+	ztbond_compat_set_no_addrconf(dev, false);
 	dev->flags &= ~IFF_SLAVE;
 	netdev_upper_dev_unlink(dev, bond->dev);
 	/* waits for receivers still using the handler (synchronize_net) */

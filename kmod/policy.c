@@ -313,9 +313,33 @@ struct ztbond_build_ctx {
 	struct ztbond_link *links[ZTBOND_MAX_LINKS];
 };
 
+/* Did a link that carried traffic in old stop carrying it in snap? */
+static bool ztbond_snap_lost_link(const struct ztbond_snap *old,
+				  const struct ztbond_snap *snap)
+{
+	u32 i, j;
+
+	if (!old)
+		return false;
+	for (i = 0; i < old->ntx; i++) {
+		for (j = 0; j < snap->ntx; j++)
+			if (old->tx[i] == snap->tx[j])
+				break;
+		if (j == snap->ntx)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Publish a new snapshot from the current links and configuration, update
  * carrier, and tell listeners if the active link changed. RTNL.
+ *
+ * When a link stops carrying traffic, peers that learnt its MAC for our
+ * addresses would keep sending to it (and ZeroTier routes a MAC straight to
+ * its member, which may be gone): announce the addresses again, as bonding
+ * does on failover, so that the gratuitous ARP / unsolicited NA leave on a
+ * link that works, with that link's MAC.
  */
 int ztbond_rebuild(struct ztbond *bond)
 {
@@ -324,6 +348,7 @@ int ztbond_rebuild(struct ztbond *bond)
 	struct ztbond_snap *snap, *old;
 	struct ztbond_build_ctx *ctx;
 	int n = 0, i, j;
+	bool announce;
 
 	ASSERT_RTNL();
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
@@ -361,6 +386,7 @@ int ztbond_rebuild(struct ztbond *bond)
 
 	old = rtnl_dereference(bond->snap);
 	rcu_assign_pointer(bond->snap, snap);
+	announce = snap->ntx && ztbond_snap_lost_link(old, snap);
 	if (old)
 		kfree_rcu(old, rcu);
 
@@ -368,6 +394,9 @@ int ztbond_rebuild(struct ztbond *bond)
 		netif_carrier_on(bond->dev);
 	else
 		netif_carrier_off(bond->dev);
+	if (announce && netif_running(bond->dev) &&
+	    bond->dev->reg_state == NETREG_REGISTERED)
+		__netdev_notify_peers(bond->dev);
 
 	if (bond->active != old_active && bond->dev->reg_state == NETREG_REGISTERED) {
 		if (bond->active)

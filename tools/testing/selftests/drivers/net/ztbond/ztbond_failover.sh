@@ -145,7 +145,9 @@ link_deleted_under_traffic()
 	ip -n "$NS_B" link del b1	# deletes the veth pair: a1 vanishes from A's bond
 	check_err $? "deleting a link's device failed"
 	wait $pid
-	ztb_ping "$NS_A" 10.0.0.2 5
+	# B announced its remaining link's MAC (gratuitous ARP): A must not
+	# need a neighbour timeout to reach it again
+	ztb_wait_ping "$NS_A" 10.0.0.2 5
 	check_err $? "ping over the remaining link failed"
 	ztb_ctl "$NS_A" --json bond show zb0 | grep -q '"a1"'
 	check_fail $? "deleted link still listed"
@@ -165,7 +167,7 @@ link_reregistered()
 		check_err $? "re-enslaving a re-created a2 failed (round $i)"
 		ip -n "$NS_B" link set b2 master zb0 && ip -n "$NS_B" link set b2 up
 	done
-	ztb_ping "$NS_A" 10.0.0.2 5
+	ztb_wait_ping "$NS_A" 10.0.0.2 5
 	check_err $? "ping failed after the links came back"
 	[[ $(ztb_ctl "$NS_A" --json bond show zb0 | grep -o '"name": *"a2"' | wc -l) == 1 ]]
 	check_err $? "a2 not listed exactly once"

@@ -243,9 +243,12 @@ mtu_follows_links()
 	log_test "bond MTU is the smallest link MTU and follows changes"
 }
 
+# The administrative flags of a device. Carrier-derived ones (NO-CARRIER,
+# LOWER_UP, M-DOWN) depend on when linkwatch last ran, so they are left out.
 flags_of()
 {
-	ip -n "$NS" -o link show "$1" | sed 's/.*<\([^>]*\)>.*/\1/'
+	ip -n "$NS" -o link show "$1" | sed 's/.*<\([^>]*\)>.*/\1/' | tr ',' '\n' |
+		grep -v -x -e NO-CARRIER -e LOWER_UP -e M-DOWN | sort | paste -sd,
 }
 
 promisc_of()
