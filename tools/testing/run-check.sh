@@ -129,7 +129,13 @@ if [[ -f $ZTBOND_ROOT/ctl/Makefile ]]; then
 		# ztbondctl's own command-line tests, when it has them.
 		if grep -q '^test:' "$ZTBOND_ROOT/ctl/Makefile"; then
 			if make -C "$ZTBOND_ROOT/ctl" test > "$LOGS/ctl-test.log" 2>&1; then
-				record ztbondctl-tests pass
+				# count its cases from its closing "N passed, N failed" line
+				read -r cp cf < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' \
+					"$LOGS/ctl-test.log" | tail -n 1)
+				for ((ci = 0; ci < ${cp:-1}; ci++)); do
+					record "ztbondctl-tests#$((ci + 1))" pass >/dev/null
+				done
+				say "  ${C_GRN}PASS${C_OFF} ztbondctl-tests  (${cp:-1} cases)"
 			else
 				tail -n 20 "$LOGS/ctl-test.log" | sed 's/^/    /'
 				record ztbondctl-tests fail "see $LOGS/ctl-test.log"
@@ -293,17 +299,35 @@ follow_console()
 		/ztb-(guest|initramfs):/ { printf "  [%s] %s\n", tag, $0; fflush(); next }'
 }
 
-# parse_ktap FILE SERIES: record one case per top-level test result.
+# parse_ktap FILE SERIES: record one case per subtest (the "TEST: ... [ OK ]"
+# lines of net/lib.sh's log_test) of each top-level test; a test script
+# without such lines counts as one case, and a script that failed although
+# none of its subtests did (it crashed, timed out, exited early) adds one
+# failed case of its own.
 parse_ktap()
 {
-	local file=$1 s=$2 line name res note
+	local file=$1 s=$2 line name res note desc nsub=0 nfail=0
 
 	while IFS= read -r line; do
 		line=${line%$'\r'}
+		if [[ $line =~ ^#\ TEST:\ (.*[^ ])\ +\[\ *(OK|FAIL|SKIP|XFAIL)\ *\]$ ]]; then
+			desc=${BASH_REMATCH[1]}
+			case ${BASH_REMATCH[2]} in
+			OK|XFAIL) res=pass ;;
+			SKIP)     res=skip ;;
+			*)        res=fail; nfail=$((nfail + 1)) ;;
+			esac
+			nsub=$((nsub + 1))
+			SUBCASES+=("$res|$desc")
+			continue
+		fi
 		[[ $line =~ ^(not\ )?ok\ [0-9]+\ selftests:\ [^:]+:\ ([^ ]+)(\ #\ (.*))?$ ]] || continue
 		name=${BASH_REMATCH[2]}
 		note=${BASH_REMATCH[4]}
-		[[ -n ${DONE_TESTS[$name]:-} ]] && continue
+		if [[ -n ${DONE_TESTS[$name]:-} ]]; then
+			SUBCASES=() nsub=0 nfail=0
+			continue
+		fi
 		if [[ -n ${BASH_REMATCH[1]} ]]; then
 			res=fail
 		elif [[ $note == SKIP* ]]; then
@@ -312,7 +336,14 @@ parse_ktap()
 			res=pass
 		fi
 		DONE_TESTS[$name]=1
-		record "$s/$name" "$res" "$note"
+		local c
+		for c in "${SUBCASES[@]}"; do
+			record "$s/$name: ${c#*|}" "${c%%|*}"
+		done
+		if ((nsub == 0)) || { [[ $res == fail ]] && ((nfail == 0)); }; then
+			record "$s/$name" "$res" "$note"
+		fi
+		SUBCASES=() nsub=0 nfail=0
 	done < "$file"
 	return 0
 }
@@ -369,6 +400,7 @@ for k in "${KVERS[@]}"; do
 	mkdir -p "$out"
 	accel=$(vm_accel "$k")
 	declare -A DONE_TESTS=()
+	SUBCASES=()
 	remaining=("${TESTS[@]}")
 	splat=
 	run=0
