@@ -10,6 +10,7 @@
 ALL_TESTS="
 	ab_carrier_failover
 	ab_down_delay
+	ab_up_delay
 	link_deleted_under_traffic
 	link_reregistered
 	plain_host_behind_bridge
@@ -133,6 +134,27 @@ ab_down_delay()
 	log_test "active-backup: downDelay holds the link, then fails over"
 }
 
+ab_up_delay()
+{
+	RET=0
+	topo active-backup upDelay 4000 || { check_err 1 "set-up failed"; log_test "upDelay"; return; }
+	ztb_ctl "$NS_A" link set zb0 a1 mode primary
+	wait_active "$NS_A" a1
+	ip -n "$NS_B" link set b1 down
+	wait_active "$NS_A" a2
+	check_err $? "no failover when the primary lost carrier"
+	ip -n "$NS_B" link set b1 up
+	slowwait 10 link_in_state "$NS_A" a1 going-up
+	check_err $? "a1 not going-up during upDelay"
+	[[ $(active_of "$NS_A") == a2 ]]
+	check_err $? "returned to a1 before upDelay expired"
+	wait_active "$NS_A" a1
+	check_err $? "no return to the primary after upDelay (active $(active_of "$NS_A"))"
+	ztb_ping "$NS_A" 10.0.0.2 5
+	check_err $? "ping failed after the primary returned"
+	log_test "active-backup: upDelay holds a returning link back, then fails back"
+}
+
 link_deleted_under_traffic()
 {
 	local pid
@@ -204,6 +226,11 @@ plain_host_behind_bridge()
 	check_err $? "plain host cannot reach the bond"
 	(( $(ztb_tx_packets "$NS_A" a1) > d1 && $(ztb_tx_packets "$NS_A" a2) > d2 ))
 	check_err $? "balance-rr did not use both links towards the bridge"
+	# the plain host learnt one of the bond's link MACs for its address
+	# (the bond rewrote the ARP sender), never the bond's own MAC
+	ip -n "$NS_C" neigh show 10.0.0.1 | grep -qi -e "$(ip netns exec "$NS_A" cat /sys/class/net/a1/address)" \
+		-e "$(ip netns exec "$NS_A" cat /sys/class/net/a2/address)"
+	check_err $? "plain host resolved the bond to $(ip -n "$NS_C" neigh show 10.0.0.1)"
 	# the bridge learnt the bond's link MACs, never the bond's own MAC
 	ip -n "$NS_B" neigh show >/dev/null
 	bridge -n "$NS_B" fdb show br br0 | grep -qi "$(ip netns exec "$NS_A" cat /sys/class/net/zb0/address)"
