@@ -9,6 +9,7 @@
 
 ALL_TESTS="
 	ab_carrier_failover
+	ab_admin_down
 	ab_down_delay
 	ab_up_delay
 	link_deleted_under_traffic
@@ -114,6 +115,25 @@ ab_carrier_failover()
 	wait_carrier "$NS_A" zb0 1
 	check_err $? "bond carrier did not return with a link"
 	log_test "active-backup: carrier failover, fail back, failure method, bond carrier"
+}
+
+ab_admin_down()
+{
+	RET=0
+	topo active-backup || { check_err 1 "set-up failed"; log_test "admin down"; return; }
+	ztb_ctl "$NS_A" link set zb0 a1 mode primary
+	wait_active "$NS_A" a1
+	ip -n "$NS_A" link set a1 down
+	wait_active "$NS_A" a2
+	check_err $? "no failover when the active link was set admin down"
+	ztb_wait_ping "$NS_A" 10.0.0.2 10
+	check_err $? "ping failed with a1 admin down"
+	ip -n "$NS_A" link set a1 up
+	wait_active "$NS_A" a1
+	check_err $? "no return to a1 after admin up"
+	ztb_ping "$NS_A" 10.0.0.2 5
+	check_err $? "ping failed after a1 came back"
+	log_test "active-backup: a link set admin down fails over, and back"
 }
 
 ab_down_delay()
