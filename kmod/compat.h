@@ -30,6 +30,15 @@ static inline void ztbond_compat_set_lltx_netns_local(struct net_device *dev)
  * IFF_NO_ADDRCONF private flag; before, at IFF_SLAVE, which
  * ztbond_link_add() sets anyway.
  */
+static inline bool ztbond_compat_no_addrconf(const struct net_device *dev)
+{
+#ifdef ZTBOND_HAVE_IFF_NO_ADDRCONF
+	return dev->priv_flags & IFF_NO_ADDRCONF;
+#else
+	return false;
+#endif
+}
+
 static inline void ztbond_compat_set_no_addrconf(struct net_device *dev,
 						 bool on)
 {

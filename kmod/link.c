@@ -293,6 +293,7 @@ int ztbond_link_add(struct ztbond *bond, struct net_device *dev,
 	 * IFF_SLAVE before opening: IPv6 addrconf leaves slaves alone, so a
 	 * link brought up by us gets no address and sends no ND of its own.
 	 */
+	link->had_no_addrconf = ztbond_compat_no_addrconf(dev);
 	dev->flags |= IFF_SLAVE;
 	ztbond_compat_set_no_addrconf(dev, true);
 	if (!(dev->flags & IFF_UP)) {
@@ -344,7 +345,7 @@ err_uc_add:
 	if (link->opened)
 		dev_close(dev);
 err_open:
-	ztbond_compat_set_no_addrconf(dev, false);
+	ztbond_compat_set_no_addrconf(dev, link->had_no_addrconf);
 	dev->flags &= ~IFF_SLAVE;
 	free_percpu(link->stats);
 err_alloc_stats:
@@ -378,7 +379,7 @@ static void ztbond_link_release(struct ztbond *bond, struct ztbond_link *link)
 	dev_uc_unsync(dev, bond->dev);
 	dev_mc_unsync(dev, bond->dev);
 	ztbond_link_rx_flags(bond, link, -1);
-	ztbond_compat_set_no_addrconf(dev, false);
+	ztbond_compat_set_no_addrconf(dev, link->had_no_addrconf);
 	dev->flags &= ~IFF_SLAVE;
 	netdev_upper_dev_unlink(dev, bond->dev);
 	/* waits for receivers still using the handler (synchronize_net) */

@@ -61,6 +61,7 @@ struct ztbond_link {
 	struct ztbond_link_cfg cfg;
 	u8 state;			/* enum ztbond_link_state */
 	bool opened;			/* we brought it up: close on release */
+	bool had_no_addrconf;		/* IFF_NO_ADDRCONF before enslaving */
 	unsigned long deadline;		/* jiffies: end of up/down delay */
 	u32 failures;
 	struct rcu_head rcu;
