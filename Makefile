@@ -5,6 +5,7 @@
 #   make KDIR=...        build the module against another kernel build dir
 #   make check           userspace unit tests + selftests in QEMU on 6.1 and 6.12
 #   make demo            boot a VM and show a bond carrying traffic and failing over
+#   make bench [QUICK=1] transmit-cost benchmark (pktgen) in a VM, see Documentation/benchmarks.md
 #   make install         module under /lib/modules/$KVER/updates (+depmod), tool
 #   make W=1 / C=1       passed through to kbuild (warnings / sparse)
 
@@ -23,7 +24,7 @@ KVER ?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all kmod ctl clean install install-kmod install-ctl check check-unit demo deps
+.PHONY: all kmod ctl clean install install-kmod install-ctl check check-unit demo deps bench
 
 all: kmod ctl
 
@@ -43,6 +44,11 @@ check:
 
 demo:
 	$(ZTBOND_ROOT)/tools/testing/vm/demo.sh
+
+# Transmit-cost benchmark in a VM (reports numbers, never fails on speed).
+# QUICK=1: one short measured round.
+bench:
+	QUICK=$(QUICK) $(ZTBOND_ROOT)/tools/testing/bench/run.sh
 
 deps:
 	$(ZTBOND_ROOT)/tools/testing/install-deps.sh

@@ -21,7 +21,7 @@ PACKAGES=(
 	# VM
 	qemu-system-x86 busybox-static
 	# tools the tests use inside the VM (the VM runs on the host's /)
-	iproute2 iputils-ping iperf3 ethtool procps psmisc jq tcpdump
+	iproute2 iputils-ping iperf3 ethtool procps psmisc jq tcpdump libteam-utils
 	coreutils util-linux perl python3
 )
 

@@ -1,0 +1,206 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest side of "make bench" (benchmark 1, transmit cost). Runs as ZTB_SCRIPT
+# under tools/testing/vm/guest-init.sh, in the guest's root namespace.
+#
+# For each contender, build a device "dut" whose two links are veth pairs
+# (vA1-vB1, vA2-vB2, peers up; the peers drop what they receive), point
+# pktgen at it and read the packets per second from pktgen's result line.
+# Contenders are interleaved (A B C ... A B C); round 0 is a warm-up and is
+# discarded. Every contender is set up and torn down for every measurement.
+#
+# Output: $ZTB_OUT/results.tsv ("round<TAB>contender<TAB>pps<TAB>received",
+# the packets the veth peers received: a sanity check) and
+# $ZTB_OUT/contenders (the contender list, in order, with skip reasons).
+# Exit status: 0, or 1 if a contender (other than team without teamd)
+# could not be set up. Speed never fails the run.
+#
+# Environment: ZTBONDCTL, ZTB_OUT, BENCH_COUNT (packets per measurement),
+# BENCH_ROUNDS (measured rounds, after the warm-up), BENCH_PKT_SIZE.
+
+set -u
+
+COUNT=${BENCH_COUNT:-200000}
+ROUNDS=${BENCH_ROUNDS:-3}
+PKT_SIZE=${BENCH_PKT_SIZE:-64}
+PG=/proc/net/pktgen
+RES=$ZTB_OUT/results.tsv
+LOG=$ZTB_OUT/bench.log
+
+log() { printf 'bench: %s\n' "$*"; printf '%s\n' "$*" >> "$LOG"; }
+
+# Topology ------------------------------------------------------------------
+
+# Two veth pairs, created down (bonding and team enslave only down links).
+links_create()
+{
+	ip link add vA1 type veth peer name vB1 &&
+	ip link add vA2 type veth peer name vB2 &&
+	ip link set vB1 up && ip link set vB2 up
+}
+
+links_destroy()
+{
+	ip link del vA1 2>/dev/null
+	ip link del vA2 2>/dev/null
+}
+
+# enslave MASTER: both links into MASTER, then up.
+enslave()
+{
+	ip link set vA1 master "$1" && ip link set vA2 master "$1" &&
+	ip link set vA1 up && ip link set vA2 up
+}
+
+# Contenders: setup_<kind> MODE creates "dut" (bare: uses vA1 as the dut).
+DUT=dut
+
+setup_veth()
+{
+	DUT=vA1
+	ip link set vA1 up
+}
+
+setup_ztbond()
+{
+	local extra=()
+
+	DUT=dut
+	[[ $1 == balance-rr ]] && extra=(packetsPerLink 1)
+	"$ZTBONDCTL" bond add dut policy "$1" "${extra[@]}" && enslave dut &&
+	ip link set dut up
+}
+
+setup_bonding()
+{
+	local opts=(mode "$1" miimon 100)
+
+	DUT=dut
+	[[ $1 == balance-xor ]] && opts+=(xmit_hash_policy layer3+4)
+	ip link add dut type bond "${opts[@]}" && enslave dut &&
+	ip link set dut up
+}
+
+setup_team()
+{
+	local runner
+
+	DUT=dut
+	case $1 in
+	balance-rr)    runner='{"name":"roundrobin"}' ;;
+	balance-xor)   runner='{"name":"loadbalance","tx_hash":["eth","ipv4","ipv6","l4"]}' ;;
+	active-backup) runner='{"name":"activebackup"}' ;;
+	broadcast)     runner='{"name":"broadcast"}' ;;
+	esac
+	teamd -d -t dut -c "{\"device\":\"dut\",\"runner\":$runner,\"link_watch\":{\"name\":\"ethtool\"},\"ports\":{\"vA1\":{},\"vA2\":{}}}" \
+		>> "$LOG" 2>&1 || return 1
+	ip link set dut up || return 1
+	# teamd enables the ports asynchronously; wait until both are team ports.
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[[ -e /sys/class/net/vA1/master && -e /sys/class/net/vA2/master ]] && break
+		sleep 0.1
+	done
+	sleep 1
+	[[ -e /sys/class/net/vA1/master && -e /sys/class/net/vA2/master ]]
+}
+
+teardown()
+{
+	local kind=$1
+
+	case $kind in
+	team)    teamd -k -t dut >> "$LOG" 2>&1; sleep 0.5 ;;
+	esac
+	[[ -e /sys/class/net/dut ]] && ip link del dut 2>/dev/null
+	links_destroy
+}
+
+# pktgen ------------------------------------------------------------------
+
+pgset()
+{
+	local file=$1; shift
+
+	echo "$*" > "$file" || { log "pktgen: '$*' > $file failed"; return 1; }
+}
+
+# pktgen_run DEV: send COUNT 64-byte UDP packets (random source port)
+# into DEV's xmit from kpktgend_0; prints pps.
+pktgen_run()
+{
+	local dev=$1 mac
+
+	mac=$(cat "/sys/class/net/$dev/address")
+	pgset "$PG/kpktgend_0" rem_device_all || return 1
+	pgset "$PG/kpktgend_0" "add_device $dev" || return 1
+	local f=$PG/$dev
+	pgset "$f" "count $COUNT" &&
+	pgset "$f" "clone_skb 0" &&
+	pgset "$f" "pkt_size $PKT_SIZE" &&
+	pgset "$f" "delay 0" &&
+	pgset "$f" "src_mac $mac" &&
+	pgset "$f" "dst_mac 02:00:00:00:00:02" &&
+	pgset "$f" "src_min 10.0.0.1" && pgset "$f" "src_max 10.0.0.1" &&
+	pgset "$f" "dst 10.0.0.2" &&
+	pgset "$f" "udp_src_min 1" && pgset "$f" "udp_src_max 65535" &&
+	pgset "$f" "udp_dst_min 9" && pgset "$f" "udp_dst_max 9" &&
+	pgset "$f" "flag UDPSRC_RND" || return 1
+	pgset "$PG/pgctrl" start || return 1
+	grep -A1 '^Result' "$f" >> "$LOG"
+	# "Result: OK: ..." then "  123456pps 63Mb/sec (...) errors: 0"
+	grep -o '[0-9]\+pps' "$f" | head -1 | tr -d 'pps'
+	pgset "$PG/kpktgend_0" rem_device_all
+}
+
+# Main ----------------------------------------------------------------------
+
+: > "$RES"
+: > "$LOG"
+modprobe pktgen || { log "cannot load pktgen"; exit 1; }
+modprobe bonding max_bonds=0 || { log "cannot load bonding"; exit 1; }
+
+MODES=(balance-rr balance-xor active-backup broadcast)
+CONTENDERS=(veth:-)
+for m in "${MODES[@]}"; do CONTENDERS+=("ztbond:$m"); done
+for m in "${MODES[@]}"; do CONTENDERS+=("bonding:$m"); done
+if command -v teamd > /dev/null; then
+	for m in "${MODES[@]}"; do CONTENDERS+=("team:$m"); done
+else
+	log "teamd not installed: team skipped"
+	echo "team skipped: teamd not installed" >> "$ZTB_OUT/contenders"
+fi
+printf '%s\n' "${CONTENDERS[@]}" >> "$ZTB_OUT/contenders"
+
+failed=0
+declare -A broken=()
+log "count=$COUNT pkt_size=$PKT_SIZE rounds=1 warm-up + $ROUNDS measured, ${#CONTENDERS[@]} contenders"
+for ((r = 0; r <= ROUNDS; r++)); do
+	for c in "${CONTENDERS[@]}"; do
+		[[ -n ${broken[$c]:-} ]] && continue
+		kind=${c%%:*} mode=${c#*:}
+		links_destroy
+		if ! links_create || ! "setup_$kind" "$mode"; then
+			log "round $r: $c: set-up FAILED"
+			broken[$c]=1
+			failed=1
+			teardown "$kind"
+			continue
+		fi
+		pps=$(pktgen_run "$DUT")
+		# Sanity: what reached the peers (dropped there, but counted).
+		got=$(( $(cat /sys/class/net/vB1/statistics/rx_packets) +
+			$(cat /sys/class/net/vB2/statistics/rx_packets) ))
+		teardown "$kind"
+		if [[ -z $pps ]]; then
+			log "round $r: $c: pktgen gave no result"
+			broken[$c]=1
+			failed=1
+			continue
+		fi
+		log "round $r: $c: $pps pps, peers received $got of $COUNT"
+		((r > 0)) && printf '%d\t%s\t%s\t%s\n' "$r" "$c" "$pps" "$got" >> "$RES"
+	done
+done
+exit "$failed"
