@@ -362,21 +362,13 @@ write_env()
 {
 	local f=$1 k=$2 o=$3; shift 3
 
+	local ko=
+
+	[[ -n ${BUILT[$k]:-} ]] && ko=$ZTBOND_BUILD/$k/kmod/ztbond.ko
 	{
-		printf 'ZTB_KVER=%q\n' "$k"
-		printf 'ZTB_REPO=%q\n' "$ZTBOND_ROOT"
-		printf 'ZTBOND_ROOT=%q\n' "$ZTBOND_ROOT"
-		printf 'ZTB_BUILD=%q\n' "$ZTBOND_BUILD/$k"
-		if [[ -n ${BUILT[$k]:-} ]]; then
-			printf 'ZTBOND_KO=%q\n' "$ZTBOND_BUILD/$k/kmod/ztbond.ko"
-		else
-			printf 'ZTBOND_KO=\n'
-		fi
-		printf 'ZTB_OUT=%q\n' "$o"
-		printf 'ZTB_SCRIPT=%q\n' "$ZTBOND_VMDIR/guest-selftests.sh"
+		vm_guest_env "$k" "$o" "$ZTBOND_VMDIR/guest-selftests.sh" "$ko"
 		printf 'ZTB_KSFT_DIR=%q\n' "$KSFT_ZT"
 		printf 'ZTB_TESTS=%q\n' "$*"
-		printf 'ZTBONDCTL=%q\n' "$ZTBOND_ROOT/ctl/ztbondctl"
 	} > "$f"
 }
 

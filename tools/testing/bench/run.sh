@@ -59,14 +59,7 @@ build_module "$k" "$out/build-module.log" ||
 stage_modules "$k" > "$out/depmod.log" 2>&1 || die "depmod failed, see $out/depmod.log"
 
 {
-	printf 'ZTB_KVER=%q\n' "$k"
-	printf 'ZTB_REPO=%q\n' "$ZTBOND_ROOT"
-	printf 'ZTBOND_ROOT=%q\n' "$ZTBOND_ROOT"
-	printf 'ZTB_BUILD=%q\n' "$ZTBOND_BUILD/$k"
-	printf 'ZTBOND_KO=%q\n' "$ZTBOND_BUILD/$k/kmod/ztbond.ko"
-	printf 'ZTB_OUT=%q\n' "$out"
-	printf 'ZTB_SCRIPT=%q\n' "$HERE/tx_cost.sh"
-	printf 'ZTBONDCTL=%q\n' "$ZTBOND_ROOT/ctl/ztbondctl"
+	vm_guest_env "$k" "$out" "$HERE/tx_cost.sh"
 	printf 'BENCH_COUNT=%q\n' "$count"
 	printf 'BENCH_ROUNDS=%q\n' "$rounds"
 } > "$out/guest.env"

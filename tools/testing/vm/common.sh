@@ -239,6 +239,23 @@ vm_accel()
 	echo "$acc"
 }
 
+# vm_guest_env KVER OUT SCRIPT [KO]: the variables every guest script gets
+# (guest-init.sh sources the env file vm_run passes), one per line; a caller
+# appends its own. KO defaults to the module built for KVER; "" means none.
+vm_guest_env()
+{
+	local k=$1 out=$2 script=$3 ko=${4-$ZTBOND_BUILD/$1/kmod/ztbond.ko}
+
+	printf 'ZTB_KVER=%q\n' "$k"
+	printf 'ZTB_REPO=%q\n' "$ZTBOND_ROOT"
+	printf 'ZTBOND_ROOT=%q\n' "$ZTBOND_ROOT"
+	printf 'ZTB_BUILD=%q\n' "$ZTBOND_BUILD/$k"
+	printf 'ZTBOND_KO=%q\n' "$ko"
+	printf 'ZTB_OUT=%q\n' "$out"
+	printf 'ZTB_SCRIPT=%q\n' "$script"
+	printf 'ZTBONDCTL=%q\n' "$ZTBOND_ROOT/ctl/ztbondctl"
+}
+
 # vm_run KVER ENVFILE CONSOLELOG TIMEOUT: boot KVER with the 9p root and the
 # guest env file; returns qemu's status (137 when killed at the timeout).
 # The guest reads ENVFILE (a host path, seen at the same path over 9p).

@@ -50,16 +50,9 @@ build_module "$k" "$out/build-module.log" ||
 stage_modules "$k" > "$out/depmod.log" 2>&1 || warn "depmod failed, see $out/depmod.log"
 
 {
-	printf 'ZTB_KVER=%q\n' "$k"
-	printf 'ZTB_REPO=%q\n' "$ZTBOND_ROOT"
-	printf 'ZTBOND_ROOT=%q\n' "$ZTBOND_ROOT"
-	printf 'ZTB_BUILD=%q\n' "$ZTBOND_BUILD/$k"
-	printf 'ZTBOND_KO=%q\n' "$ZTBOND_BUILD/$k/kmod/ztbond.ko"
-	printf 'ZTB_OUT=%q\n' "$out"
-	printf 'ZTB_SCRIPT=%q\n' "$HERE/demo-guest.sh"
+	vm_guest_env "$k" "$out" "$HERE/demo-guest.sh"
 	printf 'ZTB_PRINTK=%q\n' 1
 	printf 'KSFT_DIR=%q\n' "$KSRC_DIR/tools/testing/selftests"
-	printf 'ZTBONDCTL=%q\n' "$ZTBOND_ROOT/ctl/ztbondctl"
 } > "$out/guest.env"
 
 accel=$(vm_accel "$k")
