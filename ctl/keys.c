@@ -56,6 +56,7 @@ static const char *const state_names[] = {
 	[ZTBOND_LINK_STATE_DISABLED]	= "disabled",
 	[ZTBOND_LINK_STATE_GOING_UP]	= "going-up",
 	[ZTBOND_LINK_STATE_GOING_DOWN]	= "going-down",
+	[ZTBOND_LINK_STATE_PUNISHED]	= "punished",
 };
 
 static const char *const event_names[] = {
@@ -78,6 +79,7 @@ _Static_assert(ZTB_ARRAY_SIZE(monitor_names) == __ZTBOND_MONITOR_MAX, "mon");
 _Static_assert(ZTB_ARRAY_SIZE(mode_names) == __ZTBOND_LINK_MODE_MAX, "mode");
 _Static_assert(ZTB_ARRAY_SIZE(state_names) == __ZTBOND_LINK_STATE_MAX, "st");
 _Static_assert(ZTB_ARRAY_SIZE(event_names) == __ZTBOND_EVENT_MAX, "event");
+_Static_assert(sizeof(((struct ztb_val *)0)->s) >= ZTBOND_AUTH_KEY_LEN, "key");
 
 const struct ztb_enum ztb_policy_names = ZTB_ENUM(policy_names);
 const struct ztb_enum ztb_select_names = ZTB_ENUM(select_names);
@@ -123,6 +125,32 @@ static const struct ztb_key bond_keys[] = {
 		.attr = ZTBOND_A_LINK_SELECT, .kind = ZTB_K_ENUM,
 		.e = &ztb_select_names,
 		.help = "active-backup: when to move back to a better link",
+	}, {
+		.name = "balancePolicy", .attr = ZTBOND_A_BALANCE_POLICY,
+		.kind = ZTB_K_ENUM, .e = &ztb_balance_names,
+		.help = "balance-aware: flow-dynamic (rebalance), flow-static (move only on failure), packet",
+	}, {
+		.name = "flowTableSize", .attr = ZTBOND_A_FLOW_MAX,
+		.kind = ZTB_K_U32, .min = ZTBOND_MIN_FLOW_MAX,
+		.max = ZTBOND_MAX_FLOW_MAX,
+		.help = "balance-aware: flows tracked, a power of two",
+	}, {
+		.name = "monitorStrategy", .alias = "pathMonitorStrategy",
+		.attr = ZTBOND_A_MONITOR, .kind = ZTB_K_ENUM,
+		.e = &ztb_monitor_names,
+		.help = "passive: HELLO only; active/dynamic: probe every failoverInterval/4",
+	}, {
+		.name = "punishBase", .attr = ZTBOND_A_PUNISH_BASE,
+		.kind = ZTB_K_U32, .min = 0, .max = ZTBOND_MAX_INTERVAL_MS,
+		.unit = "ms", .help = "first punishment of a failed link, 0 = never punish",
+	}, {
+		.name = "punishMax", .attr = ZTBOND_A_PUNISH_MAX,
+		.kind = ZTB_K_U32, .min = 0, .max = ZTBOND_MAX_INTERVAL_MS,
+		.unit = "ms", .help = "cap of a punishment",
+	}, {
+		.name = "authKey", .attr = ZTBOND_A_AUTH_KEY,
+		.kind = ZTB_K_KEY,
+		.help = "SipHash key of control frames, 32 hex digits; none turns authentication off",
 	},
 	{ .name = NULL }
 };
@@ -203,7 +231,7 @@ int ztb_check_ifname(const char *s)
 	return -1;
 }
 
-static void enum_list(const struct ztb_enum *e, bool policy, char *buf,
+static void enum_list(const struct ztb_enum *e, char *buf,
 		      size_t len)
 {
 	size_t off = 0;
@@ -212,8 +240,6 @@ static void enum_list(const struct ztb_enum *e, bool policy, char *buf,
 	buf[0] = '\0';
 	for (i = 0; i < e->n; i++) {
 		if (!e->names[i])
-			continue;
-		if (policy && i == ZTBOND_POLICY_BALANCE_AWARE)
 			continue;
 		off += snprintf(buf + off, off < len ? len - off : 0, "%s%s",
 				off ? ", " : "", e->names[i]);
@@ -230,7 +256,7 @@ const char *ztb_key_allowed(const struct ztb_key *k, char *buf, size_t len)
 		break;
 	case ZTB_K_ENUM:
 	case ZTB_K_POLICY:
-		enum_list(k->e, k->kind == ZTB_K_POLICY, buf, len);
+		enum_list(k->e, buf, len);
 		break;
 	case ZTB_K_BOOL:
 		snprintf(buf, len, "true, false, 1, 0");
@@ -243,6 +269,9 @@ const char *ztb_key_allowed(const struct ztb_key *k, char *buf, size_t len)
 		break;
 	case ZTB_K_IFNAME:
 		snprintf(buf, len, "an interface name, or none");
+		break;
+	case ZTB_K_KEY:
+		snprintf(buf, len, "32 hex digits, or none");
 		break;
 	}
 	return buf;
@@ -332,11 +361,6 @@ static int parse_value(const struct ztb_key *k, const char *word,
 		}
 		return 0;
 	case ZTB_K_POLICY:
-		if (!strcmp(s, policy_names[ZTBOND_POLICY_BALANCE_AWARE])) {
-			ztb_err("balance-aware is not implemented yet");
-			return -1;
-		}
-		/* fall through */
 	case ZTB_K_ENUM:
 		for (i = 0; i < k->e->n; i++) {
 			if (k->e->names[i] && !strcmp(s, k->e->names[i])) {
@@ -388,7 +412,26 @@ static int parse_value(const struct ztb_key *k, const char *word,
 		ztb_err("%s: \"%s\" is not a valid interface name ("
 			ZTB_IFNAME_RULE "; none clears)", word, s);
 		return -1;
+	case ZTB_K_KEY:
+		if (!strcmp(s, "none")) {
+			v->u = 0;
+			return 0;
+		}
+		if (strlen(s) != 2 * ZTBOND_AUTH_KEY_LEN)
+			break;
+		for (i = 0; i < ZTBOND_AUTH_KEY_LEN; i++) {
+			unsigned int b;
+
+			if (!isxdigit((unsigned char)s[2 * i]) ||
+			    !isxdigit((unsigned char)s[2 * i + 1]) ||
+			    sscanf(s + 2 * i, "%2x", &b) != 1)
+				goto bad;
+			v->s[i] = (char)b;
+		}
+		v->u = ZTBOND_AUTH_KEY_LEN;
+		return 0;
 	}
+bad:
 	ztb_err("%s: \"%s\" is not one of %s", word, s, allowed);
 	return -1;
 }

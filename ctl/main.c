@@ -192,6 +192,17 @@ static int do_bond_del(const struct ztb_cmd *c, int argc, char **argv,
 	return run(build_req, &r, NULL, NULL, argv[0]);
 }
 
+static int do_bond_rotate(const struct ztb_cmd *c, int argc, char **argv,
+			  struct ztb_opts *o)
+{
+	struct ztb_req r = { .cmd = ZTBOND_CMD_BOND_ROTATE, .bond = argv[0] };
+
+	(void)o;
+	if (want_names(c, argc, argv, 1, 1))
+		return 1;
+	return run(build_req, &r, NULL, NULL, argv[0]);
+}
+
 static int do_bond_show(const struct ztb_cmd *c, int argc, char **argv,
 			struct ztb_opts *o)
 {
@@ -289,6 +300,7 @@ static const struct ztb_cmd ztb_cmds[] = {
 	{ "bond", "set", "bond set NAME [policy POLICY] [KEY VALUE]...",
 	  do_bond_addset, &ztb_bond_keyset },
 	{ "bond", "show", "bond show [NAME] [--json]", do_bond_show, NULL },
+	{ "bond", "rotate", "bond rotate NAME", do_bond_rotate, NULL },
 	{ "link", "add", "link add NAME DEV [KEY VALUE]...",
 	  do_link_addset, &ztb_link_keyset },
 	{ "link", "del", "link del NAME DEV", do_link_del, NULL },

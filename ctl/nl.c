@@ -341,6 +341,9 @@ int ztb_put_kv(struct nl_msg *msg, const struct ztb_kvlist *kv)
 		case ZTB_K_IFNAME:
 			err = nla_put_string(msg, v->key->attr, v->s);
 			break;
+		case ZTB_K_KEY:
+			err = nla_put(msg, v->key->attr, (int)v->u, v->s);
+			break;
 		}
 	}
 	return err < 0 ? -1 : 0;

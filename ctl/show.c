@@ -20,7 +20,7 @@
 _Static_assert(ZTBOND_A_MAX < ZTB_OBJ_MAX, "ZTB_OBJ_MAX too small");
 _Static_assert(ZTBOND_LINK_A_MAX < ZTB_OBJ_MAX, "ZTB_OBJ_MAX too small");
 
-enum { T_NONE, T_INT, T_STR, T_MAC };
+enum { T_NONE, T_INT, T_STR, T_MAC, T_PEER_MAC };
 
 static const uint8_t bond_types[ZTB_OBJ_MAX] = {
 	[ZTBOND_A_IFINDEX]		= T_INT,
@@ -45,6 +45,13 @@ static const uint8_t bond_types[ZTB_OBJ_MAX] = {
 	[ZTBOND_A_TX_DROPPED]		= T_INT,
 	[ZTBOND_A_RX_DROPPED]		= T_INT,
 	[ZTBOND_A_MAC]			= T_MAC,
+	[ZTBOND_A_AUTH]			= T_INT,
+	[ZTBOND_A_BOND_ID]		= T_INT,
+	[ZTBOND_A_PUNISH_BASE]		= T_INT,
+	[ZTBOND_A_PUNISH_MAX]		= T_INT,
+	[ZTBOND_A_FLOW_MAX]		= T_INT,
+	[ZTBOND_A_FLOWS]		= T_INT,
+	[ZTBOND_A_FLOW_MOVES]		= T_INT,
 };
 
 static const uint8_t link_types[ZTB_OBJ_MAX] = {
@@ -75,6 +82,20 @@ static const uint8_t link_types[ZTB_OBJ_MAX] = {
 	[ZTBOND_LINK_A_PER_PPM]			= T_INT,
 	[ZTBOND_LINK_A_QUALITY_PPM]		= T_INT,
 	[ZTBOND_LINK_A_SHARE_PPM]		= T_INT,
+	[ZTBOND_LINK_A_LTM_US]			= T_INT,
+	[ZTBOND_LINK_A_AVAIL_PPM]		= T_INT,
+	[ZTBOND_LINK_A_ELIGIBLE]		= T_INT,
+	[ZTBOND_LINK_A_PUNISHED_MS]		= T_INT,
+	[ZTBOND_LINK_A_PEER_MAC]		= T_PEER_MAC,
+	[ZTBOND_LINK_A_PEER_ID]			= T_INT,
+	[ZTBOND_LINK_A_PATHS]			= T_INT,
+	[ZTBOND_LINK_A_CTL_TX]			= T_INT,
+	[ZTBOND_LINK_A_CTL_RX]			= T_INT,
+	[ZTBOND_LINK_A_CTL_BAD]			= T_INT,
+	[ZTBOND_LINK_A_CTL_AUTH_FAIL]		= T_INT,
+	[ZTBOND_LINK_A_CTL_REPLAY]		= T_INT,
+	[ZTBOND_LINK_A_PROBES]			= T_INT,
+	[ZTBOND_LINK_A_FLOWS]			= T_INT,
 };
 
 /* ---- decoding -------------------------------------------------------- */
@@ -123,9 +144,11 @@ static int obj_load(struct ztb_obj *o, struct nlattr **tb, int max,
 				return -ENOMEM;
 			break;
 		case T_MAC:
+		case T_PEER_MAC:
 			if (len != ETH_ALEN)
 				continue;
-			memcpy(o->mac, nla_data(a), ETH_ALEN);
+			memcpy(types[i] == T_MAC ? o->mac : o->peer_mac,
+			       nla_data(a), ETH_ALEN);
 			break;
 		default:
 			continue;
@@ -434,25 +457,35 @@ static void print_link_text(const struct ztb_bond *b, const struct ztb_obj *l)
 	     val(l, ZTBOND_LINK_A_MTU) < val(&b->a, ZTBOND_A_MTU)))
 		item(&ln, "mtu %llu",
 		     (unsigned long long)val(l, ZTBOND_LINK_A_MTU));
+	if (has(l, ZTBOND_LINK_A_PEER_MAC))
+		item(&ln, "peer %s", mac_str(l->peer_mac, tmp, sizeof(tmp)));
 	if (has(l, ZTBOND_LINK_A_LATENCY_US))
-		item(&ln, "latency %s ms",
+		item(&ln, "rtt %s ms",
 		     us_str(val(l, ZTBOND_LINK_A_LATENCY_US), tmp, sizeof(tmp)));
 	if (has(l, ZTBOND_LINK_A_PDV_US))
 		item(&ln, "pdv %s ms",
 		     us_str(val(l, ZTBOND_LINK_A_PDV_US), tmp, sizeof(tmp)));
 	if (has(l, ZTBOND_LINK_A_PLR_PPM))
-		item(&ln, "plr %s",
+		item(&ln, "loss %s",
 		     ppm_str(val(l, ZTBOND_LINK_A_PLR_PPM), tmp, sizeof(tmp)));
-	if (has(l, ZTBOND_LINK_A_PER_PPM))
-		item(&ln, "per %s",
+	if (has(l, ZTBOND_LINK_A_PER_PPM) && val(l, ZTBOND_LINK_A_PER_PPM))
+		item(&ln, "errors %s",
 		     ppm_str(val(l, ZTBOND_LINK_A_PER_PPM), tmp, sizeof(tmp)));
+	if (has(l, ZTBOND_LINK_A_ELIGIBLE) && !val(l, ZTBOND_LINK_A_ELIGIBLE))
+		item(&ln, "ineligible");
+	if (has(l, ZTBOND_LINK_A_PUNISHED_MS) && val(l, ZTBOND_LINK_A_PUNISHED_MS))
+		item(&ln, "punished %llu ms",
+		     (unsigned long long)val(l, ZTBOND_LINK_A_PUNISHED_MS));
 	if (has(l, ZTBOND_LINK_A_QUALITY_PPM))
 		item(&ln, "quality %s",
 		     ppm_str(val(l, ZTBOND_LINK_A_QUALITY_PPM), tmp,
 			     sizeof(tmp)));
 	if (has(l, ZTBOND_LINK_A_SHARE_PPM))
-		item(&ln, "share %s",
+		item(&ln, "allocation %s",
 		     ppm_str(val(l, ZTBOND_LINK_A_SHARE_PPM), tmp, sizeof(tmp)));
+	if (has(l, ZTBOND_LINK_A_FLOWS) && val(l, ZTBOND_LINK_A_FLOWS))
+		item(&ln, "flows %llu",
+		     (unsigned long long)val(l, ZTBOND_LINK_A_FLOWS));
 
 	printf("  %c %-15s  %-10s  %-7s  %10s  %12s  %10s  %12s  %7s  %8s%s%s\n",
 	       active ? '*' : ' ', name, state, mode, tx_p, tx_b, rx_p, rx_b,
@@ -497,6 +530,9 @@ static void print_bond_text(const struct ztb_bond *b)
 		item(&ln, "mtu %llu", (unsigned long long)val(o, ZTBOND_A_MTU));
 	if (has(o, ZTBOND_A_MAC))
 		item(&ln, "mac %s", mac_str(o->mac, ebuf, sizeof(ebuf)));
+	if (has(o, ZTBOND_A_AUTH))
+		item(&ln, "%s", val(o, ZTBOND_A_AUTH) ? "authenticated" :
+			  "unauthenticated (no authKey: any member of the network can forge control frames)");
 	if (name)
 		printf("%s: %s\n", name, ln.buf);
 	else
@@ -531,6 +567,15 @@ static void print_bond_text(const struct ztb_bond *b)
 		item(&ln, "monitorStrategy %s",
 		     ztb_enum_str(&ztb_monitor_names, val(o, ZTBOND_A_MONITOR),
 				  ebuf, sizeof(ebuf)));
+	if (has(o, ZTBOND_A_POLICY) &&
+	    val(o, ZTBOND_A_POLICY) == ZTBOND_POLICY_BALANCE_AWARE &&
+	    has(o, ZTBOND_A_FLOWS))
+		item(&ln, "flows %llu moved %llu",
+		     (unsigned long long)val(o, ZTBOND_A_FLOWS),
+		     (unsigned long long)val(o, ZTBOND_A_FLOW_MOVES));
+	if (has(o, ZTBOND_A_PUNISH_BASE))
+		item(&ln, "punishBase %llu ms",
+		     (unsigned long long)val(o, ZTBOND_A_PUNISH_BASE));
 	if (ln.len)
 		printf("  %s\n", ln.buf);
 
@@ -579,6 +624,9 @@ enum ztb_fmt {
 	F_MAC,		/* "aa:bb:cc:dd:ee:ff" */
 	F_PPM,		/* ppm as a fraction */
 	F_ACTIVE,	/* bond's ACTIVE_LINK ifindex as a link name */
+	F_MS,		/* microseconds as milliseconds */
+	F_PEER_MAC,	/* the link's peer_mac */
+	F_HEX,		/* 64-bit id as 16 hex digits */
 };
 
 struct ztb_field {
@@ -613,6 +661,13 @@ static const struct ztb_field bond_fields[] = {
 	FLD("rx_bytes", ZTBOND_A_RX_BYTES, F_NUM),
 	FLD("tx_dropped", ZTBOND_A_TX_DROPPED, F_NUM),
 	FLD("rx_dropped", ZTBOND_A_RX_DROPPED, F_NUM),
+	FLD("punishBase", ZTBOND_A_PUNISH_BASE, F_NUM),
+	FLD("punishMax", ZTBOND_A_PUNISH_MAX, F_NUM),
+	FLD("authenticated", ZTBOND_A_AUTH, F_BOOL),
+	FLD("bond_id", ZTBOND_A_BOND_ID, F_HEX),
+	FLD("flowTableSize", ZTBOND_A_FLOW_MAX, F_NUM),
+	FLD("flows", ZTBOND_A_FLOWS, F_NUM),
+	FLD("flow_moves", ZTBOND_A_FLOW_MOVES, F_NUM),
 	{ .key = NULL }
 };
 
@@ -638,12 +693,26 @@ static const struct ztb_field link_fields[] = {
 	FLD("rx_bytes", ZTBOND_LINK_A_RX_BYTES, F_NUM),
 	FLD("tx_dropped", ZTBOND_LINK_A_TX_DROPPED, F_NUM),
 	FLD("failures", ZTBOND_LINK_A_FAILURES, F_NUM),
-	FLD("latency_us", ZTBOND_LINK_A_LATENCY_US, F_NUM),
-	FLD("pdv_us", ZTBOND_LINK_A_PDV_US, F_NUM),
-	FLD("plr", ZTBOND_LINK_A_PLR_PPM, F_PPM),
-	FLD("per", ZTBOND_LINK_A_PER_PPM, F_PPM),
+	FLD("eligible", ZTBOND_LINK_A_ELIGIBLE, F_BOOL),
+	FLD("punished_ms", ZTBOND_LINK_A_PUNISHED_MS, F_NUM),
+	FLD("peer", ZTBOND_LINK_A_PEER_MAC, F_PEER_MAC),
+	FLD("peer_id", ZTBOND_LINK_A_PEER_ID, F_HEX),
+	FLD("paths", ZTBOND_LINK_A_PATHS, F_NUM),
+	FLD("rtt_ms", ZTBOND_LINK_A_LATENCY_US, F_MS),
+	FLD("ltm_ms", ZTBOND_LINK_A_LTM_US, F_MS),
+	FLD("pdv_ms", ZTBOND_LINK_A_PDV_US, F_MS),
+	FLD("loss_ratio", ZTBOND_LINK_A_PLR_PPM, F_PPM),
+	FLD("error_ratio", ZTBOND_LINK_A_PER_PPM, F_PPM),
+	FLD("availability", ZTBOND_LINK_A_AVAIL_PPM, F_PPM),
+	FLD("probes", ZTBOND_LINK_A_PROBES, F_NUM),
 	FLD("quality", ZTBOND_LINK_A_QUALITY_PPM, F_PPM),
-	FLD("share", ZTBOND_LINK_A_SHARE_PPM, F_PPM),
+	FLD("allocation", ZTBOND_LINK_A_SHARE_PPM, F_PPM),
+	FLD("flows", ZTBOND_LINK_A_FLOWS, F_NUM),
+	FLD("ctl_tx", ZTBOND_LINK_A_CTL_TX, F_NUM),
+	FLD("ctl_rx", ZTBOND_LINK_A_CTL_RX, F_NUM),
+	FLD("ctl_bad", ZTBOND_LINK_A_CTL_BAD, F_NUM),
+	FLD("ctl_auth_fail", ZTBOND_LINK_A_CTL_AUTH_FAIL, F_NUM),
+	FLD("ctl_replay", ZTBOND_LINK_A_CTL_REPLAY, F_NUM),
 	{ .key = NULL }
 };
 
@@ -677,6 +746,15 @@ static json_object *field_json(const struct ztb_field *f,
 	case F_ACTIVE:
 		s = v ? link_name(b, v, nbuf) : NULL;
 		return s ? json_object_new_string(s) : NULL;
+	case F_MS:
+		return json_object_new_double_s((double)v / 1000,
+						us_str(v, buf, sizeof(buf)));
+	case F_PEER_MAC:
+		return json_object_new_string(mac_str(o->peer_mac, buf,
+						      sizeof(buf)));
+	case F_HEX:
+		snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)v);
+		return json_object_new_string(buf);
 	}
 	return NULL;
 }

@@ -61,6 +61,7 @@ enum ztb_kind {
 	ZTB_K_IPVPREF,	/* 0, 4, 6, 46, 64, sent as u8 */
 	ZTB_K_PPM,	/* fraction 0..1, sent as u32 ppm */
 	ZTB_K_IFNAME,	/* interface name, "" or none clears; string */
+	ZTB_K_KEY,	/* 32 hex digits (16 bytes) or none; binary */
 };
 
 struct ztb_key {
@@ -138,14 +139,15 @@ int ztb_put_kv(struct nl_msg *msg, const struct ztb_kvlist *kv);
 
 /* ---- show.c ---------------------------------------------------------- */
 
-#define ZTB_OBJ_MAX	32
+#define ZTB_OBJ_MAX	64
 
 /* One decoded attribute set (a bond or a link); absent attrs stay unset. */
 struct ztb_obj {
 	uint64_t has;			/* bit n: attribute n present */
 	uint64_t val[ZTB_OBJ_MAX];	/* integer attributes */
 	char *str[ZTB_OBJ_MAX];		/* string attributes */
-	uint8_t mac[ETH_ALEN];		/* the one MAC attribute */
+	uint8_t mac[ETH_ALEN];		/* the object's MAC */
+	uint8_t peer_mac[ETH_ALEN];	/* link: remote link of the best path */
 };
 
 struct ztb_bond {

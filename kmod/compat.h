@@ -10,6 +10,12 @@
 #define _ZTBOND_COMPAT_H
 
 #include <linux/netdevice.h>
+/* 6.12 moved the unaligned accessors from asm/ to linux/ */
+#ifdef ZTBOND_HAVE_LINUX_UNALIGNED
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
 
 /*
  * 6.12 turned the LLTX and NETNS_LOCAL feature bits into fields of struct

@@ -223,8 +223,12 @@ static void ztbond_set_rx_mode(struct net_device *dev)
 static int ztbond_open(struct net_device *dev)
 {
 	struct ztbond *bond = netdev_priv(dev);
+	int err;
 
-	return ztbond_rebuild(bond);
+	err = ztbond_rebuild(bond);
+	if (!err)
+		ztbond_monitor_kick(bond);
+	return err;
 }
 
 static int ztbond_stop(struct net_device *dev)
@@ -260,6 +264,9 @@ static int ztbond_init(struct net_device *dev)
 	bond->rr = alloc_percpu(struct ztbond_rr);
 	if (!bond->rr)
 		goto err_rr;
+	err = ztbond_monitor_init(bond);
+	if (err)
+		goto err_monitor;
 
 	netdev_lockdep_set_classes(dev);
 	netif_carrier_off(dev);
@@ -269,6 +276,8 @@ static int ztbond_init(struct net_device *dev)
 	return 0;
 
 err_rebuild:
+	ztbond_monitor_free(bond);
+err_monitor:
 	free_percpu(bond->rr);
 	bond->rr = NULL;
 err_rr:
@@ -282,9 +291,11 @@ static void ztbond_uninit(struct net_device *dev)
 {
 	struct ztbond *bond = netdev_priv(dev);
 
+	ztbond_monitor_stop(bond);
 	ztbond_link_release_all(bond);
 	cancel_delayed_work_sync(&bond->state_work);
 	ztbond_snap_free(bond);
+	ztbond_aware_free(bond);
 	ztbond_nl_notify(bond, ZTBOND_EVENT_BOND_DEL, NULL);
 }
 
@@ -293,6 +304,7 @@ static void ztbond_destructor(struct net_device *dev)
 {
 	struct ztbond *bond = netdev_priv(dev);
 
+	ztbond_monitor_free(bond);
 	free_percpu(bond->rr);
 	free_percpu(bond->stats);
 }
@@ -322,6 +334,12 @@ void ztbond_cfg_default(struct ztbond_cfg *cfg)
 	cfg->link_select = ZTBOND_SELECT_ALWAYS;
 	cfg->packets_per_link = ZTBOND_DEF_PACKETS_PER_LINK;
 	cfg->failover_interval = ZTBOND_DEF_FAILOVER_INTERVAL_MS;
+	cfg->monitor = ZTBOND_MONITOR_DYNAMIC;
+	cfg->balance = ZTBOND_BALANCE_FLOW_DYNAMIC;
+	cfg->flow_max = ZTBOND_DEF_FLOW_MAX;
+	cfg->punish_base = ZTBOND_DEF_PUNISH_BASE_MS;
+	cfg->punish_max = ZTBOND_DEF_PUNISH_MAX_MS;
+	ztbe_qparams_default(&cfg->qp);
 }
 
 static void ztbond_setup(struct net_device *dev)

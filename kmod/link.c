@@ -80,6 +80,12 @@ static rx_handler_result_t ztbond_handle_frame(struct sk_buff **pskb)
 		kfree_skb(skb);
 		return RX_HANDLER_CONSUMED;
 	}
+	/* ztbond peers' HELLO and PROBEs are ours, not the stack's */
+	if (ztbond_proto_match(skb)) {
+		ztbond_proto_rx(link, snap, skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	eth = eth_hdr(skb);	/* the test may have moved the data */
 	if (skb->pkt_type == PACKET_OTHERHOST &&
 	    (ether_addr_equal(eth->h_dest, bond->dev->dev_addr) ||
 	     ztbond_snap_has_mac(snap, eth->h_dest)))
@@ -102,21 +108,42 @@ static u32 ztbond_link_delay(const struct ztbond_link *link, bool up)
 }
 
 /*
+ * A link that carried traffic left the bond. ZeroTier's refractory
+ * period (punishment) applies when the probes or the quality maxima threw
+ * it out, and to a carrier failure that repeats within the flap window: a
+ * single carrier loss (a zerotier-one restart) is not held against a link.
+ */
+#define ZTBOND_FLAP_WINDOW_NS	(60ULL * NSEC_PER_SEC)
+
+static void ztbond_link_failed(struct ztbond_link *link)
+{
+	struct net_device *dev = link->dev;
+	u64 now = ktime_get_ns();
+	bool carrier_loss = !(netif_running(dev) && netif_carrier_ok(dev));
+
+	link->failures++;
+	if (!carrier_loss ||
+	    (link->last_fail_ns && now - link->last_fail_ns < ZTBOND_FLAP_WINDOW_NS))
+		ztbond_link_punish(link);
+	if (carrier_loss)
+		link->last_fail_ns = now;
+}
+
+/*
  * Advance one link's state from what the device says now. Returns true if
  * the state changed. A pending delay leaves the link in GOING_UP/GOING_DOWN
  * with a deadline that ztbond_state_work() checks.
  */
 static bool ztbond_link_eval(struct ztbond_link *link)
 {
-	struct net_device *dev = link->dev;
-	bool carrier = netif_running(dev) && netif_carrier_ok(dev);
+	bool healthy = ztbond_link_healthy(link);
 	unsigned long now = jiffies;
 	u8 old = link->state, next = old;
 	u32 delay;
 
 	if (!link->cfg.enabled) {
 		next = ZTBOND_LINK_STATE_DISABLED;
-	} else if (carrier) {
+	} else if (healthy) {
 		switch (old) {
 		case ZTBOND_LINK_STATE_UP:
 		case ZTBOND_LINK_STATE_GOING_DOWN:
@@ -127,6 +154,10 @@ static bool ztbond_link_eval(struct ztbond_link *link)
 				next = ZTBOND_LINK_STATE_UP;
 			break;
 		default:
+			if (ztbond_link_punish_left(link)) {
+				next = ZTBOND_LINK_STATE_PUNISHED;
+				break;
+			}
 			delay = ztbond_link_delay(link, true);
 			if (delay) {
 				next = ZTBOND_LINK_STATE_GOING_UP;
@@ -157,8 +188,9 @@ static bool ztbond_link_eval(struct ztbond_link *link)
 
 	if (next == old)
 		return false;
-	if (next == ZTBOND_LINK_STATE_DOWN && ztbond_link_usable(link))
-		link->failures++;
+	/* leaving the bond, or failing again while on the way back: a flap */
+	if (next == ZTBOND_LINK_STATE_DOWN && old != ZTBOND_LINK_STATE_DISABLED)
+		ztbond_link_failed(link);
 	link->state = next;
 	return true;
 }
@@ -288,6 +320,9 @@ int ztbond_link_add(struct ztbond *bond, struct net_device *dev,
 	link->bond = bond;
 	link->cfg = *cfg;
 	link->state = ZTBOND_LINK_STATE_DOWN;
+	/* a free id exists: nlinks < ZTBOND_MAX_LINKS was checked */
+	link->id = __ffs64(~bond->link_ids);
+	ztbond_link_monitor_init(link);
 
 	/*
 	 * IFF_SLAVE before opening: IPv6 addrconf leaves slaves alone, so a
@@ -308,6 +343,7 @@ int ztbond_link_add(struct ztbond *bond, struct net_device *dev,
 	err = dev_uc_add(dev, bond->dev->dev_addr);
 	if (err)
 		goto err_uc_add;
+	ztbond_proto_join(link);
 
 	err = netdev_rx_handler_register(dev, ztbond_handle_frame, link);
 	if (err) {
@@ -327,6 +363,7 @@ int ztbond_link_add(struct ztbond *bond, struct net_device *dev,
 
 	list_add_tail_rcu(&link->list, &bond->links);
 	bond->nlinks++;
+	bond->link_ids |= 1ULL << link->id;
 	if (bond->dev->needed_headroom < dev->needed_headroom)
 		bond->dev->needed_headroom = dev->needed_headroom;
 	ztbond_update_mtu(bond);
@@ -334,12 +371,14 @@ int ztbond_link_add(struct ztbond *bond, struct net_device *dev,
 	ztbond_rebuild(bond);
 	ztbond_links_eval(bond);	/* arm the upDelay timer if needed */
 	ztbond_nl_notify(bond, ZTBOND_EVENT_LINK_ADD, link);
+	ztbond_monitor_kick(bond);
 	netdev_info(bond->dev, "link %s added\n", dev->name);
 	return 0;
 
 err_upper_link:
 	netdev_rx_handler_unregister(dev);
 err_rx_handler:
+	ztbond_proto_leave(link);
 	dev_uc_del(dev, bond->dev->dev_addr);
 err_uc_add:
 	if (link->opened)
@@ -369,8 +408,11 @@ static void ztbond_link_release(struct ztbond *bond, struct ztbond_link *link)
 	ASSERT_RTNL();
 	list_del_rcu(&link->list);
 	bond->nlinks--;
+	bond->link_ids &= ~(1ULL << link->id);
 	if (bond->active == link)
 		bond->active = NULL;
+	if (bond->pinned == link)
+		bond->pinned = NULL;
 	/* Publish a snapshot without the link before tearing it down. */
 	ztbond_rebuild(bond);
 	ztbond_nl_notify(bond, ZTBOND_EVENT_LINK_DEL, link);
@@ -384,6 +426,7 @@ static void ztbond_link_release(struct ztbond *bond, struct ztbond_link *link)
 	netdev_upper_dev_unlink(dev, bond->dev);
 	/* waits for receivers still using the handler (synchronize_net) */
 	netdev_rx_handler_unregister(dev);
+	ztbond_proto_leave(link);
 	dev_uc_del(dev, bond->dev->dev_addr);
 	if (link->opened && dev->reg_state == NETREG_REGISTERED)
 		dev_close(dev);

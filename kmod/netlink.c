@@ -39,6 +39,21 @@ static const struct nla_policy ztbond_link_nl_policy[ZTBOND_LINK_A_MAX + 1] = {
 	[ZTBOND_LINK_A_FAILOVER_INTERVAL] = { .type = NLA_U32 },
 };
 
+static const struct nla_policy ztbond_q_nl_policy[ZTBOND_Q_A_MAX + 1] = {
+	[ZTBOND_Q_A_W_LAT]		= { .type = NLA_U32 },
+	[ZTBOND_Q_A_W_LTM]		= { .type = NLA_U32 },
+	[ZTBOND_Q_A_W_PDV]		= { .type = NLA_U32 },
+	[ZTBOND_Q_A_W_PLR]		= { .type = NLA_U32 },
+	[ZTBOND_Q_A_W_PER]		= { .type = NLA_U32 },
+	[ZTBOND_Q_A_W_AVL]		= { .type = NLA_U32 },
+	[ZTBOND_Q_A_LAT_MAX_US]		= { .type = NLA_U32 },
+	[ZTBOND_Q_A_LTM_MAX_US]		= { .type = NLA_U32 },
+	[ZTBOND_Q_A_PDV_MAX_US]		= { .type = NLA_U32 },
+	[ZTBOND_Q_A_PLR_MAX_PPM]	= { .type = NLA_U32 },
+	[ZTBOND_Q_A_PER_MAX_PPM]	= { .type = NLA_U32 },
+	[ZTBOND_Q_A_AVL_MIN_PPM]	= { .type = NLA_U32 },
+};
+
 static const struct nla_policy ztbond_nl_policy[ZTBOND_A_MAX + 1] = {
 	[ZTBOND_A_IFINDEX]		= { .type = NLA_U32 },
 	[ZTBOND_A_IFNAME]		= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
@@ -51,6 +66,21 @@ static const struct nla_policy ztbond_nl_policy[ZTBOND_A_MAX + 1] = {
 	[ZTBOND_A_DOWN_DELAY]		= { .type = NLA_U32 },
 	[ZTBOND_A_LINK_SELECT]		= { .type = NLA_U8 },
 	[ZTBOND_A_LINK]			= NLA_POLICY_NESTED(ztbond_link_nl_policy),
+	[ZTBOND_A_MONITOR]		= NLA_POLICY_MAX(NLA_U8, ZTBOND_MONITOR_MAX),
+	[ZTBOND_A_AUTH_KEY]		= { .type = NLA_BINARY,
+					    .len = ZTBOND_AUTH_KEY_LEN },
+	[ZTBOND_A_PUNISH_BASE]		= { .type = NLA_U32 },
+	[ZTBOND_A_PUNISH_MAX]		= { .type = NLA_U32 },
+	[ZTBOND_A_QUALITY]		= NLA_POLICY_NESTED(ztbond_q_nl_policy),
+	[ZTBOND_A_BALANCE_POLICY]	= NLA_POLICY_MAX(NLA_U8, ZTBOND_BALANCE_MAX),
+	[ZTBOND_A_FLOW_MAX]		= { .type = NLA_U32 },
+};
+
+/* enum ztbond_quality_attr -> engine metric, for weights and for limits */
+static const u8 ztbond_q_weight_metric[] = {
+	[ZTBOND_Q_A_W_LAT] = ZTBE_M_LAT, [ZTBOND_Q_A_W_LTM] = ZTBE_M_LTM,
+	[ZTBOND_Q_A_W_PDV] = ZTBE_M_PDV, [ZTBOND_Q_A_W_PLR] = ZTBE_M_PLR,
+	[ZTBOND_Q_A_W_PER] = ZTBE_M_PER, [ZTBOND_Q_A_W_AVL] = ZTBE_M_AVL,
 };
 
 /* ---- lookup ------------------------------------------------------------- */
@@ -141,6 +171,63 @@ static int ztbond_nl_interval(struct nlattr *a, u32 min, bool inherit,
 	return 0;
 }
 
+/*
+ * Weights are given as a set (the ones left out are 0) and must sum to 1.0;
+ * each limit may be given alone. 0 as a limit means "no limit".
+ */
+static int ztbond_nl_parse_quality(struct nlattr *nest, struct ztbe_qparams *qp,
+				   struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[ZTBOND_Q_A_MAX + 1];
+	struct ztbe_qparams q = *qp;
+	bool weights = false;
+	int i, err;
+
+	if (!nest)
+		return 0;
+	err = nla_parse_nested(tb, ZTBOND_Q_A_MAX, nest, ztbond_q_nl_policy,
+			       extack);
+	if (err)
+		return err;
+	for (i = ZTBOND_Q_A_W_LAT; i <= ZTBOND_Q_A_W_AVL; i++)
+		weights |= !!tb[i];
+	if (weights) {
+		for (i = ZTBOND_Q_A_W_LAT; i <= ZTBOND_Q_A_W_AVL; i++)
+			q.weight[ztbond_q_weight_metric[i]] =
+				tb[i] ? nla_get_u32(tb[i]) : 0;
+		if (!ztbe_qparams_valid(&q)) {
+			NL_SET_ERR_MSG_ATTR(extack, nest,
+					    "ztbond: quality weights must sum to 1.0 (1000000 ppm)");
+			return -EINVAL;
+		}
+	}
+	for (i = ZTBOND_Q_A_PLR_MAX_PPM; i <= ZTBOND_Q_A_AVL_MIN_PPM; i++) {
+		if (tb[i] && nla_get_u32(tb[i]) > ZTBOND_PPM) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[i],
+					    "ztbond: a ratio must be 0..1000000 ppm");
+			return -ERANGE;
+		}
+	}
+	if (tb[ZTBOND_Q_A_LAT_MAX_US])
+		q.max[ZTBE_M_LAT] = nla_get_u32(tb[ZTBOND_Q_A_LAT_MAX_US]);
+	if (tb[ZTBOND_Q_A_LTM_MAX_US])
+		q.max[ZTBE_M_LTM] = nla_get_u32(tb[ZTBOND_Q_A_LTM_MAX_US]);
+	if (tb[ZTBOND_Q_A_PDV_MAX_US])
+		q.max[ZTBE_M_PDV] = nla_get_u32(tb[ZTBOND_Q_A_PDV_MAX_US]);
+	if (tb[ZTBOND_Q_A_PLR_MAX_PPM])
+		q.max[ZTBE_M_PLR] = nla_get_u32(tb[ZTBOND_Q_A_PLR_MAX_PPM]);
+	if (tb[ZTBOND_Q_A_PER_MAX_PPM])
+		q.max[ZTBE_M_PER] = nla_get_u32(tb[ZTBOND_Q_A_PER_MAX_PPM]);
+	/* availability is scored as unavailability: a minimum becomes a maximum */
+	if (tb[ZTBOND_Q_A_AVL_MIN_PPM]) {
+		u32 v = nla_get_u32(tb[ZTBOND_Q_A_AVL_MIN_PPM]);
+
+		q.max[ZTBE_M_AVL] = v ? ZTBOND_PPM - v : 0;
+	}
+	*qp = q;
+	return 0;
+}
+
 static int ztbond_nl_parse_cfg(struct nlattr **attrs, struct ztbond_cfg *cfg,
 			       struct netlink_ext_ack *extack)
 {
@@ -151,11 +238,6 @@ static int ztbond_nl_parse_cfg(struct nlattr **attrs, struct ztbond_cfg *cfg,
 	if (a) {
 		u8 p = nla_get_u8(a);
 
-		if (p == ZTBOND_POLICY_BALANCE_AWARE) {
-			NL_SET_ERR_MSG_ATTR(extack, a,
-					    "ztbond: balance-aware is not supported yet");
-			return -EOPNOTSUPP;
-		}
 		if (!ztbond_policy_ops(p)) {
 			NL_SET_ERR_MSG_ATTR(extack, a, "ztbond: unknown policy");
 			return -EINVAL;
@@ -197,7 +279,50 @@ static int ztbond_nl_parse_cfg(struct nlattr **attrs, struct ztbond_cfg *cfg,
 					 &cfg->down_delay,
 					 "ztbond: downDelay must be 0..3600000 ms",
 					 extack);
-	return err;
+	if (err)
+		return err;
+	if (attrs[ZTBOND_A_MONITOR])
+		cfg->monitor = nla_get_u8(attrs[ZTBOND_A_MONITOR]);
+	if (attrs[ZTBOND_A_BALANCE_POLICY])
+		cfg->balance = nla_get_u8(attrs[ZTBOND_A_BALANCE_POLICY]);
+	a = attrs[ZTBOND_A_FLOW_MAX];
+	if (a) {
+		u32 v = nla_get_u32(a);
+
+		if (v < ZTBOND_MIN_FLOW_MAX || v > ZTBOND_MAX_FLOW_MAX ||
+		    !is_power_of_2(v)) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "ztbond: flowTableSize must be a power of two, 256..1048576");
+			return -EINVAL;
+		}
+		cfg->flow_max = v;
+	}
+	if (attrs[ZTBOND_A_PUNISH_BASE])
+		cfg->punish_base = nla_get_u32(attrs[ZTBOND_A_PUNISH_BASE]);
+	if (attrs[ZTBOND_A_PUNISH_MAX])
+		cfg->punish_max = nla_get_u32(attrs[ZTBOND_A_PUNISH_MAX]);
+	if (cfg->punish_base > ZTBOND_MAX_INTERVAL_MS ||
+	    cfg->punish_max > ZTBOND_MAX_INTERVAL_MS) {
+		NL_SET_ERR_MSG(extack, "ztbond: punishment must be 0..3600000 ms");
+		return -ERANGE;
+	}
+	if (cfg->punish_base > cfg->punish_max) {
+		NL_SET_ERR_MSG(extack, "ztbond: punishment base exceeds its maximum");
+		return -EINVAL;
+	}
+	a = attrs[ZTBOND_A_AUTH_KEY];
+	if (a) {
+		if (nla_len(a) && nla_len(a) != ZTBOND_AUTH_KEY_LEN) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "ztbond: authentication key must be 16 bytes (empty clears it)");
+			return -EINVAL;
+		}
+		cfg->auth = nla_len(a) == ZTBOND_AUTH_KEY_LEN;
+		memset(&cfg->auth_key, 0, sizeof(cfg->auth_key));
+		if (cfg->auth)
+			memcpy(&cfg->auth_key, nla_data(a), ZTBOND_AUTH_KEY_LEN);
+	}
+	return ztbond_nl_parse_quality(attrs[ZTBOND_A_QUALITY], &cfg->qp, extack);
 }
 
 static int ztbond_nl_parse_link_cfg(struct ztbond *bond,
@@ -299,6 +424,72 @@ static int ztbond_nl_put_stats(struct sk_buff *msg, const struct ztbond_stats *s
 	return 0;
 }
 
+/* What the monitor measured, from the link's best path; RTNL. */
+static int ztbond_nl_put_quality(struct sk_buff *msg, struct ztbond_link *link)
+{
+	struct {
+		u32 m[ZTBE_M_COUNT];
+		u8 mac[ETH_ALEN];
+		u64 id, tx, rx, bad, auth, replay;
+		u32 paths, probes, punish;
+		bool best, measured;
+	} r = { };
+	const struct ztbond_path *p;
+	int i;
+
+	spin_lock_bh(&link->plock);
+	for (i = 0; i < ZTBOND_MAX_PATHS; i++)
+		r.paths += link->paths[i].used;
+	if (link->best >= 0) {
+		p = &link->paths[link->best];
+		r.best = true;
+		r.measured = p->rtt_n > 0;
+		memcpy(r.m, p->m, sizeof(r.m));
+		ether_addr_copy(r.mac, p->peer_mac);
+		r.id = p->peer_id;
+		r.probes = p->loss.count;
+	}
+	r.rx = link->ctl_rx;
+	r.bad = link->ctl_bad;
+	r.auth = link->ctl_auth_fail;
+	r.replay = link->ctl_replay;
+	r.punish = link->punish_ms;
+	spin_unlock_bh(&link->plock);
+	r.tx = atomic64_read(&link->ctl_tx);
+
+	if (nla_put_u8(msg, ZTBOND_LINK_A_ELIGIBLE,
+		       link->cfg.enabled && ztbond_link_healthy(link) && !r.punish) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_PUNISHED_MS, r.punish) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_PATHS, r.paths) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_QUALITY_PPM, READ_ONCE(link->quality)) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_SHARE_PPM, link->share) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_FLOWS,
+			max(atomic_read(&link->bond->id_flows[link->id]), 0)) ||
+	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_CTL_TX, r.tx, ZTBOND_LINK_A_PAD) ||
+	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_CTL_RX, r.rx, ZTBOND_LINK_A_PAD) ||
+	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_CTL_BAD, r.bad, ZTBOND_LINK_A_PAD) ||
+	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_CTL_AUTH_FAIL, r.auth,
+			      ZTBOND_LINK_A_PAD) ||
+	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_CTL_REPLAY, r.replay,
+			      ZTBOND_LINK_A_PAD))
+		return -EMSGSIZE;
+	if (!r.best)
+		return 0;
+	if (nla_put(msg, ZTBOND_LINK_A_PEER_MAC, ETH_ALEN, r.mac) ||
+	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_PEER_ID, r.id, ZTBOND_LINK_A_PAD) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_PROBES, r.probes) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_PLR_PPM, r.m[ZTBE_M_PLR]) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_PER_PPM, r.m[ZTBE_M_PER]) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_AVAIL_PPM, ZTBOND_PPM - r.m[ZTBE_M_AVL]))
+		return -EMSGSIZE;
+	if (r.measured &&
+	    (nla_put_u32(msg, ZTBOND_LINK_A_LATENCY_US, r.m[ZTBE_M_LAT]) ||
+	     nla_put_u32(msg, ZTBOND_LINK_A_LTM_US, r.m[ZTBE_M_LTM]) ||
+	     nla_put_u32(msg, ZTBOND_LINK_A_PDV_US, r.m[ZTBE_M_PDV])))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int ztbond_nl_put_link(struct sk_buff *msg, struct ztbond_link *link,
 			      bool full)
 {
@@ -340,6 +531,8 @@ static int ztbond_nl_put_link(struct sk_buff *msg, struct ztbond_link *link,
 	     nla_put_u32(msg, ZTBOND_LINK_A_FAILOVER_INTERVAL,
 			 c->failover_interval)))
 		goto cancel;
+	if (ztbond_nl_put_quality(msg, link))
+		goto cancel;
 	ztbond_stats_read(link->stats, &s);
 	if (ztbond_nl_put_stats(msg, &s, ZTBOND_LINK_A_TX_PACKETS,
 				ZTBOND_LINK_A_TX_BYTES, ZTBOND_LINK_A_RX_PACKETS,
@@ -360,6 +553,32 @@ static int ztbond_nl_put_bond_id(struct sk_buff *msg, struct ztbond *bond)
 	    nla_put_string(msg, ZTBOND_A_IFNAME, bond->dev->name))
 		return -EMSGSIZE;
 	return 0;
+}
+
+static int ztbond_nl_put_qparams(struct sk_buff *msg,
+				 const struct ztbe_qparams *q)
+{
+	struct nlattr *nest = nla_nest_start(msg, ZTBOND_A_QUALITY);
+	int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = ZTBOND_Q_A_W_LAT; i <= ZTBOND_Q_A_W_AVL; i++)
+		if (nla_put_u32(msg, i, q->weight[ztbond_q_weight_metric[i]]))
+			goto cancel;
+	if (nla_put_u32(msg, ZTBOND_Q_A_LAT_MAX_US, q->max[ZTBE_M_LAT]) ||
+	    nla_put_u32(msg, ZTBOND_Q_A_LTM_MAX_US, q->max[ZTBE_M_LTM]) ||
+	    nla_put_u32(msg, ZTBOND_Q_A_PDV_MAX_US, q->max[ZTBE_M_PDV]) ||
+	    nla_put_u32(msg, ZTBOND_Q_A_PLR_MAX_PPM, q->max[ZTBE_M_PLR]) ||
+	    nla_put_u32(msg, ZTBOND_Q_A_PER_MAX_PPM, q->max[ZTBE_M_PER]) ||
+	    nla_put_u32(msg, ZTBOND_Q_A_AVL_MIN_PPM,
+			q->max[ZTBE_M_AVL] ? ZTBOND_PPM - q->max[ZTBE_M_AVL] : 0))
+		goto cancel;
+	nla_nest_end(msg, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(msg, nest);
+	return -EMSGSIZE;
 }
 
 static int ztbond_nl_fill_bond(struct sk_buff *msg, struct ztbond *bond,
@@ -390,6 +609,17 @@ static int ztbond_nl_fill_bond(struct sk_buff *msg, struct ztbond *bond,
 	    nla_put_u32(msg, ZTBOND_A_DOWN_DELAY, c->down_delay) ||
 	    nla_put_u8(msg, ZTBOND_A_LINK_SELECT, c->link_select) ||
 	    nla_put(msg, ZTBOND_A_MAC, ETH_ALEN, bond->dev->dev_addr) ||
+	    nla_put_u8(msg, ZTBOND_A_MONITOR, c->monitor) ||
+	    nla_put_u8(msg, ZTBOND_A_BALANCE_POLICY, c->balance) ||
+	    nla_put_u32(msg, ZTBOND_A_FLOW_MAX, c->flow_max) ||
+	    nla_put_u32(msg, ZTBOND_A_FLOWS, ztbond_aware_flows(bond)) ||
+	    nla_put_u64_64bit(msg, ZTBOND_A_FLOW_MOVES,
+			      atomic64_read(&bond->flow_moves), ZTBOND_A_PAD) ||
+	    nla_put_u32(msg, ZTBOND_A_PUNISH_BASE, c->punish_base) ||
+	    nla_put_u32(msg, ZTBOND_A_PUNISH_MAX, c->punish_max) ||
+	    nla_put_u8(msg, ZTBOND_A_AUTH, c->auth) ||
+	    nla_put_u64_64bit(msg, ZTBOND_A_BOND_ID, bond->id, ZTBOND_A_PAD) ||
+	    ztbond_nl_put_qparams(msg, &c->qp) ||
 	    ztbond_nl_put_stats(msg, &s, ZTBOND_A_TX_PACKETS, ZTBOND_A_TX_BYTES,
 				ZTBOND_A_RX_PACKETS, ZTBOND_A_RX_BYTES,
 				ZTBOND_A_TX_DROPPED, ZTBOND_A_PAD) ||
@@ -415,7 +645,7 @@ cancel:
 /* Room for a bond with all of its links: bounded by ZTBOND_MAX_LINKS. */
 static size_t ztbond_nl_bond_size(struct ztbond *bond)
 {
-	return NLMSG_GOODSIZE + bond->nlinks * 512;
+	return NLMSG_GOODSIZE + bond->nlinks * 1024;
 }
 
 void ztbond_nl_notify(struct ztbond *bond, u8 event, struct ztbond_link *link)
@@ -454,6 +684,7 @@ err_free:
 
 static int ztbond_nl_bond_new(struct sk_buff *skb, struct genl_info *info)
 {
+	struct ztbond_flow_table *old_ft;
 	struct ztbond_cfg cfg;
 	struct ztbond *bond;
 	int err;
@@ -479,8 +710,15 @@ static int ztbond_nl_bond_new(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(bond);
 		goto out;
 	}
+	err = ztbond_aware_prepare(bond, &cfg, &old_ft);
+	if (err) {
+		NL_SET_ERR_MSG(info->extack, "ztbond: no memory for the flow table");
+		unregister_netdevice(bond->dev);
+		goto out;
+	}
 	bond->cfg = cfg;
 	ztbond_rebuild(bond);
+	ztbond_aware_release(old_ft);
 	ztbond_nl_notify(bond, ZTBOND_EVENT_BOND_NEW, NULL);
 out:
 	rtnl_unlock();
@@ -504,6 +742,7 @@ static int ztbond_nl_bond_del(struct sk_buff *skb, struct genl_info *info)
 
 static int ztbond_nl_bond_set(struct sk_buff *skb, struct genl_info *info)
 {
+	struct ztbond_flow_table *old_ft;
 	struct ztbond_cfg cfg;
 	struct ztbond *bond;
 	int err;
@@ -518,8 +757,16 @@ static int ztbond_nl_bond_set(struct sk_buff *skb, struct genl_info *info)
 	err = ztbond_nl_parse_cfg(info->attrs, &cfg, info->extack);
 	if (err)
 		goto out;
+	err = ztbond_aware_prepare(bond, &cfg, &old_ft);
+	if (err) {
+		NL_SET_ERR_MSG(info->extack, "ztbond: no memory for the flow table");
+		goto out;
+	}
 	bond->cfg = cfg;
+	ztbond_links_eval(bond);
 	ztbond_rebuild(bond);
+	ztbond_aware_release(old_ft);
+	ztbond_monitor_kick(bond);
 	ztbond_nl_notify(bond, ZTBOND_EVENT_BOND_CHANGE, NULL);
 out:
 	rtnl_unlock();
@@ -583,6 +830,30 @@ static int ztbond_nl_bond_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	if (err && idx == skip)
 		return err;
 	return skb->len;
+}
+
+static int ztbond_nl_bond_rotate(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ztbond *bond;
+	int err;
+
+	rtnl_lock();
+	bond = ztbond_nl_bond(info);
+	if (IS_ERR(bond)) {
+		err = PTR_ERR(bond);
+		goto out;
+	}
+	if (bond->cfg.policy != ZTBOND_POLICY_ACTIVE_BACKUP) {
+		NL_SET_ERR_MSG(info->extack, "ztbond: rotate needs the active-backup policy");
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	err = ztbond_rotate(bond);
+	if (err)
+		NL_SET_ERR_MSG(info->extack, "ztbond: no other usable link to rotate to");
+out:
+	rtnl_unlock();
+	return err;
 }
 
 static int ztbond_nl_link_add(struct sk_buff *skb, struct genl_info *info)
@@ -696,6 +967,11 @@ static const struct genl_ops ztbond_genl_ops[] = {
 	{
 		.cmd	= ZTBOND_CMD_BOND_SET,
 		.doit	= ztbond_nl_bond_set,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= ZTBOND_CMD_BOND_ROTATE,
+		.doit	= ztbond_nl_bond_rotate,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{

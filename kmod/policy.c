@@ -99,8 +99,8 @@ static int ztbond_set_source(struct ztbond *bond, struct ztbond_link *link,
 	return 0;
 }
 
-static bool ztbond_xmit_link(struct ztbond *bond, struct ztbond_link *link,
-			     struct sk_buff *skb)
+bool ztbond_xmit_link(struct ztbond *bond, struct ztbond_link *link,
+		      struct sk_buff *skb)
 {
 	unsigned int len = skb->len;
 
@@ -247,9 +247,18 @@ static void ztbond_build_ab(struct ztbond *bond, struct ztbond_snap *snap,
 {
 	int cur = -1, i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (links[i] == bond->active)
 			cur = i;
+		/* "bond rotate" chose this one: it stays until it fails */
+		if (links[i] == bond->pinned && !views[i].usable)
+			bond->pinned = NULL;
+	}
+	if (bond->pinned) {
+		bond->active = bond->pinned;
+		snap->tx[snap->ntx++] = bond->pinned;
+		return;
+	}
 	i = ztbe_ab_select(views, n, cur, bond->cfg.link_select);
 	bond->active = i >= 0 ? links[i] : NULL;
 	if (i >= 0)
@@ -301,6 +310,8 @@ static const struct ztbond_policy_ops ztbond_policies[] = {
 
 const struct ztbond_policy_ops *ztbond_policy_ops(u8 policy)
 {
+	if (policy == ZTBOND_POLICY_BALANCE_AWARE)
+		return &ztbond_aware_ops;
 	if (policy >= ARRAY_SIZE(ztbond_policies) ||
 	    !ztbond_policies[policy].build)
 		return NULL;
@@ -312,6 +323,30 @@ struct ztbond_build_ctx {
 	struct ztbe_link_view views[ZTBOND_MAX_LINKS];
 	struct ztbond_link *links[ZTBOND_MAX_LINKS];
 };
+
+/*
+ * The allocation each link gets, for readouts: balance-aware's shares;
+ * equal shares for the other spreading policies (broadcast sends
+ * everything everywhere: 1 each); all of it on the one active link.
+ */
+static void ztbond_set_shares(struct ztbond *bond, struct ztbond_snap *snap,
+			      const struct ztbond_policy_ops *ops,
+			      struct ztbond_link **links, int n)
+{
+	u32 i;
+	int j;
+
+	for (j = 0; j < n; j++)
+		links[j]->share = 0;
+	for (i = 0; i < snap->ntx; i++) {
+		if (ops == &ztbond_aware_ops)
+			snap->tx[i]->share = snap->share[i];
+		else if (bond->cfg.policy == ZTBOND_POLICY_BROADCAST)
+			snap->tx[i]->share = ZTBOND_PPM;
+		else
+			snap->tx[i]->share = ZTBOND_PPM / snap->ntx;
+	}
+}
 
 /* Did a link that carried traffic in old stop carrying it in snap? */
 static bool ztbond_snap_lost_link(const struct ztbond_snap *old,
@@ -368,6 +403,7 @@ int ztbond_rebuild(struct ztbond *bond)
 		ctx->views[n].enabled = link->cfg.enabled;
 		ctx->views[n].primary = link->cfg.mode == ZTBOND_LINK_MODE_PRIMARY;
 		ctx->views[n].failover_to = -1;
+		ctx->views[n].quality = READ_ONCE(link->quality);
 		ztbond_snap_add_mac(snap, link->dev->dev_addr);
 		n++;
 	}
@@ -380,8 +416,15 @@ int ztbond_rebuild(struct ztbond *bond)
 	}
 
 	ops->build(bond, snap, ctx->views, ctx->links, n);
-	snap->xmit = snap->ntx ? ops->xmit : ztbond_xmit_drop;
+	if (!snap->ntx)
+		snap->xmit = ztbond_xmit_drop;
+	else if (!snap->xmit)
+		snap->xmit = ops->xmit;
+	ztbond_set_shares(bond, snap, ops, ctx->links, n);
 	snap->packets_per_link = bond->cfg.packets_per_link;
+	snap->bond_id = bond->id;
+	snap->auth = bond->cfg.auth;
+	snap->auth_key = bond->cfg.auth_key;
 	kfree(ctx);
 
 	old = rtnl_dereference(bond->snap);
@@ -405,6 +448,36 @@ int ztbond_rebuild(struct ztbond *bond)
 		ztbond_nl_notify(bond, ZTBOND_EVENT_ACTIVE_CHANGE, bond->active);
 	}
 	return 0;
+}
+
+/*
+ * active-backup: move to the next usable link after the active one, in
+ * enslave order, and keep it until it fails (ZeroTier's "bond rotate").
+ * RTNL.
+ */
+int ztbond_rotate(struct ztbond *bond)
+{
+	struct ztbond_link *link, *next = NULL;
+	bool after = !bond->active;
+
+	list_for_each_entry(link, &bond->links, list) {
+		if (link == bond->active) {
+			after = true;
+			continue;
+		}
+		if (!ztbond_link_usable(link))
+			continue;
+		if (after) {
+			next = link;
+			break;
+		}
+		if (!next)
+			next = link;	/* wrap around */
+	}
+	if (!next)
+		return -ENOENT;
+	bond->pinned = next;
+	return ztbond_rebuild(bond);
 }
 
 void ztbond_snap_free(struct ztbond *bond)

@@ -14,6 +14,8 @@
 #include <linux/etherdevice.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
+#include <linux/spinlock.h>
+#include <linux/siphash.h>
 #include <linux/ztbond.h>
 
 #include "engine/engine.h"
@@ -24,6 +26,8 @@
 
 struct ztbond;
 struct ztbond_snap;
+struct ztbond_mon_scratch;
+struct ztbond_flow_table;
 
 struct ztbond_pcpu_stats {
 	u64_stats_t tx_packets;
@@ -53,6 +57,44 @@ struct ztbond_link_cfg {
 	u32 failover_interval;
 };
 
+/* Remote ztbond links one link has heard HELLO from: bounded, no allocation. */
+#define ZTBOND_MAX_PATHS	8
+#define ZTBOND_RTT_SAMPLES	64	/* ZeroTier: mean of the last 64 */
+#define ZTBOND_PROBE_SLOTS	16	/* probes in flight per path */
+
+struct ztbond_probe_slot {
+	u32 seq;
+	bool open;		/* sent, neither answered nor written off */
+	u64 sent_ns;
+};
+
+/*
+ * A path: (this link, one remote ztbond link). Written by the receive
+ * handler (softirq) and the monitor work under link->plock.
+ */
+struct ztbond_path {
+	bool used;
+	u8 peer_mac[ETH_ALEN];		/* remote link MAC */
+	u8 peer_bond_mac[ETH_ALEN];
+	u16 peer_index;
+	u64 peer_id;			/* remote bond id */
+	u64 born_ns;
+	u64 last_hello_ns;
+	u64 last_reply_ns;
+	struct ztbe_replay replay;
+	u32 probe_seq;
+	struct ztbond_probe_slot probe[ZTBOND_PROBE_SLOTS];
+	u32 rtt[ZTBOND_RTT_SAMPLES];	/* us, ring */
+	u8 rtt_head;
+	u8 rtt_n;
+	struct ztbe_window loss;	/* probe outcomes */
+	struct ztbe_window avail;	/* monitor ticks: alive or not */
+	struct ztbe_window errors;	/* control frames from the peer MAC */
+	/* the monitor's last estimate */
+	u32 m[ZTBE_M_COUNT];
+	bool alive;
+};
+
 struct ztbond_link {
 	struct list_head list;		/* bond->links, RTNL */
 	struct net_device *dev;
@@ -65,6 +107,25 @@ struct ztbond_link {
 	unsigned long deadline;		/* jiffies: end of up/down delay */
 	u32 failures;
 	struct rcu_head rcu;
+
+	/* quality engine (monitor.c, proto.c) */
+	spinlock_t plock;		/* paths, windows, counters below */
+	struct ztbond_path paths[ZTBOND_MAX_PATHS];
+	u64 ctl_rx, ctl_bad, ctl_auth_fail, ctl_replay;
+	atomic64_t ctl_tx;		/* not under plock: senders race */
+	atomic64_t seq;			/* sequence of frames we send */
+	u64 next_probe_ns;
+	u64 next_hello_ns;
+	/* monitor verdicts, written by the monitor work, read under RTNL */
+	bool probe_dead;		/* paths silent while the peer is alive elsewhere */
+	bool over_max;			/* best path over a quality maximum */
+	u32 quality;			/* relative, ppm */
+	int best;			/* index of the best path, -1 = none */
+	u32 punish_ms;			/* punishment left */
+	u64 last_fail_ns;		/* last carrier failure: flap detection */
+	u64 punish_stamp_ns;		/* when punish_ms was last drained */
+	u8 id;				/* stable index in the bond, 0..63 */
+	u32 share;			/* allocated share of traffic, ppm (RTNL) */
 };
 
 /* Bond-wide configuration: ZeroTier's policy keys. */
@@ -75,6 +136,14 @@ struct ztbond_cfg {
 	u32 failover_interval;
 	u32 up_delay;
 	u32 down_delay;
+	u8 monitor;			/* enum ztbond_monitor */
+	u8 balance;			/* enum ztbond_balance */
+	u32 flow_max;			/* balance-aware flow table entries */
+	u32 punish_base;		/* ms */
+	u32 punish_max;			/* ms */
+	struct ztbe_qparams qp;
+	bool auth;
+	siphash_key_t auth_key;
 	char policy_name[ZTBOND_POLICY_NAME_MAX];
 };
 
@@ -108,6 +177,15 @@ struct ztbond_snap {
 	u8 nmacs;
 	u8 mac[ZTBOND_MAC_SLOTS][ETH_ALEN];	/* link MACs, open addressing */
 	bool mac_used[ZTBOND_MAC_SLOTS];
+	/* balance-aware */
+	struct ztbond_flow_table *ft;		/* owned by the bond, RCU */
+	s8 tx_of_id[ZTBOND_MAX_LINKS];		/* link id -> index in tx[], -1 */
+	u32 share[ZTBOND_MAX_LINKS];		/* per tx[] index, ppm */
+	u8 wseq[ZTBE_WSEQ];			/* packet mode: tx[] indices */
+	/* control protocol: read by the receive handler */
+	u64 bond_id;
+	bool auth;
+	siphash_key_t auth_key;
 };
 
 /* balance-rr position, per CPU like bonding's rr_tx_counter. */
@@ -125,8 +203,19 @@ struct ztbond {
 	struct ztbond_rr __percpu *rr;
 	struct ztbond_cfg cfg;
 	struct ztbond_link *active;	/* active-backup/none: RTNL */
+	struct ztbond_link *pinned;	/* rotate: kept while usable; RTNL */
 	bool mtu_auto;			/* follow the smallest link MTU */
 	struct delayed_work state_work;	/* upDelay/downDelay expiry */
+	u64 id;				/* random, carried in HELLO */
+	struct delayed_work monitor_work; /* probes, estimation, punishment */
+	bool monitor_stop;		/* set before the work is cancelled */
+	bool monitor_pending;		/* verdicts wait for RTNL */
+	u64 aware_next_ns;		/* next flow table pass */
+	struct ztbond_mon_scratch *mon;
+	u64 link_ids;			/* bit i: a link has id i; RTNL */
+	struct ztbond_flow_table __rcu *ft;	/* balance-aware; RTNL */
+	atomic_t id_flows[ZTBOND_MAX_LINKS];	/* flows per link id */
+	atomic64_t flow_moves;
 };
 
 /* device.c */
@@ -164,9 +253,44 @@ void ztbond_notifier_unregister(void);
 /* policy.c */
 const struct ztbond_policy_ops *ztbond_policy_ops(u8 policy);
 int ztbond_rebuild(struct ztbond *bond);
+int ztbond_rotate(struct ztbond *bond);
 void ztbond_snap_free(struct ztbond *bond);
 bool ztbond_snap_has_mac(const struct ztbond_snap *snap, const u8 *addr);
+bool ztbond_xmit_link(struct ztbond *bond, struct ztbond_link *link,
+		      struct sk_buff *skb);
 netdev_tx_t ztbond_xmit(struct sk_buff *skb, struct net_device *dev);
+
+/* monitor.c */
+int ztbond_monitor_init(struct ztbond *bond);
+void ztbond_monitor_free(struct ztbond *bond);
+void ztbond_monitor_kick(struct ztbond *bond);
+void ztbond_monitor_stop(struct ztbond *bond);
+void ztbond_link_monitor_init(struct ztbond_link *link);
+bool ztbond_link_healthy(const struct ztbond_link *link);
+void ztbond_link_punish(struct ztbond_link *link);
+u32 ztbond_link_punish_left(struct ztbond_link *link);
+u32 ztbond_link_fi(const struct ztbond_link *link);
+bool ztbond_path_reply(struct ztbond_link *link, struct ztbond_path *path,
+		       u32 seq, u64 sent_ns, u64 now);
+
+/* proto.c */
+bool ztbond_proto_match(struct sk_buff *skb);
+void ztbond_proto_rx(struct ztbond_link *link, const struct ztbond_snap *snap,
+		     struct sk_buff *skb);
+int ztbond_proto_send_hello(struct ztbond_link *link);
+int ztbond_proto_send_probe(struct ztbond_link *link, const u8 *peer_mac,
+			    u32 seq, u64 sent_ns);
+void ztbond_proto_join(struct ztbond_link *link);
+void ztbond_proto_leave(struct ztbond_link *link);
+
+/* aware.c */
+extern const struct ztbond_policy_ops ztbond_aware_ops;
+int ztbond_aware_prepare(struct ztbond *bond, const struct ztbond_cfg *cfg,
+			 struct ztbond_flow_table **old);
+void ztbond_aware_release(struct ztbond_flow_table *old);
+void ztbond_aware_free(struct ztbond *bond);
+void ztbond_aware_tick(struct ztbond *bond, bool rebalance);
+u32 ztbond_aware_flows(struct ztbond *bond);
 
 /* netlink.c */
 int ztbond_genl_register(void);

@@ -221,17 +221,25 @@ bad 'activeReselect: "bogus" is not one of always, better, failure, optimize' \
 bad 'policy: "bogus" is not one of none, active-backup, broadcast, balance-rr, balance-xor' \
 	bond add zb0 policy bogus
 bad 'policy: "Active-Backup" is not one of' bond add zb0 policy Active-Backup
-bad 'ztbondctl: balance-aware is not implemented yet' \
-	bond add zb0 policy balance-aware
-bad 'balance-aware is not implemented yet' --json bond set zb0 policy balance-aware
+bad 'flowTableSize: "100" is out of range (256..1048576)' bond add zb0 policy balance-aware flowTableSize 100
+bad 'balancePolicy: "flow" is not one of flow-dynamic, flow-static, packet' \
+	bond set zb0 balancePolicy flow
 bad 'policy: missing value (none, active-backup' bond add zb0 policy
 bad 'upDelay: given more than once' bond add zb0 upDelay 1 upDelay 2
 bad 'linkSelectMethod: given more than once' \
 	bond add zb0 linkSelectMethod always activeReselect better
 bad 'policy: given more than once' bond set zb0 policy none policy none
-bad '"frob" is not a bond key (policy, packetsPerLink, failoverInterval, upDelay, downDelay, linkSelectMethod)' \
+bad '"frob" is not a bond key (policy, packetsPerLink, failoverInterval, upDelay, downDelay, linkSelectMethod, balancePolicy, flowTableSize, monitorStrategy, punishBase, punishMax, authKey)' \
 	bond add zb0 frob 1
 bad '"mode" is a link key, not a bond key' bond add zb0 mode primary
+bad 'authKey: "abc" is not one of 32 hex digits, or none' bond set zb0 authKey abc
+bad 'authKey: "000102030405060708090a0b0c0d0e0g" is not one of 32 hex digits' \
+	bond set zb0 authKey 000102030405060708090a0b0c0d0e0g
+bad 'punishBase: "3600001" is out of range (0..3600000 ms)' bond set zb0 punishBase 3600001
+bad 'pathMonitorStrategy: "often" is not one of passive, active, dynamic' \
+	bond set zb0 pathMonitorStrategy often
+bad 'bond rotate: missing NAME' bond rotate
+bad 'bond rotate: unexpected argument "zb1"' bond rotate zb0 zb1
 bad '"--json" is not a bond key' bond add zb0 --json
 bad 'packetsPerLink: "abc" is not a number' --json bond add zb0 packetsPerLink abc
 

@@ -17,12 +17,17 @@
 
 #ifdef __KERNEL__
 #include <linux/types.h>
+#include <linux/math64.h>
+#define ztbe_div64(a, b)	div64_u64(a, b)
 #else
 #include <stdbool.h>
 #include <linux/types.h>
 typedef __u8 u8;
 typedef __u16 u16;
 typedef __u32 u32;
+typedef __u64 u64;
+typedef __s64 s64;
+#define ztbe_div64(a, b)	((u64)(a) / (u64)(b))
 #endif
 
 /* Keep in step with ZTBOND_MAX_LINKS in uapi/linux/ztbond.h. */
@@ -49,8 +54,18 @@ struct ztbe_link_view {
 	bool usable;		/* may carry traffic now */
 	bool enabled;		/* "enabled" key */
 	bool primary;		/* "mode": primary */
+	bool measured;		/* quality comes from measurement */
 	int failover_to;	/* index of the failoverTo link, or -1 */
+	u32 quality;		/* relative quality, ppm (best = 1000000) */
 };
+
+#define ZTBE_PPM		1000000U
+
+/*
+ * optimize switches only to a link this much better (ppm of the current
+ * link's quality), so that measurement noise does not flap the bond.
+ */
+#define ZTBE_OPTIMIZE_MARGIN	100000U
 
 int ztbe_ab_select(const struct ztbe_link_view *links, int n, int cur,
 		   enum ztbe_select method);
@@ -84,5 +99,69 @@ static inline u32 ztbe_bucket(u32 flow_id)
 	flow_id ^= flow_id >> 8;
 	return flow_id & (ZTBE_BUCKETS - 1);
 }
+
+/* ---- quality (quality.c) --------------------------------------------- */
+
+/*
+ * A ring of the last ZTBE_WIN outcomes (good or bad), for ratios over a
+ * sliding window: probe loss, frame errors, availability.
+ */
+#define ZTBE_WIN		1024
+struct ztbe_window {
+	u64 bits[ZTBE_WIN / 64];
+	u16 head;		/* next slot */
+	u16 count;		/* outcomes held, <= ZTBE_WIN */
+	u16 bad;		/* bad outcomes held */
+};
+
+void ztbe_window_push(struct ztbe_window *w, bool bad);
+u32 ztbe_window_ppm(const struct ztbe_window *w);
+
+/* Sliding replay window of 64 sequence numbers (as IPsec and WireGuard). */
+struct ztbe_replay {
+	u64 top;		/* highest sequence accepted */
+	u64 seen;		/* bit i: top - i was accepted */
+};
+
+bool ztbe_replay_ok(struct ztbe_replay *r, u64 seq);
+
+/* Metrics of a path; the order is the order of the weights. */
+enum ztbe_metric {
+	ZTBE_M_LAT,		/* mean RTT, us */
+	ZTBE_M_LTM,		/* largest RTT, us */
+	ZTBE_M_PDV,		/* RTT standard deviation, us */
+	ZTBE_M_PLR,		/* loss ratio, ppm */
+	ZTBE_M_PER,		/* error ratio, ppm */
+	ZTBE_M_AVL,		/* unavailability (1 - availability), ppm */
+	ZTBE_M_COUNT,
+};
+
+struct ztbe_qparams {
+	u32 weight[ZTBE_M_COUNT];	/* ppm, sum ZTBE_PPM */
+	u32 max[ZTBE_M_COUNT];		/* 0 = no maximum */
+};
+
+void ztbe_qparams_default(struct ztbe_qparams *p);
+bool ztbe_qparams_valid(const struct ztbe_qparams *p);
+void ztbe_rtt_stats(const u32 *samples, int n, u32 *mean, u32 *max,
+		    u32 *sd);
+u32 ztbe_exp_neg_ppm(u64 x_q16);
+u32 ztbe_metric_score(u32 value, u32 max);
+bool ztbe_over_max(const u32 *m, const struct ztbe_qparams *p);
+/* m: n rows of ZTBE_M_COUNT metrics */
+void ztbe_quality(const u32 *m, int n, const struct ztbe_qparams *p,
+		  u32 *quality);
+u32 ztbe_punish_next(u32 base, u32 left, u32 cap);
+void ztbe_shares(const u32 *weight, int n, u32 *share);
+
+/* ---- balance-aware (aware.c) ------------------------------------------ */
+
+/* Length of the per-packet weighted sequence: a power of two. */
+#define ZTBE_WSEQ		1024
+
+void ztbe_fill_wseq(const u32 *share, int n, u8 *seq, int len);
+int ztbe_pick_deficit(const u32 *share, const u32 *flows, int n);
+int ztbe_rebalance_step(const u32 *share, const u32 *flows, int n,
+			int *from, int *to);
 
 #endif /* _ZTBOND_ENGINE_H */

@@ -2,33 +2,42 @@
 /*
  * ztbond engine: link selection for the static policies.
  *
- * Carrier-based for now: "usable" is what the kernel glue derived from
- * carrier, admin state, upDelay/downDelay and "enabled". The quality engine
- * will feed its own notion of usable and a score; the rules below are the
- * part of ZeroTier's documented behaviour that does not depend on quality.
+ * "usable" is what the kernel glue derived from carrier, probes, upDelay/
+ * downDelay, punishment and "enabled"; "quality" is the relative quality
+ * the quality engine measured (1000000 for every link without
+ * measurements, so that the administrator's order decides).
  */
 #include "engine.h"
 
-static int ztbe_first(const struct ztbe_link_view *links, int n,
-		      bool want_primary)
+/*
+ * The best usable link (a primary if want_primary): highest quality, the
+ * first in enslave order on a tie, so that without measurements the order
+ * is the administrator's.
+ */
+static int ztbe_best(const struct ztbe_link_view *links, int n,
+		     bool want_primary)
 {
-	int i;
+	int i, best = -1;
 
-	for (i = 0; i < n; i++)
-		if (links[i].usable && (!want_primary || links[i].primary))
-			return i;
-	return -1;
+	for (i = 0; i < n; i++) {
+		if (!links[i].usable || (want_primary && !links[i].primary))
+			continue;
+		if (best < 0 || links[i].quality > links[best].quality)
+			best = i;
+	}
+	return best;
 }
 
 /*
  * active-backup: choose the link that carries all traffic.
  *
- * With the cur link usable, "failure" keeps it; "always" returns to a
- * primary whenever one is usable. "better" and "optimize" switch only to a
- * strictly better link; until the quality engine provides scores the only
- * order known is ZeroTier's primary-over-spare handicap, so they behave as
- * "always". When the cur link fails, its failoverTo link is taken if
- * usable, then the first usable primary, then the first usable spare.
+ * While the current link is usable, linkSelectMethod decides whether a
+ * primary takes over again: "always" as soon as one is usable, "better"
+ * only if it is better than the current link, "failure" never; "optimize"
+ * moves to any link that is clearly better (by ZTBE_OPTIMIZE_MARGIN), primary
+ * or not. When the current link fails, its failoverTo link is taken if
+ * usable, then the best usable primary, then the best usable spare (the
+ * failover queue is sorted by quality).
  */
 int ztbe_ab_select(const struct ztbe_link_view *links, int n, int cur,
 		   enum ztbe_select method)
@@ -39,10 +48,30 @@ int ztbe_ab_select(const struct ztbe_link_view *links, int n, int cur,
 		cur = -1;
 
 	if (cur >= 0 && links[cur].usable) {
-		if (method == ZTBE_SELECT_FAILURE || links[cur].primary)
+		const struct ztbe_link_view *c = &links[cur];
+		u64 bar;
+
+		switch (method) {
+		case ZTBE_SELECT_FAILURE:
 			return cur;
-		next = ztbe_first(links, n, true);
-		return next >= 0 ? next : cur;
+		case ZTBE_SELECT_OPTIMIZE:
+			next = ztbe_best(links, n, false);
+			bar = (u64)c->quality +
+			      ztbe_div64((u64)c->quality * ZTBE_OPTIMIZE_MARGIN,
+					 ZTBE_PPM);
+			return next >= 0 && links[next].quality > bar ? next : cur;
+		case ZTBE_SELECT_BETTER:
+			if (c->primary)
+				return cur;
+			next = ztbe_best(links, n, true);
+			return next >= 0 && links[next].quality > c->quality ?
+			       next : cur;
+		default:	/* always */
+			if (c->primary)
+				return cur;
+			next = ztbe_best(links, n, true);
+			return next >= 0 ? next : cur;
+		}
 	}
 
 	if (cur >= 0) {
@@ -51,9 +80,9 @@ int ztbe_ab_select(const struct ztbe_link_view *links, int n, int cur,
 			return next;
 	}
 
-	next = ztbe_first(links, n, true);
+	next = ztbe_best(links, n, true);
 	if (next < 0)
-		next = ztbe_first(links, n, false);
+		next = ztbe_best(links, n, false);
 	return next;
 }
 

@@ -29,6 +29,21 @@
 #define ZTBOND_MAX_SPEED		1000000
 #define ZTBOND_PPM			1000000	/* alloc and ratios are in ppm */
 #define ZTBOND_POLICY_NAME_MAX		32	/* with the NUL */
+/* Punishment (ZeroTier's refractory period): base + 2 * left, capped. */
+#define ZTBOND_DEF_PUNISH_BASE_MS	8000
+#define ZTBOND_DEF_PUNISH_MAX_MS	600000
+#define ZTBOND_AUTH_KEY_LEN		16
+/* balance-aware flow table: entries, a power of two; idle flows expire */
+#define ZTBOND_MIN_FLOW_MAX		256
+#define ZTBOND_DEF_FLOW_MAX		65536
+#define ZTBOND_MAX_FLOW_MAX		1048576
+#define ZTBOND_FLOW_EXPIRE_MS		243000	/* ZeroTier's */
+/*
+ * Control protocol between ztbond peers (Documentation/ztbond-protocol.rst):
+ * IPv6/UDP between link-local addresses derived from the link MACs; HELLO
+ * goes to the link-local group ff02::7a74:626e (Ethernet 33:33:7a:74:62:6e).
+ */
+#define ZTBOND_PROTO_PORT		7389
 /*
  * A per-link UP_DELAY, DOWN_DELAY or FAILOVER_INTERVAL of this value drops
  * the link's override: the link follows the bond's value again. A link
@@ -54,6 +69,7 @@ enum ztbond_cmd {
 	 * needs the parameters asks with BOND_GET.
 	 */
 	ZTBOND_CMD_EVENT,
+	ZTBOND_CMD_BOND_ROTATE,	/* active-backup: move to the next link in the queue */
 	__ZTBOND_CMD_MAX,
 };
 
@@ -66,7 +82,7 @@ enum ztbond_policy {
 	ZTBOND_POLICY_BROADCAST,
 	ZTBOND_POLICY_BALANCE_RR,
 	ZTBOND_POLICY_BALANCE_XOR,
-	ZTBOND_POLICY_BALANCE_AWARE,	/* reserved: not accepted yet */
+	ZTBOND_POLICY_BALANCE_AWARE,
 	__ZTBOND_POLICY_MAX,
 };
 
@@ -91,6 +107,8 @@ enum ztbond_balance {
 	__ZTBOND_BALANCE_MAX,
 };
 
+#define ZTBOND_BALANCE_MAX (__ZTBOND_BALANCE_MAX - 1)
+
 /* "monitorStrategy"; reserved for the quality engine. */
 enum ztbond_monitor {
 	ZTBOND_MONITOR_PASSIVE,
@@ -98,6 +116,8 @@ enum ztbond_monitor {
 	ZTBOND_MONITOR_DYNAMIC,
 	__ZTBOND_MONITOR_MAX,
 };
+
+#define ZTBOND_MONITOR_MAX (__ZTBOND_MONITOR_MAX - 1)
 
 /* Per-link "mode". */
 enum ztbond_link_mode {
@@ -113,6 +133,7 @@ enum ztbond_link_state {
 	ZTBOND_LINK_STATE_DISABLED,	/* "enabled": false */
 	ZTBOND_LINK_STATE_GOING_UP,	/* carrier back, waiting upDelay */
 	ZTBOND_LINK_STATE_GOING_DOWN,	/* carrier lost, waiting downDelay */
+	ZTBOND_LINK_STATE_PUNISHED,	/* healthy again, serving its punishment */
 	__ZTBOND_LINK_STATE_MAX,
 };
 
@@ -151,8 +172,8 @@ enum ztbond_attr {
 	ZTBOND_A_UP_DELAY,		/* u32 ms, default for links */
 	ZTBOND_A_DOWN_DELAY,		/* u32 ms, default for links */
 	ZTBOND_A_LINK_SELECT,		/* u8, enum ztbond_select */
-	ZTBOND_A_BALANCE_POLICY,	/* u8, enum ztbond_balance (reserved) */
-	ZTBOND_A_MONITOR,		/* u8, enum ztbond_monitor (reserved) */
+	ZTBOND_A_BALANCE_POLICY,	/* u8, enum ztbond_balance */
+	ZTBOND_A_MONITOR,		/* u8, enum ztbond_monitor */
 	ZTBOND_A_LINKS,			/* nest of ZTBOND_A_LINK */
 	ZTBOND_A_LINK,			/* nest, enum ztbond_link_attr */
 	ZTBOND_A_EVENT,			/* u8, enum ztbond_event */
@@ -163,6 +184,17 @@ enum ztbond_attr {
 	ZTBOND_A_TX_DROPPED,		/* u64 */
 	ZTBOND_A_RX_DROPPED,		/* u64 */
 	ZTBOND_A_MAC,			/* binary, ETH_ALEN */
+	/* Quality engine. */
+	ZTBOND_A_AUTH_KEY,		/* binary, 16 bytes (SipHash key), write-only; empty clears */
+	ZTBOND_A_AUTH,			/* u8 bool, ro: control frames are authenticated */
+	ZTBOND_A_BOND_ID,		/* u64, ro: random id carried in HELLO */
+	ZTBOND_A_PUNISH_BASE,		/* u32 ms: first punishment, 0 = never punish */
+	ZTBOND_A_PUNISH_MAX,		/* u32 ms: cap of a punishment */
+	ZTBOND_A_QUALITY,		/* nest, enum ztbond_quality_attr: weights and maxima */
+	/* balance-aware */
+	ZTBOND_A_FLOW_MAX,		/* u32: flow table size, power of two */
+	ZTBOND_A_FLOWS,			/* u32, ro: flows in the table */
+	ZTBOND_A_FLOW_MOVES,		/* u64, ro: flows moved to another link */
 	__ZTBOND_A_MAX,
 };
 
@@ -193,14 +225,52 @@ enum ztbond_link_attr {
 	ZTBOND_LINK_A_TX_DROPPED,	/* u64, ro */
 	ZTBOND_LINK_A_FAILURES,		/* u32, ro: transitions to down */
 	/* Quality readouts (quality engine; absent until measured). */
-	ZTBOND_LINK_A_LATENCY_US,	/* u32 */
+	ZTBOND_LINK_A_LATENCY_US,	/* u32: mean RTT */
 	ZTBOND_LINK_A_PDV_US,		/* u32 */
 	ZTBOND_LINK_A_PLR_PPM,		/* u32 */
 	ZTBOND_LINK_A_PER_PPM,		/* u32 */
 	ZTBOND_LINK_A_QUALITY_PPM,	/* u32: relative quality */
 	ZTBOND_LINK_A_SHARE_PPM,	/* u32: allocated share of traffic */
+	ZTBOND_LINK_A_LTM_US,		/* u32: largest RTT in the window */
+	ZTBOND_LINK_A_AVAIL_PPM,	/* u32: share of the window the path was usable */
+	ZTBOND_LINK_A_ELIGIBLE,		/* u8 bool, ro: may carry traffic (health and punishment) */
+	ZTBOND_LINK_A_PUNISHED_MS,	/* u32, ro: punishment left */
+	ZTBOND_LINK_A_PEER_MAC,		/* binary, ETH_ALEN, ro: remote link of the best path */
+	ZTBOND_LINK_A_PEER_ID,		/* u64, ro: remote bond id of the best path */
+	ZTBOND_LINK_A_PATHS,		/* u32, ro: paths (remote ztbond links) known */
+	ZTBOND_LINK_A_CTL_TX,		/* u64, ro: control frames sent */
+	ZTBOND_LINK_A_CTL_RX,		/* u64, ro: control frames accepted */
+	ZTBOND_LINK_A_CTL_BAD,		/* u64, ro: malformed frames */
+	ZTBOND_LINK_A_CTL_AUTH_FAIL,	/* u64, ro: failed authentication */
+	ZTBOND_LINK_A_CTL_REPLAY,	/* u64, ro: replayed or stale sequence */
+	ZTBOND_LINK_A_PROBES,		/* u32, ro: probes matured in the loss window */
+	ZTBOND_LINK_A_FLOWS,		/* u32, ro: balance-aware flows on the link */
 	__ZTBOND_LINK_A_MAX,
 };
+
+/*
+ * Quality weights (ppm, summing to ZTBOND_PPM) and maxima. A metric over
+ * its maximum makes the path ineligible; the score of a metric is
+ * exp(-4 * value / max) relative to the best path's.
+ */
+enum ztbond_quality_attr {
+	ZTBOND_Q_A_UNSPEC,
+	ZTBOND_Q_A_W_LAT,		/* u32 ppm */
+	ZTBOND_Q_A_W_LTM,
+	ZTBOND_Q_A_W_PDV,
+	ZTBOND_Q_A_W_PLR,
+	ZTBOND_Q_A_W_PER,
+	ZTBOND_Q_A_W_AVL,
+	ZTBOND_Q_A_LAT_MAX_US,		/* u32 */
+	ZTBOND_Q_A_LTM_MAX_US,
+	ZTBOND_Q_A_PDV_MAX_US,
+	ZTBOND_Q_A_PLR_MAX_PPM,
+	ZTBOND_Q_A_PER_MAX_PPM,
+	ZTBOND_Q_A_AVL_MIN_PPM,
+	__ZTBOND_Q_A_MAX,
+};
+
+#define ZTBOND_Q_A_MAX (__ZTBOND_Q_A_MAX - 1)
 
 #define ZTBOND_LINK_A_MAX (__ZTBOND_LINK_A_MAX - 1)
 

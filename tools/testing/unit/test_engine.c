@@ -3,11 +3,13 @@
  * Unit tests of the ztbond engine: the selection rules of the static
  * policies, exactly as compiled into ztbond.ko.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "kselftest_harness.h"
 #include "engine.h"
 
-#define L(u, p, to) { .usable = (u), .enabled = true, .primary = (p), .failover_to = (to) }
+#define L(u, p, to) { .usable = (u), .enabled = true, .primary = (p), .failover_to = (to), \
+			    .quality = ZTBE_PPM }
 
 TEST(ab_prefers_first_primary)
 {
@@ -48,16 +50,155 @@ TEST(ab_always_fails_back_to_primary)
 
 	/* running on the spare while the primary is back */
 	ASSERT_EQ(0, ztbe_ab_select(v, 2, 1, ZTBE_SELECT_ALWAYS));
+}
+
+TEST(ab_better_needs_better_quality)
+{
+	struct ztbe_link_view v[] = { L(1, 1, -1), L(1, 0, -1) };
+
+	/* equal quality: better keeps the spare */
+	ASSERT_EQ(1, ztbe_ab_select(v, 2, 1, ZTBE_SELECT_BETTER));
+	v[1].quality = 600000;
 	ASSERT_EQ(0, ztbe_ab_select(v, 2, 1, ZTBE_SELECT_BETTER));
+	/* always does not ask */
+	v[0].quality = 100000;
+	ASSERT_EQ(0, ztbe_ab_select(v, 2, 1, ZTBE_SELECT_ALWAYS));
+	ASSERT_EQ(1, ztbe_ab_select(v, 2, 1, ZTBE_SELECT_BETTER));
+}
+
+TEST(ab_optimize_moves_with_margin)
+{
+	struct ztbe_link_view v[] = { L(1, 1, -1), L(1, 0, -1), L(1, 0, -1) };
+
+	v[0].quality = 950000;
+	/* 5% better is within the margin: stay */
+	ASSERT_EQ(0, ztbe_ab_select(v, 3, 0, ZTBE_SELECT_OPTIMIZE));
+	v[0].quality = 500000;
+	v[1].quality = 700000;
+	/* clearly better, primary or not: the best one */
+	ASSERT_EQ(2, ztbe_ab_select(v, 3, 0, ZTBE_SELECT_OPTIMIZE));
+}
+
+TEST(ab_failover_queue_by_quality)
+{
+	struct ztbe_link_view v[] = { L(0, 1, -1), L(1, 0, -1), L(1, 0, -1) };
+
+	v[1].quality = 300000;
+	ASSERT_EQ(2, ztbe_ab_select(v, 3, 0, ZTBE_SELECT_ALWAYS));
+}
+
+TEST(window_ratio_slides)
+{
+	struct ztbe_window w;
+	int i;
+
+	memset(&w, 0, sizeof(w));
+	ASSERT_EQ(0U, ztbe_window_ppm(&w));
+	for (i = 0; i < 100; i++)
+		ztbe_window_push(&w, i % 20 == 0);
+	ASSERT_EQ(50000U, ztbe_window_ppm(&w));
+	/* fill the window with good outcomes: the bad ones slide out */
+	for (i = 0; i < ZTBE_WIN; i++)
+		ztbe_window_push(&w, false);
+	ASSERT_EQ(0U, ztbe_window_ppm(&w));
+	ASSERT_EQ(ZTBE_WIN, w.count);
+	for (i = 0; i < ZTBE_WIN; i++)
+		ztbe_window_push(&w, true);
+	ASSERT_EQ(ZTBE_PPM, ztbe_window_ppm(&w));
+}
+
+TEST(replay_window)
+{
+	struct ztbe_replay r = { 0 };
+
+	ASSERT_TRUE(ztbe_replay_ok(&r, 1000));
+	ASSERT_FALSE(ztbe_replay_ok(&r, 1000));
+	ASSERT_TRUE(ztbe_replay_ok(&r, 1002));
+	ASSERT_TRUE(ztbe_replay_ok(&r, 1001));	/* reordered, once */
+	ASSERT_FALSE(ztbe_replay_ok(&r, 1001));
+	ASSERT_FALSE(ztbe_replay_ok(&r, 900));	/* too old */
+	ASSERT_TRUE(ztbe_replay_ok(&r, 5000));
+	ASSERT_FALSE(ztbe_replay_ok(&r, 1002));
+}
+
+TEST(rtt_stats)
+{
+	u32 s[] = { 10000, 20000, 30000, 40000 };
+	u32 mean, max, sd;
+
+	ztbe_rtt_stats(s, 4, &mean, &max, &sd);
+	ASSERT_EQ(25000U, mean);
+	ASSERT_EQ(40000U, max);
+	ASSERT_EQ(11180U, sd);	/* sqrt(125e6) */
+	ztbe_rtt_stats(s, 0, &mean, &max, &sd);
+	ASSERT_EQ(0U, mean);
+}
+
+TEST(exp_table)
+{
+	/* exp(0) = 1, exp(-1) = 0.367879, exp(-4) = 0.018316 */
+	ASSERT_EQ(ZTBE_PPM, ztbe_exp_neg_ppm(0));
+	ASSERT_LT(abs((int)ztbe_exp_neg_ppm(1 << 16) - 367879), 400);
+	ASSERT_LT(abs((int)ztbe_exp_neg_ppm(4 << 16) - 18316), 40);
+	ASSERT_EQ(0U, ztbe_exp_neg_ppm(30ULL << 16));
+	/* metric at its maximum scores exp(-4) */
+	ASSERT_LT(abs((int)ztbe_metric_score(500000, 500000) - 18316), 40);
+	ASSERT_EQ(ZTBE_PPM, ztbe_metric_score(123, 0));
+}
+
+TEST(quality_relative_to_best)
+{
+	struct ztbe_qparams p;
+	u32 m[2][ZTBE_M_COUNT] = { { 0 } };
+	u32 q[2];
+
+	ztbe_qparams_default(&p);
+	ASSERT_TRUE(ztbe_qparams_valid(&p));
+	m[0][ZTBE_M_LAT] = 1000;
+	m[1][ZTBE_M_LAT] = 80000;	/* +80 ms */
+	ztbe_quality(&m[0][0], 2, &p, q);
+	ASSERT_EQ(ZTBE_PPM, q[0]);
+	ASSERT_LT(q[1], q[0]);
+	ASSERT_GT(q[1], 750000);	/* only the latency quarter suffers */
+	/* 5% loss against a 10% maximum costs most of the loss quarter */
+	m[1][ZTBE_M_LAT] = 1000;
+	m[1][ZTBE_M_PLR] = 50000;
+	ztbe_quality(&m[0][0], 2, &p, q);
+	ASSERT_LT(q[1], 800000);
+	ASSERT_FALSE(ztbe_over_max(m[1], &p));
+	m[1][ZTBE_M_PLR] = 200000;
+	ASSERT_TRUE(ztbe_over_max(m[1], &p));
+	p.weight[ZTBE_M_LAT] += 1;
+	ASSERT_FALSE(ztbe_qparams_valid(&p));
+}
+
+TEST(punishment_grows_and_caps)
+{
+	ASSERT_EQ(8000U, ztbe_punish_next(8000, 0, 600000));
+	ASSERT_EQ(24000U, ztbe_punish_next(8000, 8000, 600000));
+	ASSERT_EQ(600000U, ztbe_punish_next(8000, 500000, 600000));
+	ASSERT_EQ(0U, ztbe_punish_next(0, 5000, 600000));
+}
+
+TEST(shares_proportional)
+{
+	u32 w[] = { 4, 2, 1 }, sh[3], z[] = { 0, 0 }, sz[2];
+
+	ztbe_shares(w, 3, sh);
+	ASSERT_EQ(571428U, sh[0]);
+	ASSERT_EQ(285714U, sh[1]);
+	ASSERT_EQ(142857U, sh[2]);
+	ztbe_shares(z, 2, sz);
+	ASSERT_EQ(500000U, sz[0]);
 }
 
 TEST(ab_failure_keeps_current)
 {
 	struct ztbe_link_view v[] = { L(1, 1, -1), L(1, 0, -1) };
 
-	ASSERT_EQ(1, ztbe_ab_select(v, 2, 1, ZTBE_SELECT_FAILURE));
+	ASSERT_EQ(1U, ztbe_ab_select(v, 2, 1, ZTBE_SELECT_FAILURE));
 	v[1].usable = false;
-	ASSERT_EQ(0, ztbe_ab_select(v, 2, 1, ZTBE_SELECT_FAILURE));
+	ASSERT_EQ(0U, ztbe_ab_select(v, 2, 1, ZTBE_SELECT_FAILURE));
 }
 
 TEST(ab_keeps_current_primary)
@@ -65,26 +206,26 @@ TEST(ab_keeps_current_primary)
 	/* two primaries: no flapping back to the first while the second works */
 	struct ztbe_link_view v[] = { L(1, 1, -1), L(1, 1, -1) };
 
-	ASSERT_EQ(1, ztbe_ab_select(v, 2, 1, ZTBE_SELECT_ALWAYS));
+	ASSERT_EQ(1U, ztbe_ab_select(v, 2, 1, ZTBE_SELECT_ALWAYS));
 }
 
 TEST(ab_stale_current_index)
 {
 	struct ztbe_link_view v[] = { L(1, 0, -1) };
 
-	ASSERT_EQ(0, ztbe_ab_select(v, 1, 5, ZTBE_SELECT_ALWAYS));
+	ASSERT_EQ(0U, ztbe_ab_select(v, 1, 5, ZTBE_SELECT_ALWAYS));
 }
 
 TEST(none_never_fails_over)
 {
 	struct ztbe_link_view v[] = { L(1, 0, -1), L(1, 0, -1) };
 
-	ASSERT_EQ(0, ztbe_none_select(v, 2));
+	ASSERT_EQ(0U, ztbe_none_select(v, 2));
 	v[0].usable = false;
 	ASSERT_EQ(-1, ztbe_none_select(v, 2));
 	/* a disabled first link is skipped: "enabled": false removes it */
 	v[0].enabled = false;
-	ASSERT_EQ(1, ztbe_none_select(v, 2));
+	ASSERT_EQ(1U, ztbe_none_select(v, 2));
 }
 
 TEST(usable_set_keeps_order)
@@ -92,9 +233,9 @@ TEST(usable_set_keeps_order)
 	struct ztbe_link_view v[] = { L(1, 0, -1), L(0, 0, -1), L(1, 0, -1) };
 	u8 out[ZTBE_MAX_LINKS];
 
-	ASSERT_EQ(2, ztbe_usable_set(v, 3, out));
-	ASSERT_EQ(0, out[0]);
-	ASSERT_EQ(2, out[1]);
+	ASSERT_EQ(2U, ztbe_usable_set(v, 3, out));
+	ASSERT_EQ(0U, out[0]);
+	ASSERT_EQ(2U, out[1]);
 }
 
 TEST(buckets_are_mod_n)
@@ -108,7 +249,7 @@ TEST(buckets_are_mod_n)
 			ASSERT_EQ(i % n, b[i]);
 	}
 	ztbe_fill_buckets(b, ZTBE_BUCKETS, 0);
-	ASSERT_EQ(0, b[17]);
+	ASSERT_EQ(0U, b[17]);
 }
 
 TEST(xor_flow_id_is_zerotiers)
@@ -149,3 +290,63 @@ TEST(bucket_in_range)
 }
 
 TEST_HARNESS_MAIN
+
+TEST(deficit_places_flows_proportionally)
+{
+	u32 share[3] = { 571428, 285714, 142858 }, flows[3] = { 0, 0, 0 };
+	int i;
+
+	for (i = 0; i < 8; i++)
+		flows[ztbe_pick_deficit(share, flows, 3)]++;
+	ASSERT_EQ(5U, flows[0]);
+	ASSERT_EQ(2U, flows[1]);
+	ASSERT_EQ(1U, flows[2]);
+	for (i = 0; i < 692; i++)
+		flows[ztbe_pick_deficit(share, flows, 3)]++;
+	ASSERT_EQ(400U, flows[0]);
+	ASSERT_EQ(200U, flows[1]);
+	ASSERT_EQ(100U, flows[2]);
+}
+
+TEST(rebalance_moves_few)
+{
+	u32 share[3] = { 571428, 285714, 142858 }, flows[3] = { 2, 2, 4 };
+	int from, to, moves = 0;
+
+	while (ztbe_rebalance_step(share, flows, 3, &from, &to)) {
+		flows[from]--;
+		flows[to]++;
+		moves++;
+		ASSERT_LT(moves, 10);
+	}
+	/* 2:2:4 -> 5:2:1 takes exactly three moves */
+	ASSERT_EQ(3, moves);
+	ASSERT_EQ(5U, flows[0]);
+	ASSERT_EQ(1U, flows[2]);
+	/* balanced already: nothing moves */
+	ASSERT_EQ(0, ztbe_rebalance_step(share, flows, 3, &from, &to));
+}
+
+TEST(wseq_follows_shares)
+{
+	u32 share[3] = { 571428, 285714, 142858 }, cnt[3] = { 0, 0, 0 };
+	u8 seq[ZTBE_WSEQ];
+	int i;
+
+	ztbe_fill_wseq(share, 3, seq, ZTBE_WSEQ);
+	for (i = 0; i < ZTBE_WSEQ; i++) {
+		ASSERT_LT(seq[i], 3);
+		cnt[seq[i]]++;
+	}
+	ASSERT_LT(abs((int)cnt[0] - 585), 3);
+	ASSERT_LT(abs((int)cnt[1] - 293), 3);
+	ASSERT_LT(abs((int)cnt[2] - 146), 3);
+	/* spread: the smallest share never waits more than ~8 turns */
+	for (i = 0; i + 8 < ZTBE_WSEQ; i += 8) {
+		int j, seen = 0;
+
+		for (j = i; j < i + 8; j++)
+			seen |= seq[j] == 2;
+		ASSERT_TRUE(seen);
+	}
+}

@@ -27,6 +27,8 @@
 #                                          /sys/class/net/DEV/statistics
 #   ztb_counters NS DEV...                 table of rx/tx packets/bytes/drops
 #   ztb_tx_packets NS DEV / ztb_rx_packets NS DEV
+#   ztb_data_stat NS LINK COUNTER          data counters of a bond link
+#                                          (sysfs ones include control frames)
 #   ztb_busiest_link NS CMD...             run CMD, print the link of the
 #                                          topology whose tx grew the most
 #   ztb_ping NS DST [COUNT]                quiet ping, returns ping's status
@@ -243,6 +245,16 @@ ztb_stat()
 	local ns=$1 dev=$2 c=$3
 
 	ip netns exec "$ns" cat "/sys/class/net/$dev/statistics/$c"
+}
+
+# ztb_data_stat NS LINK COUNTER: the data ztbond counted on LINK
+# (tx_packets, rx_packets, tx_bytes, rx_bytes); the link's own sysfs
+# counters also hold the quality engine's control frames.
+ztb_data_stat()
+{
+	ztb_ctl "$1" bond show --json |
+		jq -r --arg l "$2" --arg c "$3" \
+			'(if type == "array" then .[] else . end) | .links[] | select(.name == $l) | .[$c]'
 }
 
 ztb_tx_packets() { ztb_stat "$1" "$2" tx_packets; }

@@ -94,12 +94,12 @@ try()
 {
 	local desc=$1 pat=$2 before after out; shift 2
 
-	before=$(ztb_ctl "$NS" --json bond show zb0 | grep -v '_packets\|_bytes')
+	before=$(ztb_ctl "$NS" --json bond show zb0 | grep -v '_packets\|_bytes\|"ctl_\|"probes\|"availability\|_ms"\|_ratio\|"quality')
 	out=$(ztb_ctl "$NS" "$@" 2>&1)
 	check_fail $? "$desc: accepted"
 	grep -qi -- "$pat" <<< "$out"
 	check_err $? "$desc: message '$out' lacks '$pat'"
-	after=$(ztb_ctl "$NS" --json bond show zb0 | grep -v '_packets\|_bytes')
+	after=$(ztb_ctl "$NS" --json bond show zb0 | grep -v '_packets\|_bytes\|"ctl_\|"probes\|"availability\|_ms"\|_ratio\|"quality')
 	[[ $before == "$after" ]]
 	check_err $? "$desc: state changed"
 }
@@ -114,7 +114,7 @@ rejected_requests_change_nothing()
 	try "not a bond" "not a ztbond" bond set lo policy balance-rr
 	try "not a link" "not a link" link set zb0 lo mode primary
 	try "bad policy" "policy" bond set zb0 policy balance-xyz
-	try "balance-aware" "not" bond set zb0 policy balance-aware
+	try "flow table not a power of two" "power of two" bond set zb0 policy balance-aware flowTableSize 1000
 	try "range" "65535" bond set zb0 packetsPerLink 70000
 	try "failoverInterval minimum" "failoverInterval" bond set zb0 failoverInterval 100
 	try "ipvPref" "ipvPref" link set zb0 v1 ipvPref 5

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ztbond: the balance-aware policy.
+ *
+ * Each usable link gets a share of the traffic (ppm): from the links'
+ * "alloc" if any is set, else from their "speed", else from their measured
+ * relative quality. With balancePolicy flow-dynamic or flow-static, flows
+ * are pinned to links in a bounded flow table (4-way set associative,
+ * flowTableSize entries allocated once, no allocation per flow); a new
+ * flow goes to the link furthest below its share. A flow whose link left
+ * the bond moves on its next packet, and no other flow does. flow-dynamic
+ * also rebalances once a second toward the shares, moving as few flows as
+ * possible (engine/aware.c). balancePolicy packet spreads packets by a
+ * smooth weighted round-robin sequence.
+ *
+ * Packet path: one hash (the skb's, usually cached), one bucket of four
+ * entries, a few atomics only when a flow is created or moved.
+ */
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "ztbond_priv.h"
+
+#define ZTBOND_FT_WAYS		4
+/* moves per rebalancing pass: a bound, not a target */
+#define ZTBOND_MAX_MOVES	256
+
+struct ztbond_flow {
+	u32 hash;
+	u32 used;		/* jiffies, low 32 bits */
+	u8 id;			/* link id */
+	bool valid;
+};
+
+struct ztbond_flow_table {
+	struct rcu_head rcu;
+	u32 size;		/* entries */
+	u32 mask;		/* buckets - 1 */
+	u32 scan;		/* rebalancing resumes here */
+	struct ztbond_flow ent[];
+};
+
+/* ---- packet path ---------------------------------------------------------- */
+
+static int ztbond_aware_pick(struct ztbond *bond, const struct ztbond_snap *snap)
+{
+	u32 flows[ZTBOND_MAX_LINKS];
+	u32 i;
+
+	for (i = 0; i < snap->ntx; i++)
+		flows[i] = atomic_read(&bond->id_flows[snap->tx[i]->id]);
+	return ztbe_pick_deficit(snap->share, flows, snap->ntx);
+}
+
+static bool ztbond_xmit_aware_flow(struct ztbond *bond,
+				   const struct ztbond_snap *snap,
+				   struct sk_buff *skb)
+{
+	struct ztbond_flow_table *ft = snap->ft;
+	u32 hash = skb_get_hash(skb) ?: 1;
+	u32 now = (u32)jiffies;
+	struct ztbond_flow *b, *e = NULL, *victim = NULL;
+	int w, idx;
+
+	b = &ft->ent[(hash & ft->mask) * ZTBOND_FT_WAYS];
+	for (w = 0; w < ZTBOND_FT_WAYS; w++) {
+		struct ztbond_flow *c = &b[w];
+
+		if (c->valid && c->hash == hash) {
+			e = c;
+			break;
+		}
+		/* a free way, else the least recently used one */
+		if (!victim || (victim->valid &&
+				(!c->valid || (s32)(c->used - victim->used) < 0)))
+			victim = c;
+	}
+
+	if (e) {
+		idx = snap->tx_of_id[e->id];
+		if (likely(idx >= 0)) {
+			if (e->used != now)
+				WRITE_ONCE(e->used, now);
+			return ztbond_xmit_link(bond, snap->tx[idx], skb);
+		}
+		/* its link left the bond: this flow moves, no other */
+		atomic_dec(&bond->id_flows[e->id]);
+		atomic64_inc(&bond->flow_moves);
+	} else {
+		e = victim;
+		if (e->valid)
+			atomic_dec(&bond->id_flows[e->id]);
+		e->hash = hash;
+	}
+	idx = ztbond_aware_pick(bond, snap);
+	e->id = snap->tx[idx]->id;
+	e->used = now;
+	e->valid = true;
+	atomic_inc(&bond->id_flows[e->id]);
+	return ztbond_xmit_link(bond, snap->tx[idx], skb);
+}
+
+static bool ztbond_xmit_aware_packet(struct ztbond *bond,
+				     const struct ztbond_snap *snap,
+				     struct sk_buff *skb)
+{
+	struct ztbond_rr *rr = this_cpu_ptr(bond->rr);
+	u32 idx = snap->wseq[rr->sent++ & (ZTBE_WSEQ - 1)];
+
+	return ztbond_xmit_link(bond, snap->tx[idx < snap->ntx ? idx : 0], skb);
+}
+
+/* ---- control path --------------------------------------------------------- */
+
+static void ztbond_build_aware(struct ztbond *bond, struct ztbond_snap *snap,
+			       const struct ztbe_link_view *views,
+			       struct ztbond_link **links, int n)
+{
+	u32 weight[ZTBOND_MAX_LINKS];
+	u8 idx[ZTBE_MAX_LINKS];
+	bool alloc = false, speed = false;
+	int k, i;
+
+	k = ztbe_usable_set(views, n, idx);
+	for (i = 0; i < k; i++) {
+		alloc |= links[idx[i]]->cfg.alloc_ppm != 0;
+		speed |= links[idx[i]]->cfg.speed != 0;
+	}
+	memset(snap->tx_of_id, -1, sizeof(snap->tx_of_id));
+	for (i = 0; i < k; i++) {
+		struct ztbond_link *l = links[idx[i]];
+
+		snap->tx[i] = l;
+		snap->tx_of_id[l->id] = i;
+		weight[i] = alloc ? l->cfg.alloc_ppm :
+			    speed ? l->cfg.speed : views[idx[i]].quality;
+	}
+	snap->ntx = k;
+	ztbe_shares(weight, k, snap->share);
+	ztbe_fill_wseq(snap->share, k, snap->wseq, ZTBE_WSEQ);
+	snap->ft = rtnl_dereference(bond->ft);
+	if (bond->cfg.balance == ZTBOND_BALANCE_PACKET)
+		snap->xmit = ztbond_xmit_aware_packet;
+	else if (snap->ft)
+		snap->xmit = ztbond_xmit_aware_flow;
+	else
+		snap->ntx = 0;	/* no table: nothing to send with */
+	bond->active = NULL;
+}
+
+const struct ztbond_policy_ops ztbond_aware_ops = {
+	.name = "balance-aware",
+	.build = ztbond_build_aware,
+	.xmit = ztbond_xmit_aware_packet,
+};
+
+static struct ztbond_flow_table *ztbond_ft_alloc(u32 entries)
+{
+	struct ztbond_flow_table *ft;
+
+	ft = kvzalloc(struct_size(ft, ent, entries), GFP_KERNEL);
+	if (!ft)
+		return NULL;
+	ft->size = entries;
+	ft->mask = entries / ZTBOND_FT_WAYS - 1;
+	return ft;
+}
+
+/*
+ * RTNL, before cfg is applied: make the flow table match it. The old
+ * table is freed after an RCU grace period that starts only after the
+ * caller published a snapshot without it (*old is for the caller).
+ */
+int ztbond_aware_prepare(struct ztbond *bond, const struct ztbond_cfg *cfg,
+			 struct ztbond_flow_table **old)
+{
+	struct ztbond_flow_table *ft = rtnl_dereference(bond->ft), *nft = NULL;
+	int i;
+
+	*old = NULL;
+	if (cfg->policy == ZTBOND_POLICY_BALANCE_AWARE &&
+	    cfg->balance != ZTBOND_BALANCE_PACKET) {
+		if (ft && ft->size == cfg->flow_max)
+			return 0;
+		nft = ztbond_ft_alloc(cfg->flow_max);
+		if (!nft)
+			return -ENOMEM;
+	}
+	if (ft == nft)
+		return 0;
+	rcu_assign_pointer(bond->ft, nft);
+	for (i = 0; i < ZTBOND_MAX_LINKS; i++)
+		atomic_set(&bond->id_flows[i], 0);
+	*old = ft;
+	return 0;
+}
+
+void ztbond_aware_release(struct ztbond_flow_table *old)
+{
+	if (old)
+		kvfree_rcu(old, rcu);
+}
+
+/* ndo_uninit: the last snapshot is gone already. */
+void ztbond_aware_free(struct ztbond *bond)
+{
+	struct ztbond_flow_table *ft = rtnl_dereference(bond->ft);
+
+	RCU_INIT_POINTER(bond->ft, NULL);
+	ztbond_aware_release(ft);
+}
+
+u32 ztbond_aware_flows(struct ztbond *bond)
+{
+	u32 n = 0;
+	int i;
+
+	for (i = 0; i < ZTBOND_MAX_LINKS; i++)
+		n += max(atomic_read(&bond->id_flows[i]), 0);
+	return n;
+}
+
+/* Move one flow from the link with tx index from to the one with to. */
+static bool ztbond_aware_move(struct ztbond_flow_table *ft, u8 from_id,
+			      u8 to_id)
+{
+	u32 i, e;
+
+	for (i = 0; i < ft->size; i++) {
+		e = (ft->scan + i) & (ft->size - 1);
+		if (ft->ent[e].valid && ft->ent[e].id == from_id) {
+			WRITE_ONCE(ft->ent[e].id, to_id);
+			ft->scan = e + 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Monitor work, once a second, under rcu_read_lock(): expire idle flows,
+ * recount the flows per link (the packet path's counts drift under races),
+ * and with flow-dynamic move flows toward the shares.
+ */
+void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
+{
+	const struct ztbond_snap *snap = rcu_dereference(bond->snap);
+	struct ztbond_flow_table *ft = rcu_dereference(bond->ft);
+	u32 count[ZTBOND_MAX_LINKS] = { 0 }, flows[ZTBOND_MAX_LINKS];
+	u32 now = (u32)jiffies, expire, i;
+	int from, to, moves = 0;
+
+	if (!snap || !ft || snap->ft != ft)
+		return;
+	expire = msecs_to_jiffies(ZTBOND_FLOW_EXPIRE_MS);
+	for (i = 0; i < ft->size; i++) {
+		struct ztbond_flow *e = &ft->ent[i];
+
+		if (!e->valid)
+			continue;
+		if (now - READ_ONCE(e->used) > expire) {
+			e->valid = false;
+			continue;
+		}
+		count[e->id % ZTBOND_MAX_LINKS]++;
+	}
+	for (i = 0; i < ZTBOND_MAX_LINKS; i++)
+		atomic_set(&bond->id_flows[i], count[i]);
+
+	if (!rebalance || READ_ONCE(bond->cfg.balance) != ZTBOND_BALANCE_FLOW_DYNAMIC)
+		return;
+	for (i = 0; i < snap->ntx; i++)
+		flows[i] = count[snap->tx[i]->id];
+	while (moves < ZTBOND_MAX_MOVES &&
+	       ztbe_rebalance_step(snap->share, flows, snap->ntx, &from, &to)) {
+		if (!ztbond_aware_move(ft, snap->tx[from]->id, snap->tx[to]->id))
+			break;
+		flows[from]--;
+		flows[to]++;
+		atomic_dec(&bond->id_flows[snap->tx[from]->id]);
+		atomic_inc(&bond->id_flows[snap->tx[to]->id]);
+		atomic64_inc(&bond->flow_moves);
+		moves++;
+	}
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ztbond engine: balance-aware allocation.
+ *
+ * Shares are ppm of traffic per usable link (ztbe_shares()). Flows are
+ * placed on the link furthest below its share (so 8 flows over shares
+ * 4:2:1 land 5:2:1, the closest integer split, not whatever a hash gives);
+ * rebalancing moves one flow at a time from the link most over its share
+ * to the one most under it, and stops as soon as no move brings the split
+ * closer to the targets, which moves as few flows as possible. Packets (balancePolicy
+ * "packet") follow a precomputed smooth weighted round-robin sequence.
+ * All of it is control-path arithmetic except ztbe_pick_deficit(), which
+ * runs once per new flow: O(links), multiplications only.
+ */
+#include "engine.h"
+
+/*
+ * Smooth weighted round-robin (as in nginx): each step every link gains
+ * its share, the richest is chosen and pays the total. Spreads each
+ * link's turns evenly over the sequence.
+ */
+void ztbe_fill_wseq(const u32 *share, int n, u8 *seq, int len)
+{
+	s64 cur[ZTBE_MAX_LINKS] = { 0 };
+	s64 total = 0;
+	int i, k, best;
+
+	if (n <= 0) {
+		for (k = 0; k < len; k++)
+			seq[k] = 0;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		total += share[i];
+	for (k = 0; k < len; k++) {
+		best = 0;
+		for (i = 0; i < n; i++) {
+			cur[i] += total ? share[i] : 1;
+			if (cur[i] > cur[best])
+				best = i;
+		}
+		cur[best] -= total ? total : n;
+		seq[k] = (u8)best;
+	}
+}
+
+/*
+ * The link a new flow goes to: largest share * (total + 1) - flows * PPM,
+ * i.e. the one furthest below its share once the flow is counted.
+ */
+int ztbe_pick_deficit(const u32 *share, const u32 *flows, int n)
+{
+	u64 total = 1;
+	s64 best_d = 0, d;
+	int i, best = -1;
+
+	for (i = 0; i < n; i++)
+		total += flows[i];
+	for (i = 0; i < n; i++) {
+		d = (s64)((u64)share[i] * total) - (s64)((u64)flows[i] * ZTBE_PPM);
+		if (best < 0 || d > best_d) {
+			best = i;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+/*
+ * One rebalancing move: from the link most over its share to the one most
+ * under it, if that lowers the total distance from the targets: it does
+ * when the two distances (in ppm of one flow) add up to more than one flow.
+ * Each move strictly lowers the distance, so the moves end, and none is
+ * made that does not help. Returns 1 with from and to set, or 0: balanced.
+ */
+int ztbe_rebalance_step(const u32 *share, const u32 *flows, int n,
+			int *from, int *to)
+{
+	s64 over = 0, under = 0, d;
+	u64 total = 0;
+	int i;
+
+	*from = *to = -1;
+	for (i = 0; i < n; i++)
+		total += flows[i];
+	for (i = 0; i < n; i++) {
+		/* flows above target, in ppm of one flow */
+		d = (s64)((u64)flows[i] * ZTBE_PPM) - (s64)((u64)share[i] * total);
+		if (d > over) {
+			over = d;
+			*from = i;
+		}
+		if (-d > under) {
+			under = -d;
+			*to = i;
+		}
+	}
+	if (*from < 0 || *to < 0 || over + under <= (s64)ZTBE_PPM)
+		return 0;
+	return 1;
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ztbond engine: link quality arithmetic.
+ *
+ * Integer only (the module runs it in a work item, where the FPU is not
+ * ours): ratios are in ppm, exponentials come from a 17-entry table of
+ * 2^(-i/16) with linear interpolation. Everything here runs on the
+ * control path; divisions are fine here and absent from the packet path.
+ */
+#include "engine.h"
+
+/* ---- sliding windows ---------------------------------------------------- */
+
+void ztbe_window_push(struct ztbe_window *w, bool bad)
+{
+	u64 bit = 1ULL << (w->head & 63);
+	u64 *word = &w->bits[w->head / 64];
+
+	if (w->count == ZTBE_WIN) {
+		if (*word & bit)
+			w->bad--;
+	} else {
+		w->count++;
+	}
+	if (bad) {
+		*word |= bit;
+		w->bad++;
+	} else {
+		*word &= ~bit;
+	}
+	w->head = (w->head + 1) % ZTBE_WIN;
+}
+
+u32 ztbe_window_ppm(const struct ztbe_window *w)
+{
+	if (!w->count)
+		return 0;
+	return (u32)ztbe_div64((u64)w->bad * ZTBE_PPM, w->count);
+}
+
+/*
+ * Accept each sequence number once, and nothing older than 64 behind the
+ * newest: replays are refused, reordering by a few frames is not.
+ */
+bool ztbe_replay_ok(struct ztbe_replay *r, u64 seq)
+{
+	u64 diff;
+
+	if (seq > r->top) {
+		diff = seq - r->top;
+		r->seen = diff >= 64 ? 0 : r->seen << diff;
+		r->seen |= 1;
+		r->top = seq;
+		return true;
+	}
+	diff = r->top - seq;
+	if (diff >= 64 || (r->seen & (1ULL << diff)))
+		return false;
+	r->seen |= 1ULL << diff;
+	return true;
+}
+
+/* ---- statistics --------------------------------------------------------- */
+
+static u32 ztbe_isqrt(u64 x)
+{
+	u64 r = 0, bit = 1ULL << 62;
+
+	while (bit > x)
+		bit >>= 2;
+	while (bit) {
+		if (x >= r + bit) {
+			x -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+		bit >>= 2;
+	}
+	return (u32)r;
+}
+
+/* Samples are clamped to a minute so that the sums cannot overflow. */
+#define ZTBE_SAMPLE_CAP	60000000U
+
+void ztbe_rtt_stats(const u32 *samples, int n, u32 *mean, u32 *max,
+		    u32 *sd)
+{
+	u64 sum = 0, var = 0;
+	u32 m = 0, avg;
+	int i;
+
+	*mean = *max = *sd = 0;
+	if (n <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		u32 s = samples[i] < ZTBE_SAMPLE_CAP ? samples[i] : ZTBE_SAMPLE_CAP;
+
+		sum += s;
+		if (s > m)
+			m = s;
+	}
+	avg = (u32)ztbe_div64(sum, n);
+	for (i = 0; i < n; i++) {
+		u32 s = samples[i] < ZTBE_SAMPLE_CAP ? samples[i] : ZTBE_SAMPLE_CAP;
+		u64 d = s > avg ? s - avg : avg - s;
+
+		var += d * d;
+	}
+	*mean = avg;
+	*max = m;
+	*sd = ztbe_isqrt(ztbe_div64(var, n));
+}
+
+/* ---- scoring ------------------------------------------------------------ */
+
+/* 2^(-i/16) in Q20, i = 0..16 */
+static const u32 ztbe_exp2_tab[17] = {
+	1048576, 1004120, 961548, 920782, 881744, 844361, 808563, 774282,
+	741455, 710020, 679917, 651091, 623487, 597053, 571740, 547500,
+	524288,
+};
+
+/* log2(e) in Q16 */
+#define ZTBE_LOG2E_Q16	94548ULL
+
+/* exp(-x) in ppm, x in Q16 fixed point; error well under 0.1%. */
+u32 ztbe_exp_neg_ppm(u64 x_q16)
+{
+	u64 y, t;
+	u32 k, f, i, frac;
+
+	if (x_q16 >= (20ULL << 16))	/* exp(-20) < 1 ppm */
+		return 0;
+	y = (x_q16 * ZTBE_LOG2E_Q16) >> 16;	/* exp(-x) = 2^-y */
+	k = (u32)(y >> 16);
+	if (k >= 20)
+		return 0;
+	f = (u32)(y & 0xffff);
+	i = f >> 12;			/* sixteenths */
+	frac = f & 0xfff;
+	t = ztbe_exp2_tab[i] -
+	    (((u64)(ztbe_exp2_tab[i] - ztbe_exp2_tab[i + 1]) * frac) >> 12);
+	return (u32)((t * ZTBE_PPM) >> (20 + k));
+}
+
+/* ZeroTier's score of one metric: exp(-4 * value / max); no max, no say. */
+u32 ztbe_metric_score(u32 value, u32 max)
+{
+	if (!max)
+		return ZTBE_PPM;
+	return ztbe_exp_neg_ppm(ztbe_div64((u64)value << 18, max));
+}
+
+bool ztbe_over_max(const u32 *m, const struct ztbe_qparams *p)
+{
+	int i;
+
+	for (i = 0; i < ZTBE_M_COUNT; i++)
+		if (p->max[i] && m[i] > p->max[i])
+			return true;
+	return false;
+}
+
+/*
+ * Defaults: ZeroTier's code weights (latency, jitter, loss and errors a
+ * quarter each) and its latency and jitter maxima (500 ms, 100 ms). Its
+ * loss and error maxima (0.1% and 0.01%) would evict a link for one lost
+ * probe in a thousand; ztbond uses 10% for both, so that a lossy link
+ * keeps carrying a smaller share instead of flapping.
+ */
+void ztbe_qparams_default(struct ztbe_qparams *p)
+{
+	int i;
+
+	for (i = 0; i < ZTBE_M_COUNT; i++)
+		p->weight[i] = p->max[i] = 0;
+	p->weight[ZTBE_M_LAT] = 250000;
+	p->weight[ZTBE_M_PDV] = 250000;
+	p->weight[ZTBE_M_PLR] = 250000;
+	p->weight[ZTBE_M_PER] = 250000;
+	p->max[ZTBE_M_LAT] = 500000;
+	p->max[ZTBE_M_PDV] = 100000;
+	p->max[ZTBE_M_PLR] = 100000;
+	p->max[ZTBE_M_PER] = 100000;
+}
+
+bool ztbe_qparams_valid(const struct ztbe_qparams *p)
+{
+	u64 sum = 0;
+	int i;
+
+	for (i = 0; i < ZTBE_M_COUNT; i++)
+		sum += p->weight[i];
+	return sum == ZTBE_PPM;
+}
+
+/*
+ * Relative quality of n paths from their metrics m[j * ZTBE_M_COUNT + metric]: per metric,
+ * each path's score divided by the best path's score, then the weighted
+ * sum. The best path in every metric has 1000000.
+ */
+void ztbe_quality(const u32 *m, int n, const struct ztbe_qparams *p,
+		  u32 *quality)
+{
+	u32 score[ZTBE_MAX_LINKS];
+	int i, j;
+
+	if (n > ZTBE_MAX_LINKS)
+		n = ZTBE_MAX_LINKS;
+	for (j = 0; j < n; j++)
+		quality[j] = 0;
+	for (i = 0; i < ZTBE_M_COUNT; i++) {
+		u32 best = 0;
+
+		if (!p->weight[i])
+			continue;
+		for (j = 0; j < n; j++) {
+			score[j] = ztbe_metric_score(m[j * ZTBE_M_COUNT + i],
+						     p->max[i]);
+			if (score[j] > best)
+				best = score[j];
+		}
+		for (j = 0; j < n; j++) {
+			u64 rel = best ? ztbe_div64((u64)score[j] * ZTBE_PPM, best)
+				       : ZTBE_PPM;
+
+			quality[j] += (u32)ztbe_div64(rel * p->weight[i], ZTBE_PPM);
+		}
+	}
+}
+
+/*
+ * ZeroTier's refractory period: a new punishment is the base plus twice
+ * what is left of the previous one, so repeats within the fading time grow
+ * exponentially; capped.
+ */
+u32 ztbe_punish_next(u32 base, u32 left, u32 cap)
+{
+	u64 v;
+
+	if (!base)
+		return 0;
+	v = (u64)base + 2ULL * left;
+	return v > cap ? cap : (u32)v;
+}
+
+/* Proportional shares (ppm) of n weights; all zero gives equal shares. */
+void ztbe_shares(const u32 *weight, int n, u32 *share)
+{
+	u64 sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		sum += weight[i];
+	for (i = 0; i < n; i++)
+		share[i] = sum ? (u32)ztbe_div64((u64)weight[i] * ZTBE_PPM, sum)
+			       : (u32)(ZTBE_PPM / n);
+}

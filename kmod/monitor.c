@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ztbond: the monitor. One delayed work per bond sends HELLO on every link
+ * each second and a PROBE on every path each failoverInterval/4, writes
+ * off probes unanswered after failoverInterval, estimates each path's
+ * metrics over its window, scores the links relative to the best, decides
+ * which links are dead or over a quality maximum, and drains punishment.
+ *
+ * It never blocks on RTNL: verdicts that change a link's health are
+ * applied through ztbond_links_eval() under rtnl_trylock(), retried on the
+ * next tick when RTNL is busy (as bonding's monitors do). Path state is
+ * shared with the receive handler under link->plock; the links list is
+ * walked under RCU.
+ */
+#include <linux/netdevice.h>
+#include <linux/etherdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/jiffies.h>
+#include <linux/timekeeping.h>
+
+#include "ztbond_priv.h"
+
+#define ZTBOND_HELLO_NS		(1000ULL * NSEC_PER_MSEC)
+/* a path not alive and not heard from for this long is forgotten */
+#define ZTBOND_PATH_EXPIRE_NS	(60ULL * NSEC_PER_SEC)
+/* loss ratios from fewer probes are noise: no verdict on them */
+#define ZTBOND_MIN_PROBES	16
+/* quality changes smaller than this do not rebuild the snapshot */
+#define ZTBOND_QUALITY_HYST	20000
+
+/* Scratch of one monitor run, per bond: too large for the stack. */
+struct ztbond_mon_scratch {
+	u32 m[ZTBOND_MAX_LINKS][ZTBE_M_COUNT];
+	u32 q[ZTBOND_MAX_LINKS];
+	struct ztbond_link *measured[ZTBOND_MAX_LINKS];
+};
+
+u32 ztbond_link_fi(const struct ztbond_link *link)
+{
+	u32 v = READ_ONCE(link->cfg.failover_interval);
+
+	return v != ZTBOND_INHERIT ? v :
+				     READ_ONCE(link->bond->cfg.failover_interval);
+}
+
+void ztbond_link_monitor_init(struct ztbond_link *link)
+{
+	spin_lock_init(&link->plock);
+	/*
+	 * Sequence numbers start at the wall clock in ns, so that they keep
+	 * increasing across a restart of this host and peers' replay windows
+	 * accept them at once.
+	 */
+	atomic64_set(&link->seq, ktime_get_real_ns());
+	atomic64_set(&link->ctl_tx, 0);
+	link->best = -1;
+	link->quality = ZTBE_PPM;
+}
+
+/* Link health as the state machine sees it: carrier and the probes' word. */
+bool ztbond_link_healthy(const struct ztbond_link *link)
+{
+	return netif_running(link->dev) && netif_carrier_ok(link->dev) &&
+	       !READ_ONCE(link->probe_dead) && !READ_ONCE(link->over_max);
+}
+
+/* RTNL: the link just left the bond; ZeroTier's refractory period. */
+void ztbond_link_punish(struct ztbond_link *link)
+{
+	const struct ztbond_cfg *c = &link->bond->cfg;
+
+	spin_lock_bh(&link->plock);
+	link->punish_ms = ztbe_punish_next(c->punish_base, link->punish_ms,
+					   c->punish_max);
+	link->punish_stamp_ns = ktime_get_ns();
+	spin_unlock_bh(&link->plock);
+	if (link->punish_ms)
+		netdev_info(link->bond->dev, "link %s punished for %u ms\n",
+			    link->dev->name, link->punish_ms);
+}
+
+u32 ztbond_link_punish_left(struct ztbond_link *link)
+{
+	u32 left;
+
+	spin_lock_bh(&link->plock);
+	left = link->punish_ms;
+	spin_unlock_bh(&link->plock);
+	return left;
+}
+
+/* Under plock, from the receive handler: a PROBE_REPLY for path. */
+bool ztbond_path_reply(struct ztbond_link *link, struct ztbond_path *path,
+		       u32 seq, u64 sent_ns, u64 now)
+{
+	struct ztbond_probe_slot *s = &path->probe[seq % ZTBOND_PROBE_SLOTS];
+	u64 us;
+
+	/* the timestamp is ours, so it doubles as a nonce */
+	if (!s->open || s->seq != seq || s->sent_ns != sent_ns || now < sent_ns)
+		return false;
+	s->open = false;
+	us = div_u64(now - sent_ns, NSEC_PER_USEC);
+	path->rtt[path->rtt_head] = us > U32_MAX ? U32_MAX : (u32)us;
+	path->rtt_head = (path->rtt_head + 1) % ZTBOND_RTT_SAMPLES;
+	if (path->rtt_n < ZTBOND_RTT_SAMPLES)
+		path->rtt_n++;
+	ztbe_window_push(&path->loss, false);
+	path->last_reply_ns = now;
+	return true;
+}
+
+struct ztbond_probe_tx {
+	u8 mac[ETH_ALEN];
+	u32 seq;
+};
+
+/* Under plock: write off late probes, estimate, decide alive. */
+static void ztbond_path_tick(struct ztbond_link *link, struct ztbond_path *p,
+			     u8 monitor, u64 fi_ns, u64 now)
+{
+	u64 base, limit;
+	int i;
+
+	/*
+	 * Loss is what a working path loses: once a path is dead its
+	 * unanswered probes count against its availability, not its loss
+	 * ratio, or an outage would keep it over the loss maximum long after
+	 * it healed.
+	 */
+	for (i = 0; i < ZTBOND_PROBE_SLOTS; i++) {
+		struct ztbond_probe_slot *s = &p->probe[i];
+
+		if (s->open && now - s->sent_ns > fi_ns) {
+			s->open = false;
+			if (p->alive)
+				ztbe_window_push(&p->loss, true);
+		}
+	}
+
+	/*
+	 * Without probes (passive) only HELLO, once a second, says that the
+	 * peer's link reaches us; otherwise a reply within failoverInterval.
+	 */
+	if (monitor == ZTBOND_MONITOR_PASSIVE) {
+		base = max(p->last_hello_ns, p->born_ns);
+		limit = max(fi_ns, 3 * ZTBOND_HELLO_NS);
+	} else {
+		base = max(p->last_reply_ns, p->born_ns);
+		limit = fi_ns;
+	}
+	p->alive = now - base < limit;
+	ztbe_window_push(&p->avail, !p->alive);
+
+	ztbe_rtt_stats(p->rtt, p->rtt_n, &p->m[ZTBE_M_LAT], &p->m[ZTBE_M_LTM],
+		       &p->m[ZTBE_M_PDV]);
+	p->m[ZTBE_M_PLR] = ztbe_window_ppm(&p->loss);
+	p->m[ZTBE_M_PER] = ztbe_window_ppm(&p->errors);
+	p->m[ZTBE_M_AVL] = ztbe_window_ppm(&p->avail);
+}
+
+/*
+ * One link: HELLO and PROBEs when due, path estimation, punishment drain.
+ * Returns the time (ns) the link next needs the monitor.
+ */
+static u64 ztbond_monitor_link(struct ztbond *bond, struct ztbond_link *link,
+			       u64 now)
+{
+	struct ztbond_probe_tx tx[ZTBOND_MAX_PATHS];
+	u8 monitor = READ_ONCE(bond->cfg.monitor);
+	u64 fi_ns = (u64)ztbond_link_fi(link) * NSEC_PER_MSEC;
+	bool up = netif_running(link->dev) && netif_carrier_ok(link->dev);
+	bool hello = false, probe = false;
+	int i, ntx = 0, best = -1;
+	u64 next;
+
+	if (now >= link->next_hello_ns) {
+		hello = up;
+		link->next_hello_ns = now + ZTBOND_HELLO_NS;
+	}
+	if (now >= link->next_probe_ns) {
+		probe = up && monitor != ZTBOND_MONITOR_PASSIVE;
+		link->next_probe_ns = now + div_u64(fi_ns, 4);
+	}
+
+	spin_lock_bh(&link->plock);
+	for (i = 0; i < ZTBOND_MAX_PATHS; i++) {
+		struct ztbond_path *p = &link->paths[i];
+		struct ztbond_probe_slot *s;
+
+		if (!p->used)
+			continue;
+		if (!p->alive &&
+		    now - max(p->last_hello_ns, p->born_ns) > ZTBOND_PATH_EXPIRE_NS) {
+			p->used = false;
+			continue;
+		}
+		if (probe) {
+			p->probe_seq++;
+			s = &p->probe[p->probe_seq % ZTBOND_PROBE_SLOTS];
+			if (s->open && p->alive)
+				ztbe_window_push(&p->loss, true);
+			s->seq = p->probe_seq;
+			s->sent_ns = now;
+			s->open = true;
+			ether_addr_copy(tx[ntx].mac, p->peer_mac);
+			tx[ntx++].seq = p->probe_seq;
+		}
+		ztbond_path_tick(link, p, monitor, fi_ns, now);
+		/* the best path: alive, then lowest mean RTT */
+		if (p->alive && (best < 0 || !link->paths[best].rtt_n ||
+				 (p->rtt_n && p->m[ZTBE_M_LAT] <
+					      link->paths[best].m[ZTBE_M_LAT])))
+			best = i;
+	}
+	link->best = best;
+
+	/* punishment fades only while the link behaves */
+	if (link->punish_ms && ztbond_link_healthy(link)) {
+		u64 ms = div_u64(now - link->punish_stamp_ns, NSEC_PER_MSEC);
+
+		link->punish_ms -= min_t(u64, ms, link->punish_ms);
+		link->punish_stamp_ns += ms * NSEC_PER_MSEC;
+	} else {
+		link->punish_stamp_ns = now;
+	}
+	spin_unlock_bh(&link->plock);
+
+	if (hello)
+		ztbond_proto_send_hello(link);
+	for (i = 0; i < ntx; i++)
+		ztbond_proto_send_probe(link, tx[i].mac, tx[i].seq, now);
+
+	next = link->next_hello_ns;
+	if (monitor != ZTBOND_MONITOR_PASSIVE || link->punish_ms)
+		next = min(next, link->next_probe_ns);
+	return next;
+}
+
+/* Is the bond id alive on some other link of the bond? Under RCU. */
+static bool ztbond_peer_alive_elsewhere(struct ztbond *bond,
+					struct ztbond_link *self, u64 id)
+{
+	struct ztbond_link *link;
+	int i;
+
+	list_for_each_entry_rcu(link, &bond->links, list) {
+		if (link == self)
+			continue;
+		for (i = 0; i < ZTBOND_MAX_PATHS; i++)
+			if (READ_ONCE(link->paths[i].used) &&
+			    READ_ONCE(link->paths[i].alive) &&
+			    READ_ONCE(link->paths[i].peer_id) == id)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * A link whose paths are all silent is dead only if a peer it used to
+ * reach is still heard on another link: the overlay behind this link is
+ * broken, not the peer gone. When the peer is gone everywhere, carrier
+ * decides again, as for a link without ztbond peers (a hub's clients).
+ */
+static bool ztbond_link_probe_dead(struct ztbond *bond, struct ztbond_link *link)
+{
+	bool any = false;
+	int i;
+
+	for (i = 0; i < ZTBOND_MAX_PATHS; i++) {
+		const struct ztbond_path *p = &link->paths[i];
+
+		if (!p->used)
+			continue;
+		if (p->alive)
+			return false;
+		any = true;
+	}
+	if (!any)
+		return false;
+	for (i = 0; i < ZTBOND_MAX_PATHS; i++)
+		if (link->paths[i].used &&
+		    ztbond_peer_alive_elsewhere(bond, link, link->paths[i].peer_id))
+			return true;
+	return false;
+}
+
+/*
+ * Scores and verdicts over all links. Returns true if a link's health
+ * changed (the state machine must run); *requality says that relative
+ * qualities moved enough to matter to a quality-driven selection.
+ */
+static bool ztbond_monitor_verdicts(struct ztbond *bond, bool *requality)
+{
+	struct ztbond_mon_scratch *sc = bond->mon;
+	const struct ztbe_qparams *qp = &bond->cfg.qp;
+	struct ztbond_link *link;
+	bool changed = false;
+	int n = 0, i;
+
+	list_for_each_entry_rcu(link, &bond->links, list) {
+		bool dead, over = false;
+
+		spin_lock_bh(&link->plock);
+		if (link->best >= 0 && link->paths[link->best].rtt_n &&
+		    n < ZTBOND_MAX_LINKS) {
+			const struct ztbond_path *p = &link->paths[link->best];
+
+			memcpy(sc->m[n], p->m, sizeof(sc->m[n]));
+			sc->measured[n++] = link;
+			over = p->loss.count >= ZTBOND_MIN_PROBES &&
+			       ztbe_over_max(p->m, qp);
+		}
+		spin_unlock_bh(&link->plock);
+
+		dead = ztbond_link_probe_dead(bond, link);
+		if (dead != link->probe_dead || over != link->over_max) {
+			WRITE_ONCE(link->probe_dead, dead);
+			WRITE_ONCE(link->over_max, over);
+			changed = true;
+		}
+		/* punishment served: the state machine readmits the link */
+		if (link->state == ZTBOND_LINK_STATE_PUNISHED && !link->punish_ms)
+			changed = true;
+	}
+
+	ztbe_quality(&sc->m[0][0], n, qp, sc->q);
+	list_for_each_entry_rcu(link, &bond->links, list) {
+		u32 q = ZTBE_PPM;
+
+		for (i = 0; i < n; i++)
+			if (sc->measured[i] == link)
+				q = sc->q[i];
+		if (abs((int)q - (int)link->quality) > ZTBOND_QUALITY_HYST)
+			*requality = true;
+		WRITE_ONCE(link->quality, q);
+	}
+	return changed;
+}
+
+static void ztbond_monitor_work(struct work_struct *work)
+{
+	struct ztbond *bond = container_of(to_delayed_work(work), struct ztbond,
+					   monitor_work);
+	u64 now = ktime_get_ns(), next = now + ZTBOND_HELLO_NS;
+	struct ztbond_link *link;
+	bool requality = false;
+	u8 sel;
+
+	if (READ_ONCE(bond->monitor_stop))
+		return;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(link, &bond->links, list)
+		next = min(next, ztbond_monitor_link(bond, link, now));
+	if (ztbond_monitor_verdicts(bond, &requality))
+		bond->monitor_pending = true;
+	rcu_read_unlock();
+
+	if (now >= bond->aware_next_ns) {
+		bond->aware_next_ns = now + ZTBOND_HELLO_NS;
+		if (READ_ONCE(bond->cfg.policy) == ZTBOND_POLICY_BALANCE_AWARE) {
+			rcu_read_lock();
+			ztbond_aware_tick(bond, true);
+			rcu_read_unlock();
+		}
+	}
+
+	/* qualities moved: selections and shares that depend on them follow */
+	sel = READ_ONCE(bond->cfg.link_select);
+	if (requality &&
+	    ((READ_ONCE(bond->cfg.policy) == ZTBOND_POLICY_ACTIVE_BACKUP &&
+	      (sel == ZTBOND_SELECT_BETTER || sel == ZTBOND_SELECT_OPTIMIZE)) ||
+	     READ_ONCE(bond->cfg.policy) == ZTBOND_POLICY_BALANCE_AWARE))
+		bond->monitor_pending = true;
+
+	if (bond->monitor_pending) {
+		if (rtnl_trylock()) {
+			bond->monitor_pending = false;
+			ztbond_links_eval(bond);
+			ztbond_rebuild(bond);
+			rtnl_unlock();
+		} else {
+			next = now;	/* retry a tick later */
+		}
+	}
+
+	if (!READ_ONCE(bond->monitor_stop) && !list_empty(&bond->links))
+		mod_delayed_work(system_wq, &bond->monitor_work,
+				 max_t(unsigned long, 1,
+				       nsecs_to_jiffies(next > now ? next - now : 0)));
+}
+
+int ztbond_monitor_init(struct ztbond *bond)
+{
+	INIT_DELAYED_WORK(&bond->monitor_work, ztbond_monitor_work);
+	get_random_bytes(&bond->id, sizeof(bond->id));
+	bond->mon = kzalloc(sizeof(*bond->mon), GFP_KERNEL);
+	return bond->mon ? 0 : -ENOMEM;
+}
+
+void ztbond_monitor_free(struct ztbond *bond)
+{
+	kfree(bond->mon);
+	bond->mon = NULL;
+}
+
+/* Run the monitor now (a link came, the configuration changed). RTNL. */
+void ztbond_monitor_kick(struct ztbond *bond)
+{
+	struct ztbond_link *link;
+
+	if (bond->monitor_stop)
+		return;
+	list_for_each_entry(link, &bond->links, list)
+		link->next_hello_ns = link->next_probe_ns = 0;
+	mod_delayed_work(system_wq, &bond->monitor_work, 0);
+}
+
+/* Before the bond goes away. RTNL; the work never blocks on RTNL. */
+void ztbond_monitor_stop(struct ztbond *bond)
+{
+	WRITE_ONCE(bond->monitor_stop, true);
+	cancel_delayed_work_sync(&bond->monitor_work);
+}

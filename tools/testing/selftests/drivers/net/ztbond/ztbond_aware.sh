@@ -1,0 +1,230 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# balance-aware: allocation from speed, from alloc and automatic, on links
+# shaped 8/4/2 Mbit/s with tbf (A -> B); iperf3 with 8 TCP streams uses the
+# sum of the links; flow-static moves no flow while the links are healthy
+# and, when a link fails, only that link's flows; flow-dynamic moves flows
+# back to a returning link; the packet balancePolicy spreads by share.
+
+ALL_TESTS="
+	alloc_from_speed
+	alloc_explicit
+	alloc_automatic
+	flow_static_failure
+	flow_dynamic_rebalance
+	packet_mode
+"
+
+source "$(dirname "$(readlink -f "$0")")"/lib.sh
+
+RATES=(8 4 2)	# Mbit/s of a1, a2, a3
+
+lval()
+{
+	ztb_ctl "$1" bond show zb0 --json |
+		jq -r --arg l "$2" --arg f "$3" '.links[] | select(.name == $l) | .[$f] | select(. != null)'
+}
+
+bval()
+{
+	ztb_ctl "$1" bond show zb0 --json | jq -r --arg f "$2" '.[$f] | select(. != null)'
+}
+
+fcmp()
+{
+	awk -v a="$1" -v b="$3" "BEGIN { exit !(a $2 b) }"
+}
+
+# topo [bond KEY VALUE...]: three links, A's shaped 8/4/2 Mbit/s.
+topo()
+{
+	local i
+
+	ztb_topo_destroy
+	ztb_topo_create "" 3 || return 1
+	for i in 0 1 2; do
+		tc -n "$NS_A" qdisc add dev "a$((i + 1))" root tbf \
+			rate "${RATES[i]}mbit" burst 16kb latency 50ms || return 1
+	done
+	ztb_ctl "$NS_A" bond set zb0 policy balance-aware "$@" &&
+	ztb_ctl "$NS_B" bond set zb0 policy balance-aware "$@" &&
+	ztb_wait_ping "$NS_A" 10.0.0.2 20
+}
+
+# iperf_tcp SECONDS STREAMS: Mbit/s received, and per-link byte shares
+# (from ztbond's data counters of A's links) in $SHARES.
+iperf_tcp()
+{
+	local secs=$1 streams=$2 b0 b1 b2 d0 d1 d2 tot mbit
+
+	ip netns exec "$NS_B" iperf3 -s -1 -B 10.0.0.2 -p 5202 >/dev/null 2>&1 &
+	slowwait 10 ip netns exec "$NS_B" ss -ltn 'sport = :5202' | grep -q 5202
+	b0=$(ztb_data_stat "$NS_A" a1 tx_bytes)
+	b1=$(ztb_data_stat "$NS_A" a2 tx_bytes)
+	b2=$(ztb_data_stat "$NS_A" a3 tx_bytes)
+	mbit=$(ip netns exec "$NS_A" timeout $((secs + 30)) iperf3 -c 10.0.0.2 -p 5202 \
+		-t "$secs" -P "$streams" -J 2>/dev/null |
+		jq -r '.end.sum_received.bits_per_second / 1000000')
+	wait
+	d0=$(( $(ztb_data_stat "$NS_A" a1 tx_bytes) - b0 ))
+	d1=$(( $(ztb_data_stat "$NS_A" a2 tx_bytes) - b1 ))
+	d2=$(( $(ztb_data_stat "$NS_A" a3 tx_bytes) - b2 ))
+	tot=$((d0 + d1 + d2))
+	((tot > 0)) || tot=1
+	SHARES=$(awk -v a="$d0" -v b="$d1" -v c="$d2" -v t="$tot" \
+		'BEGIN { printf "%.3f %.3f %.3f", a / t, b / t, c / t }')
+	echo "${mbit:-0}"
+}
+
+# check_split WHAT: measured shares within 0.1 of 4:2:1 and at least
+# 85% of the 14 Mbit/s sum.
+check_split()
+{
+	local what=$1 mbit s
+
+	mbit=$(iperf_tcp 12 8)
+	read -r -a s <<< "$SHARES"
+	echo "    $what: $mbit Mbit/s, traffic shares ${s[*]} (target 0.571 0.286 0.143)"
+	fcmp "$mbit" ">=" 11.9
+	check_err $? "$what: $mbit Mbit/s is under 85% of 14"
+	fcmp "${s[0]}" ">=" 0.471 && fcmp "${s[0]}" "<=" 0.671 &&
+	fcmp "${s[1]}" ">=" 0.186 && fcmp "${s[1]}" "<=" 0.386 &&
+	fcmp "${s[2]}" ">=" 0.043 && fcmp "${s[2]}" "<=" 0.243
+	check_err $? "$what: shares ${s[*]} not within 0.1 of 4:2:1"
+}
+
+alloc_from_speed()
+{
+	local i
+
+	RET=0
+	topo || { check_err 1 "set-up failed"; log_test "allocation from speed"; return; }
+	for i in 0 1 2; do
+		ztb_ctl "$NS_A" link set zb0 "a$((i + 1))" speed "${RATES[i]}"
+	done
+	[[ $(lval "$NS_A" a1 allocation) == 0.571428 &&
+	   $(lval "$NS_A" a3 allocation) == 0.142857 ]]
+	check_err $? "allocation not 4:2:1 ($(lval "$NS_A" a1 allocation), $(lval "$NS_A" a3 allocation))"
+	check_split speed
+	log_test "balance-aware: allocation from speed 8/4/2, 8 TCP streams use the sum"
+}
+
+alloc_explicit()
+{
+	RET=0
+	topo || { check_err 1 "set-up failed"; log_test "allocation from alloc"; return; }
+	ztb_ctl "$NS_A" link set zb0 a1 alloc 0.57
+	ztb_ctl "$NS_A" link set zb0 a2 alloc 0.29
+	ztb_ctl "$NS_A" link set zb0 a3 alloc 0.14
+	[[ $(lval "$NS_A" a2 allocation) == 0.29 ]]
+	check_err $? "allocation of a2 is $(lval "$NS_A" a2 allocation), not alloc 0.29"
+	check_split alloc
+	log_test "balance-aware: explicit alloc 0.57/0.29/0.14"
+}
+
+alloc_automatic()
+{
+	RET=0
+	topo failoverInterval 1000 ||
+		{ check_err 1 "set-up failed"; log_test "automatic allocation"; return; }
+	check_split automatic
+	log_test "balance-aware: automatic allocation (measured quality) with tbf 8/4/2"
+}
+
+# udp_flows N SECONDS: N UDP flows (distinct source ports) at a low rate.
+udp_flows()
+{
+	ip netns exec "$NS_B" iperf3 -s -1 -B 10.0.0.2 -p 5203 >/dev/null 2>&1 &
+	slowwait 10 ip netns exec "$NS_B" ss -ltn 'sport = :5203' | grep -q 5203
+	ip netns exec "$NS_A" iperf3 -c 10.0.0.2 -p 5203 -u -b 50k -P "$1" -t "$2" \
+		>/dev/null 2>&1 &
+}
+
+flows_on()
+{
+	lval "$NS_A" "$1" flows
+}
+
+flow_static_failure()
+{
+	local m0 m1 m2 f1 f2 f3 g1 g2
+
+	RET=0
+	topo balancePolicy flow-static ||
+		{ check_err 1 "set-up failed"; log_test "flow-static"; return; }
+	udp_flows 24 14
+	sleep 4
+	m0=$(bval "$NS_A" flow_moves)
+	sleep 3
+	m1=$(bval "$NS_A" flow_moves)
+	[[ $m1 -eq $m0 ]]
+	check_err $? "flow-static moved flows between healthy links ($m0 -> $m1)"
+	f1=$(flows_on a1) f2=$(flows_on a2) f3=$(flows_on a3)
+	ip -n "$NS_B" link set b3 down
+	sleep 3
+	m2=$(bval "$NS_A" flow_moves)
+	g1=$(flows_on a1) g2=$(flows_on a2)
+	echo "    flows before a3 failed: $f1 $f2 $f3, after: $g1 $g2; moved $((m2 - m1))"
+	[[ $((m2 - m1)) -ge 1 && $((m2 - m1)) -le $f3 ]]
+	check_err $? "moved $((m2 - m1)) flows, a3 had $f3"
+	[[ $g1 -ge $f1 && $g2 -ge $f2 ]]
+	check_err $? "flows left healthy links ($f1 $f2 -> $g1 $g2)"
+	ip -n "$NS_B" link set b3 up
+	wait
+	log_test "balance-aware flow-static: no moves while healthy; a failed link's flows move, no others"
+}
+
+flow_dynamic_rebalance()
+{
+	local f3 m0 m1
+
+	RET=0
+	topo balancePolicy flow-dynamic ||
+		{ check_err 1 "set-up failed"; log_test "flow-dynamic"; return; }
+	ip -n "$NS_B" link set b3 down
+	udp_flows 24 16
+	sleep 4
+	[[ $(flows_on a3) -eq 0 ]]
+	check_err $? "flows on a link that is down"
+	m0=$(bval "$NS_A" flow_moves)
+	ip -n "$NS_B" link set b3 up
+	sleep 5
+	f3=$(flows_on a3)
+	m1=$(bval "$NS_A" flow_moves)
+	echo "    a3 back: $f3 flows on it, $((m1 - m0)) moved"
+	[[ $f3 -ge 2 && $((m1 - m0)) -le $((f3 + 1)) ]]
+	check_err $? "rebalancing gave a3 $f3 flows with $((m1 - m0)) moves"
+	wait
+	log_test "balance-aware flow-dynamic: a returning link gets its share back with minimal moves"
+}
+
+packet_mode()
+{
+	local i b d s0
+
+	RET=0
+	topo balancePolicy packet ||
+		{ check_err 1 "set-up failed"; log_test "packet mode"; return; }
+	for i in 0 1 2; do
+		ztb_ctl "$NS_A" link set zb0 "a$((i + 1))" speed "${RATES[i]}"
+	done
+	b=$(ztb_data_stat "$NS_A" a1 tx_packets)
+	d=$(ztb_data_stat "$NS_A" a3 tx_packets)
+	ip netns exec "$NS_A" ping -q -c 280 -i 0.005 10.0.0.2 >/dev/null 2>&1
+	b=$(( $(ztb_data_stat "$NS_A" a1 tx_packets) - b ))
+	d=$(( $(ztb_data_stat "$NS_A" a3 tx_packets) - d ))
+	s0=$(awk -v a="$b" -v c="$d" 'BEGIN { printf "%.2f", c ? a / c : 0 }')
+	echo "    a1 $b packets, a3 $d packets (ratio $s0, target 4)"
+	fcmp "$s0" ">=" 3.5 && fcmp "$s0" "<=" 4.5
+	check_err $? "per-packet split a1:a3 = $s0, not 4"
+	log_test "balance-aware packet: packets split by share"
+}
+
+ztb_require_root
+ztb_require_module
+ztb_require_ctl
+ztb_require_cmd jq tc iperf3
+trap ztb_cleanup EXIT
+tests_run
+ztb_exit

@@ -1,0 +1,371 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The quality engine between two ztbonds: discovery (HELLO), probes,
+# measured RTT, jitter and loss, quality, failure detection by probes when
+# carrier stays up (a blackholed overlay), punishment of flapping links,
+# linkSelectMethod on the primary's return, "bond rotate", and control
+# frame authentication against forged and malformed frames.
+#
+# Every test runs with ZeroTier's default flow rules on every link (tc
+# drops all ethertypes but IPv4, ARP and IPv6, both ways), so everything
+# shown here also crosses a ZeroTier network.
+
+ALL_TESTS="
+	discovery
+	rtt_jitter_loss
+	blackhole_failover
+	select_on_return
+	flap_punishment
+	rotate
+	forged_frames
+"
+
+source "$(dirname "$(readlink -f "$0")")"/lib.sh
+
+FORGE=$ZTB_LIB_DIR/ctlforge.py
+
+# ZeroTier Central's default rules: drop not ethertype ipv4 and not arp
+# and not ipv6.
+zt_rules()
+{
+	local ns=$1 dev=$2 dir
+
+	tc -n "$ns" qdisc add dev "$dev" clsact || return 1
+	for dir in ingress egress; do
+		tc -n "$ns" filter add dev "$dev" "$dir" protocol ip prio 1 matchall action pass &&
+		tc -n "$ns" filter add dev "$dev" "$dir" protocol arp prio 2 matchall action pass &&
+		tc -n "$ns" filter add dev "$dev" "$dir" protocol ipv6 prio 3 matchall action pass &&
+		tc -n "$ns" filter add dev "$dev" "$dir" protocol all prio 4 matchall action drop ||
+			return 1
+	done
+}
+
+# topo NLINKS POLICY [bond KEY VALUE...]: both sides alike, ZeroTier rules.
+topo()
+{
+	local n=$1 policy=$2 l; shift 2
+
+	ztb_topo_destroy
+	ztb_topo_create "" "$n" || return 1
+	for l in "${ZTB_LINKS_A[@]}"; do zt_rules "$NS_A" "$l" || return 1; done
+	for l in "${ZTB_LINKS_B[@]}"; do zt_rules "$NS_B" "$l" || return 1; done
+	ztb_ctl "$NS_A" bond set zb0 policy "$policy" "$@" &&
+	ztb_ctl "$NS_B" bond set zb0 policy "$policy" "$@" &&
+	ztb_wait_ping "$NS_A" 10.0.0.2 20
+}
+
+# lval NS LINK FIELD: a field of LINK in NS's "bond show zb0 --json".
+lval()
+{
+	ztb_ctl "$1" bond show zb0 --json |
+		jq -r --arg l "$2" --arg f "$3" '.links[] | select(.name == $l) | .[$f] | select(. != null)'
+}
+
+bval()
+{
+	ztb_ctl "$1" bond show zb0 --json | jq -r --arg f "$2" '.[$f] | select(. != null)'
+}
+
+# fcmp A OP B: floating point comparison (awk).
+fcmp()
+{
+	awk -v a="$1" -v b="$3" "BEGIN { exit !(a $2 b) }"
+}
+
+has_path()
+{
+	[[ $(lval "$1" "$2" paths) -ge 1 ]]
+}
+
+probes_at_least()
+{
+	local v
+
+	v=$(lval "$1" "$2" probes)
+	[[ -n $v && $v -ge $3 ]]
+}
+
+is_active()
+{
+	[[ $(bval "$1" active_link) == "$2" ]]
+}
+
+link_state()
+{
+	[[ $(lval "$1" "$2" state) == "$3" ]]
+}
+
+discovery()
+{
+	local peer mac
+
+	RET=0
+	topo 2 active-backup failoverInterval 250 ||
+		{ check_err 1 "set-up failed"; log_test "discovery"; return; }
+	slowwait 10 has_path "$NS_A" a1
+	check_err $? "a1 found no peer"
+	slowwait 10 has_path "$NS_A" a2
+	check_err $? "a2 found no peer"
+	peer=$(lval "$NS_A" a1 peer)
+	mac=$(ip -n "$NS_B" -j link show b1 | jq -r '.[0].address')
+	[[ $peer == "$mac" ]]
+	check_err $? "a1's peer is $peer, expected b1's MAC $mac"
+	[[ $(lval "$NS_A" a1 peer_id) == $(bval "$NS_B" bond_id) ]]
+	check_err $? "a1's peer bond id is not B's bond id"
+	[[ $(bval "$NS_A" authenticated) == false ]]
+	check_err $? "a bond without authKey must say it is unauthenticated"
+	ztb_ctl "$NS_A" bond show zb0 | grep -q unauthenticated
+	check_err $? "bond show does not warn about missing authentication"
+	slowwait 10 probes_at_least "$NS_A" a1 4
+	check_err $? "no probes answered on a1"
+	[[ -n $(lval "$NS_A" a1 rtt_ms) ]]
+	check_err $? "a1 has no rtt_ms"
+	log_test "discovery: HELLO finds the peer link on every link, probes answered, through ZeroTier's flow rules"
+}
+
+# One run measures three links at once: a1 +40 ms one way, a2 5% loss
+# one way, a3 clean. failoverInterval 250 probes every 62.5 ms; the loss
+# window needs several hundred probes to be meaningful at 5%.
+rtt_jitter_loss()
+{
+	local r1 r3 l2 l3 p1 p1j p3 q1 q2 q3
+
+	RET=0
+	topo 3 balance-rr failoverInterval 250 ||
+		{ check_err 1 "set-up failed"; log_test "rtt, jitter and loss"; return; }
+	slowwait 10 has_path "$NS_A" a2
+	tc -n "$NS_A" qdisc add dev a1 root netem delay 40ms
+	tc -n "$NS_A" qdisc add dev a2 root netem loss 5%
+	slowwait 90 probes_at_least "$NS_A" a2 700
+	check_err $? "a2 collected too few probes"
+
+	r1=$(lval "$NS_A" a1 rtt_ms)
+	r3=$(lval "$NS_A" a3 rtt_ms)
+	l2=$(lval "$NS_A" a2 loss_ratio)
+	l3=$(lval "$NS_A" a3 loss_ratio)
+	p1=$(lval "$NS_A" a1 pdv_ms)
+	q1=$(lval "$NS_A" a1 quality)
+	q2=$(lval "$NS_A" a2 quality)
+	q3=$(lval "$NS_A" a3 quality)
+	echo "    a1 rtt $r1 ms pdv $p1 ms q $q1; a2 loss $l2 q $q2; a3 rtt $r3 ms loss $l3 q $q3"
+	fcmp "$r1" ">=" 30 && fcmp "$r1" "<=" 50
+	check_err $? "a1 rtt_ms $r1 not within 25% of 40"
+	fcmp "$r3" "<" 10
+	check_err $? "clean a3 rtt_ms $r3 affected"
+	fcmp "$l2" ">=" 0.03 && fcmp "$l2" "<=" 0.08
+	check_err $? "a2 loss_ratio $l2 not in 0.03..0.08"
+	fcmp "$l3" "<" 0.01
+	check_err $? "clean a3 loss_ratio $l3 not under 0.01"
+	fcmp "$q1" "<" "$q3" && fcmp "$q2" "<" "$q3"
+	check_err $? "quality of the bad links ($q1, $q2) not below the clean one ($q3)"
+
+	# jitter: 40 ms +- 20 ms (sd 11.5 ms); 64 samples (4 s) replace the
+	# window. Compared with the clean link measured at the same time, so
+	# that the VM's own scheduling noise cancels out.
+	tc -n "$NS_A" qdisc change dev a1 root netem delay 40ms 20ms
+	sleep 6
+	p1j=$(lval "$NS_A" a1 pdv_ms)
+	p3=$(lval "$NS_A" a3 pdv_ms)
+	echo "    a1 pdv with jitter $p1j ms (before $p1 ms), clean a3 pdv $p3 ms"
+	fcmp "$p1j" ">" "$p3 + 5"
+	check_err $? "jitter did not raise pdv_ms ($p1 -> $p1j, clean link $p3)"
+	log_test "rtt, jitter and loss measured per link; quality of the bad links drops"
+}
+
+# ping -i 0.01 for DUR seconds in the background; prints "sent received".
+ping_bg()
+{
+	ip netns exec "$NS_A" ping -q -i 0.01 -w "$1" -W 1 10.0.0.2 2>/dev/null |
+		sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' >"$2" &
+}
+
+blackhole_failover()
+{
+	local tmp lost sent recv pun
+
+	RET=0
+	topo 2 active-backup failoverInterval 250 upDelay 500 punishBase 2000 ||
+		{ check_err 1 "set-up failed"; log_test "blackhole failover"; return; }
+	ztb_ctl "$NS_A" link set zb0 a1 mode primary
+	ztb_ctl "$NS_B" link set zb0 b1 mode primary
+	slowwait 10 is_active "$NS_A" a1
+	slowwait 10 has_path "$NS_A" a2
+	tmp=$(mktemp)
+	ping_bg 6 "$tmp"
+	sleep 1.5
+	# the overlay behind a1 dies; the tap keeps its carrier
+	tc -n "$NS_A" qdisc add dev a1 root netem loss 100%
+	slowwait 5 is_active "$NS_A" a2
+	check_err $? "A did not move to a2 (active $(bval "$NS_A" active_link))"
+	slowwait 5 is_active "$NS_B" b2
+	check_err $? "B did not move to b2"
+	[[ $(lval "$NS_A" a1 eligible) == false ]]
+	check_err $? "blackholed a1 still eligible"
+	pun=$(lval "$NS_A" a1 punished_ms)
+	[[ ${pun:-0} -gt 0 ]]
+	check_err $? "blackholed a1 not punished"
+	wait
+	read -r sent recv <"$tmp"
+	rm -f "$tmp"
+	lost=$((sent - recv))
+	echo "    ping every 10 ms: $sent sent, $recv received, outage ~$((lost * 10)) ms; a1 punished $pun ms"
+	[[ $sent -gt 100 && $lost -le 50 ]]
+	check_err $? "lost $lost of $sent pings (more than 0.5 s)"
+
+	# healthy again: back after the punishment and upDelay
+	tc -n "$NS_A" qdisc del dev a1 root
+	slowwait 15 is_active "$NS_A" a1
+	check_err $? "primary a1 did not come back"
+	log_test "blackhole with carrier up: failover within 0.5 s, punished, back after punishment and upDelay"
+}
+
+# flap NS_B's peer of a link: carrier down until A sees it, then up.
+flap()
+{
+	ip -n "$NS_B" link set "$1" down
+	slowwait 5 link_state "$NS_A" "$2" down
+	ip -n "$NS_B" link set "$1" up
+}
+
+select_on_return()
+{
+	local m
+
+	RET=0
+	for m in always failure better optimize; do
+		topo 2 active-backup failoverInterval 250 punishBase 0 linkSelectMethod "$m" ||
+			{ check_err 1 "set-up failed"; break; }
+		ztb_ctl "$NS_A" link set zb0 a1 mode primary
+		slowwait 10 is_active "$NS_A" a1
+		slowwait 10 probes_at_least "$NS_A" a2 8
+		case $m in
+		always|failure|better)
+			# the spare is worse: 30 ms more
+			tc -n "$NS_A" qdisc add dev a2 root netem delay 30ms
+			sleep 5
+			ip -n "$NS_B" link set b1 down
+			slowwait 5 is_active "$NS_A" a2
+			check_err $? "$m: no failover to a2"
+			ip -n "$NS_B" link set b1 up
+			slowwait 10 link_state "$NS_A" a1 up
+			sleep 2
+			case $m in
+			always|better)
+				slowwait 5 is_active "$NS_A" a1
+				check_err $? "$m: primary a1 (better) not reselected" ;;
+			failure)
+				is_active "$NS_A" a2
+				check_err $? "failure: left a2 although it works" ;;
+			esac
+			;;
+		optimize)
+			# no failure at all: the primary gets much worse
+			tc -n "$NS_A" qdisc add dev a1 root netem delay 150ms
+			slowwait 15 is_active "$NS_A" a2
+			check_err $? "optimize: did not move off the degraded primary"
+			;;
+		esac
+	done
+	log_test "linkSelectMethod always, failure, better, optimize on the primary's return"
+}
+
+flap_punishment()
+{
+	local p1 p2 p3
+
+	RET=0
+	topo 2 active-backup failoverInterval 250 punishBase 2000 ||
+		{ check_err 1 "set-up failed"; log_test "flap punishment"; return; }
+	slowwait 10 link_state "$NS_A" a1 up
+	flap b1 a1
+	p1=$(lval "$NS_A" a1 punished_ms)
+	flap b1 a1
+	p2=$(lval "$NS_A" a1 punished_ms)
+	flap b1 a1
+	p3=$(lval "$NS_A" a1 punished_ms)
+	echo "    punishment after each flap: ${p1:-?} ${p2:-?} ${p3:-?} ms"
+	[[ ${p1:-0} -eq 0 && ${p2:-0} -ge 1500 && ${p3:-0} -gt ${p2:-0} ]]
+	check_err $? "punishment does not grow with repeated flaps ($p1, $p2, $p3)"
+	slowwait 5 link_state "$NS_A" a1 punished
+	check_err $? "a1 not held out while punished"
+	slowwait 20 link_state "$NS_A" a1 up
+	check_err $? "a1 not readmitted after its punishment faded"
+	[[ $(lval "$NS_A" a1 punished_ms) -eq 0 ]]
+	check_err $? "punishment did not fade to 0"
+	log_test "flapping: first carrier loss forgiven, repeats punished longer each time, punishment fades"
+}
+
+rotate()
+{
+	RET=0
+	topo 3 active-backup ||
+		{ check_err 1 "set-up failed"; log_test "rotate"; return; }
+	slowwait 10 is_active "$NS_A" a1
+	ztb_ctl "$NS_A" bond rotate zb0
+	is_active "$NS_A" a2
+	check_err $? "rotate: active $(bval "$NS_A" active_link), expected a2"
+	ztb_ctl "$NS_A" bond rotate zb0 && ztb_ctl "$NS_A" bond rotate zb0
+	is_active "$NS_A" a1
+	check_err $? "rotate did not wrap around to a1"
+	ztb_ping "$NS_A" 10.0.0.2 3
+	check_err $? "no traffic after rotating"
+	ztb_ctl "$NS_A" bond set zb0 policy balance-rr
+	ztb_ctl "$NS_A" bond rotate zb0 2>/dev/null
+	check_fail $? "rotate accepted outside active-backup"
+	log_test "bond rotate moves active-backup to the next link and wraps"
+}
+
+forged_frames()
+{
+	local key=000102030405060708090a0b0c0d0e0f before after paths k
+
+	RET=0
+	topo 2 active-backup failoverInterval 250 authKey "$key" ||
+		{ check_err 1 "set-up failed"; log_test "forged frames"; return; }
+	[[ $(bval "$NS_A" authenticated) == true ]]
+	check_err $? "authKey set but bond not authenticated"
+	slowwait 10 probes_at_least "$NS_A" a1 4
+	check_err $? "authenticated peers do not probe each other"
+	paths=$(lval "$NS_A" a1 paths)
+	before=$(lval "$NS_A" a1 ctl_auth_fail)
+	# another member on the segment of a1, without the key
+	for k in hello hello-badtag probe; do
+		ip netns exec "$NS_B" python3 "$FORGE" b1 "$k" --count 20 \
+			--dst "$(ip -n "$NS_A" -j link show a1 | jq -r '.[0].address')"
+	done
+	sleep 1
+	after=$(lval "$NS_A" a1 ctl_auth_fail)
+	[[ $((after - before)) -ge 60 ]]
+	check_err $? "forged frames not counted as failed authentication ($before -> $after)"
+	[[ $(lval "$NS_A" a1 paths) -eq $paths ]]
+	check_err $? "a forged HELLO created a path"
+	before=$(lval "$NS_A" a1 ctl_bad)
+	ip netns exec "$NS_B" python3 "$FORGE" b1 truncated --count 30
+	ip netns exec "$NS_B" python3 "$FORGE" b1 badversion --count 10
+	sleep 1
+	after=$(lval "$NS_A" a1 ctl_bad)
+	[[ $((after - before)) -ge 40 ]]
+	check_err $? "malformed frames not counted ($before -> $after)"
+	is_active "$NS_A" a1 && [[ $(lval "$NS_A" a1 state) == up ]]
+	check_err $? "forged frames changed the bond"
+	ztb_ping "$NS_A" 10.0.0.2 3
+	check_err $? "no traffic after the forgeries"
+
+	# keys that differ: nothing is accepted, every frame is counted
+	ztb_ctl "$NS_B" bond set zb0 authKey 0f0e0d0c0b0a09080706050403020100
+	before=$(lval "$NS_A" a2 ctl_auth_fail)
+	sleep 2
+	after=$(lval "$NS_A" a2 ctl_auth_fail)
+	[[ $after -gt $before ]]
+	check_err $? "frames under another key accepted"
+	log_test "authKey: forged, malformed and wrongly keyed control frames dropped and counted, bond unchanged"
+}
+
+ztb_require_root
+ztb_require_module
+ztb_require_ctl
+ztb_require_cmd jq tc python3
+trap ztb_cleanup EXIT
+tests_run
+ztb_exit
