@@ -83,7 +83,7 @@ static int ztbond_proto_send(struct ztbond_link *link,
 	struct ztbond_wire_hdr *hdr;
 	struct in6_addr saddr, daddr;
 	size_t len = sizeof(*hdr) + blen;
-	size_t plen = len + (snap->auth ? ZTBOND_WIRE_TAG_LEN : 0);
+	size_t plen = len + (snap->auth ? ZTBE_WIRE_TAG_LEN : 0);
 	size_t ulen = sizeof(struct udphdr) + plen;
 	struct sk_buff *skb;
 	struct ipv6hdr *ip6;
@@ -97,8 +97,8 @@ static int ztbond_proto_send(struct ztbond_link *link,
 	skb_reserve(skb, hlen + sizeof(*ip6) + sizeof(*uh));
 
 	hdr = skb_put_zero(skb, len);
-	hdr->magic = htonl(ZTBOND_WIRE_MAGIC);
-	hdr->version = ZTBOND_WIRE_VERSION;
+	hdr->magic = htonl(ZTBE_WIRE_MAGIC);
+	hdr->version = ZTBE_WIRE_VERSION;
 	hdr->type = type;
 	hdr->len = htons(len);
 	hdr->bond_id = cpu_to_be64(snap->bond_id);
@@ -107,11 +107,11 @@ static int ztbond_proto_send(struct ztbond_link *link,
 	ether_addr_copy(hdr->bond_mac, link->bond->dev->dev_addr);
 	hdr->link_ifindex = htonl(dev->ifindex);
 	if (snap->auth)
-		hdr->flags = htons(ZTBOND_WF_AUTH);
+		hdr->flags = htons(ZTBE_WF_AUTH);
 	memcpy(hdr + 1, body, blen);
 	if (snap->auth)
 		put_unaligned_be64(ztbond_tag(hdr, len, &snap->auth_key),
-				   skb_put(skb, ZTBOND_WIRE_TAG_LEN));
+				   skb_put(skb, ZTBE_WIRE_TAG_LEN));
 
 	ztbond_ll_addr(&saddr, dev->dev_addr);
 	if (is_multicast_ether_addr(dst_mac))
@@ -163,7 +163,7 @@ int ztbond_proto_send_hello(struct ztbond_link *link)
 
 	if (!snap)
 		return -ENODEV;
-	return ztbond_proto_send(link, snap, ZTBOND_WIRE_HELLO,
+	return ztbond_proto_send(link, snap, ZTBE_WIRE_HELLO,
 				 ztbond_group_mac, &hello, sizeof(hello));
 }
 
@@ -178,7 +178,7 @@ int ztbond_proto_send_probe(struct ztbond_link *link, const u8 *peer_mac,
 
 	if (!snap)
 		return -ENODEV;
-	return ztbond_proto_send(link, snap, ZTBOND_WIRE_PROBE,
+	return ztbond_proto_send(link, snap, ZTBE_WIRE_PROBE,
 				 peer_mac, &probe, sizeof(probe));
 }
 
@@ -203,18 +203,6 @@ bool ztbond_proto_match(struct sk_buff *skb)
 	       !ip6->saddr.s6_addr32[1];
 }
 
-static size_t ztbond_wire_body_len(u8 type)
-{
-	switch (type) {
-	case ZTBOND_WIRE_HELLO:
-		return sizeof(struct ztbond_wire_hello);
-	case ZTBOND_WIRE_PROBE:
-	case ZTBOND_WIRE_PROBE_REPLY:
-		return sizeof(struct ztbond_wire_probe);
-	}
-	return 0;
-}
-
 /* Under plock: the path of a remote link MAC, or NULL. */
 static struct ztbond_path *ztbond_path_find(struct ztbond_link *link,
 					    const u8 *mac)
@@ -234,8 +222,7 @@ static struct ztbond_path *ztbond_path_find(struct ztbond_link *link,
  * full of live paths refuses newcomers (bounded, no allocation).
  */
 static struct ztbond_path *ztbond_path_new(struct ztbond_link *link,
-					   const struct ztbond_wire_hdr *hdr,
-					   u64 now)
+					   const struct ztbe_wire *w, u64 now)
 {
 	struct ztbond_path *p, *victim = NULL;
 	int i;
@@ -254,8 +241,8 @@ static struct ztbond_path *ztbond_path_new(struct ztbond_link *link,
 		return NULL;
 	memset(victim, 0, sizeof(*victim));
 	victim->used = true;
-	ether_addr_copy(victim->peer_mac, hdr->link_mac);
-	victim->peer_id = be64_to_cpu(hdr->bond_id);
+	ether_addr_copy(victim->peer_mac, w->link_mac);
+	victim->peer_id = w->bond_id;
 	victim->born_ns = now;
 	victim->alive = true;	/* until it proves otherwise */
 	return victim;
@@ -268,24 +255,24 @@ enum ztbond_rx_verdict {
 	ZTBOND_RX_REPLAY,	/* replayed, stale or unexpected */
 };
 
-/* Check lengths, checksum, addresses and the tag; linearises the frame. */
+/*
+ * Check lengths and checksum, parse (engine/wire.c), check addresses and
+ * the tag. Linearises the frame.
+ */
 static enum ztbond_rx_verdict
 ztbond_proto_check(struct ztbond_link *link, const struct ztbond_snap *snap,
-		   struct sk_buff *skb, struct ztbond_wire_hdr **out)
+		   struct sk_buff *skb, struct ztbe_wire *w)
 {
 	const struct ethhdr *eth = eth_hdr(skb);
-	struct ztbond_wire_hdr *hdr;
 	const struct ipv6hdr *ip6;
 	const struct udphdr *uh;
-	size_t ulen, len, blen;
-	u16 flags;
+	size_t ulen;
 
 	ip6 = (const struct ipv6hdr *)skb->data;
 	uh = (const struct udphdr *)(ip6 + 1);
 	ulen = ntohs(uh->len);
 	if (ip6->hop_limit != 255 || ntohs(ip6->payload_len) != ulen ||
-	    ulen < sizeof(*uh) + sizeof(*hdr) ||
-	    ulen > sizeof(*uh) + ZTBOND_WIRE_MAX_LEN ||
+	    ulen < sizeof(*uh) || ulen > sizeof(*uh) + ZTBE_WIRE_MAX_LEN ||
 	    skb->len < sizeof(*ip6) + ulen)
 		return ZTBOND_RX_BAD;
 	if (pskb_trim_rcsum(skb, sizeof(*ip6) + ulen) ||
@@ -297,71 +284,53 @@ ztbond_proto_check(struct ztbond_link *link, const struct ztbond_snap *snap,
 	    csum_ipv6_magic(&ip6->saddr, &ip6->daddr, ulen, IPPROTO_UDP,
 			    csum_partial(uh, ulen, 0)))
 		return ZTBOND_RX_BAD;
-
-	hdr = (struct ztbond_wire_hdr *)(uh + 1);
-	if (ntohl(hdr->magic) != ZTBOND_WIRE_MAGIC ||
-	    hdr->version != ZTBOND_WIRE_VERSION)
-		return ZTBOND_RX_BAD;
-	blen = ztbond_wire_body_len(hdr->type);
-	len = sizeof(*hdr) + blen;
-	flags = ntohs(hdr->flags);
-	if (!blen || ntohs(hdr->len) != len ||
-	    ulen != sizeof(*uh) + len +
-		    ((flags & ZTBOND_WF_AUTH) ? ZTBOND_WIRE_TAG_LEN : 0))
+	if (ztbe_wire_parse((const u8 *)(uh + 1), ulen - sizeof(*uh), w))
 		return ZTBOND_RX_BAD;
 	/* the sender speaks for its own link only */
-	if (!ether_addr_equal(hdr->link_mac, eth->h_source) ||
-	    !is_valid_ether_addr(hdr->link_mac))
+	if (!ether_addr_equal(w->link_mac, eth->h_source))
 		return ZTBOND_RX_BAD;
-	if (hdr->type == ZTBOND_WIRE_HELLO ?
+	if (w->type == ZTBE_WIRE_HELLO ?
 	    !ipv6_addr_equal(&ip6->daddr, &ztbond_group) :
 	    !ether_addr_equal(eth->h_dest, link->dev->dev_addr))
 		return ZTBOND_RX_BAD;
-
-	if (snap->auth) {
-		if (!(flags & ZTBOND_WF_AUTH) ||
-		    get_unaligned_be64((u8 *)hdr + len) !=
-		    ztbond_tag(hdr, len, &snap->auth_key))
-			return ZTBOND_RX_AUTH;
-	}
-	*out = hdr;
+	if (snap->auth &&
+	    (!(w->flags & ZTBE_WF_AUTH) ||
+	     w->tag != ztbond_tag(uh + 1, w->len, &snap->auth_key)))
+		return ZTBOND_RX_AUTH;
 	return ZTBOND_RX_OK;
 }
 
 /* Under plock. */
 static enum ztbond_rx_verdict
-ztbond_proto_handle(struct ztbond_link *link, const struct ztbond_wire_hdr *hdr,
+ztbond_proto_handle(struct ztbond_link *link, const struct ztbe_wire *w,
 		    u64 now)
 {
-	const struct ztbond_wire_probe *probe = (const void *)(hdr + 1);
-	struct ztbond_path *path = ztbond_path_find(link, hdr->link_mac);
-	u64 seq = be64_to_cpu(hdr->seq);
+	struct ztbond_path *path = ztbond_path_find(link, w->link_mac);
 
-	if (hdr->type == ZTBOND_WIRE_HELLO) {
+	if (w->type == ZTBE_WIRE_HELLO) {
 		/* a restarted or different bond behind a known MAC: start over */
-		if (path && path->peer_id != be64_to_cpu(hdr->bond_id))
+		if (path && path->peer_id != w->bond_id)
 			path->used = false;
 		if (!path || !path->used)
-			path = ztbond_path_new(link, hdr, now);
+			path = ztbond_path_new(link, w, now);
 		if (!path)
 			return ZTBOND_RX_BAD;
 	}
 	if (!path)	/* probes are answered, but no path is made from one */
-		return hdr->type == ZTBOND_WIRE_PROBE ? ZTBOND_RX_OK :
-							ZTBOND_RX_REPLAY;
-	if (path->peer_id != be64_to_cpu(hdr->bond_id) ||
-	    !ztbe_replay_ok(&path->replay, seq))
+		return w->type == ZTBE_WIRE_PROBE ? ZTBOND_RX_OK :
+						    ZTBOND_RX_REPLAY;
+	if (path->peer_id != w->bond_id || !ztbe_replay_ok(&path->replay, w->seq))
 		return ZTBOND_RX_REPLAY;
 
-	switch (hdr->type) {
-	case ZTBOND_WIRE_HELLO:
-		ether_addr_copy(path->peer_bond_mac, hdr->bond_mac);
-		path->peer_index = (u16)ntohl(hdr->link_ifindex);
+	switch (w->type) {
+	case ZTBE_WIRE_HELLO:
+		ether_addr_copy(path->peer_bond_mac, w->bond_mac);
+		path->peer_index = (u16)w->link_ifindex;
 		path->last_hello_ns = now;
 		break;
-	case ZTBOND_WIRE_PROBE_REPLY:
-		if (!ztbond_path_reply(link, path, ntohl(probe->probe_seq),
-				       be64_to_cpu(probe->timestamp), now))
+	case ZTBE_WIRE_PROBE_REPLY:
+		if (!ztbond_path_reply(link, path, w->probe_seq, w->timestamp,
+				       now))
 			return ZTBOND_RX_REPLAY;
 		break;
 	}
@@ -378,18 +347,18 @@ void ztbond_proto_rx(struct ztbond_link *link, const struct ztbond_snap *snap,
 		     struct sk_buff *skb)
 {
 	enum ztbond_rx_verdict v;
-	struct ztbond_wire_hdr *hdr = NULL;
+	struct ztbe_wire w;
 	struct ztbond_path *path;
 	struct ztbond_wire_probe reply;
 	u8 peer[ETH_ALEN];
 	bool answer = false;
 	u64 now = ktime_get_ns();
 
-	v = ztbond_proto_check(link, snap, skb, &hdr);
+	v = ztbond_proto_check(link, snap, skb, &w);
 
 	spin_lock(&link->plock);
 	if (v == ZTBOND_RX_OK)
-		v = ztbond_proto_handle(link, hdr, now);
+		v = ztbond_proto_handle(link, &w, now);
 	/*
 	 * A path's error ratio counts what came from its peer's MAC: ZeroTier
 	 * lets a member send only with its own MAC, so nobody else can spoil
@@ -401,9 +370,11 @@ void ztbond_proto_rx(struct ztbond_link *link, const struct ztbond_snap *snap,
 	switch (v) {
 	case ZTBOND_RX_OK:
 		link->ctl_rx++;
-		if (hdr->type == ZTBOND_WIRE_PROBE) {
-			memcpy(&reply, hdr + 1, sizeof(reply));
-			ether_addr_copy(peer, hdr->link_mac);
+		if (w.type == ZTBE_WIRE_PROBE) {
+			reply.probe_seq = htonl(w.probe_seq);
+			reply.reserved = 0;
+			reply.timestamp = cpu_to_be64(w.timestamp);
+			ether_addr_copy(peer, w.link_mac);
 			answer = true;
 		}
 		break;
@@ -421,6 +392,6 @@ void ztbond_proto_rx(struct ztbond_link *link, const struct ztbond_snap *snap,
 
 	consume_skb(skb);
 	if (answer)
-		ztbond_proto_send(link, snap, ZTBOND_WIRE_PROBE_REPLY, peer,
+		ztbond_proto_send(link, snap, ZTBE_WIRE_PROBE_REPLY, peer,
 				  &reply, sizeof(reply));
 }

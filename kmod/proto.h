@@ -13,19 +13,10 @@
 
 #include <linux/types.h>
 #include <linux/if_ether.h>
+#include <linux/build_bug.h>
 
-#define ZTBOND_WIRE_MAGIC	0x5a544244	/* "ZTBD" */
-#define ZTBOND_WIRE_VERSION	1
-#define ZTBOND_WIRE_TAG_LEN	8		/* SipHash-2-4 output */
-
-enum ztbond_wire_type {
-	ZTBOND_WIRE_HELLO = 1,
-	ZTBOND_WIRE_PROBE = 2,
-	ZTBOND_WIRE_PROBE_REPLY = 3,
-};
-
-/* flags */
-#define ZTBOND_WF_AUTH		0x0001	/* a tag follows the body */
+/* Constants and the parser are in engine/ (wire.c); these are the layouts. */
+#include "engine/engine.h"
 
 /* Common header: 44 bytes. */
 struct ztbond_wire_hdr {
@@ -55,8 +46,8 @@ struct ztbond_wire_probe {
 	__be64 timestamp;		/* prober's clock, ns, opaque to the peer */
 } __packed;
 
-#define ZTBOND_WIRE_MAX_LEN	(sizeof(struct ztbond_wire_hdr) + \
-				 sizeof(struct ztbond_wire_probe) + \
-				 ZTBOND_WIRE_TAG_LEN)
+static_assert(sizeof(struct ztbond_wire_hdr) == ZTBE_WIRE_HDR_LEN);
+static_assert(sizeof(struct ztbond_wire_hello) == ZTBE_WIRE_HELLO_LEN);
+static_assert(sizeof(struct ztbond_wire_probe) == ZTBE_WIRE_PROBE_LEN);
 
 #endif /* _ZTBOND_PROTO_H */

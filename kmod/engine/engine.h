@@ -164,4 +164,41 @@ int ztbe_pick_deficit(const u32 *share, const u32 *flows, int n);
 int ztbe_rebalance_step(const u32 *share, const u32 *flows, int n,
 			int *from, int *to);
 
+/* ---- control protocol (wire.c) ------------------------------------------ */
+
+#define ZTBE_WIRE_MAGIC		0x5a544244	/* "ZTBD" */
+#define ZTBE_WIRE_VERSION	1
+#define ZTBE_WIRE_HDR_LEN	44
+#define ZTBE_WIRE_HELLO_LEN	8
+#define ZTBE_WIRE_PROBE_LEN	16
+#define ZTBE_WIRE_TAG_LEN	8
+#define ZTBE_WIRE_MAX_LEN	(ZTBE_WIRE_HDR_LEN + ZTBE_WIRE_PROBE_LEN + \
+				 ZTBE_WIRE_TAG_LEN)
+#define ZTBE_WF_AUTH		0x0001
+
+enum ztbe_wire_type {
+	ZTBE_WIRE_HELLO = 1,
+	ZTBE_WIRE_PROBE = 2,
+	ZTBE_WIRE_PROBE_REPLY = 3,
+};
+
+/* A parsed control frame, host byte order. */
+struct ztbe_wire {
+	u8 type;
+	u16 len;		/* header + body */
+	u16 flags;
+	u64 bond_id;
+	u64 seq;
+	u8 link_mac[6];
+	u8 bond_mac[6];
+	u32 link_ifindex;
+	u32 caps;		/* HELLO */
+	u32 failover_interval;	/* HELLO */
+	u32 probe_seq;		/* PROBE, PROBE_REPLY */
+	u64 timestamp;		/* PROBE, PROBE_REPLY */
+	u64 tag;		/* ZTBE_WF_AUTH */
+};
+
+int ztbe_wire_parse(const u8 *p, u32 len, struct ztbe_wire *w);
+
 #endif /* _ZTBOND_ENGINE_H */

@@ -14,6 +14,8 @@ PACKAGES=(
 	# build
 	build-essential make gcc pkg-config bc kmod cpio xz-utils zstd gzip
 	libnl-3-dev libnl-genl-3-dev libjson-c-dev sparse
+	# libFuzzer target of the engine
+	clang libclang-rt-14-dev
 	# kernels (6.1 LTS through the meta packages, 6.12 LTS) and their headers
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64

@@ -8,7 +8,8 @@
 #   2. build ztbondctl once (and run its "make test"), and ztbond.ko for each
 #      kernel in its own copy of the tree (build/<kver>/), with W=1 (no
 #      warnings allowed) and sparse (C=2);
-#   3. userspace unit tests (tools/testing/unit, if present);
+#   3. userspace unit tests (tools/testing/unit, if present) and a short
+#      libFuzzer run over the engine (tools/testing/fuzz);
 #   4. checkpatch over the module and uapi sources;
 #   5. per kernel (Debian 6.1 and 6.12): boot a QEMU VM over the host's /
 #      (9p), load ztbond, run the kselftests of
@@ -23,7 +24,7 @@
 # --skip-deps    do not run install-deps.sh
 #
 # Environment: ZTBOND_ACCEL=kvm|tcg (default: probe), ZTBOND_VM_TIMEOUT
-# (seconds per VM; default 180 + 300 per test), ZTBOND_VM_MEM (MiB, 2048),
+# (seconds per VM; default 180 + 600 per test), ZTBOND_VM_MEM (MiB, 2048),
 # ZTBOND_VM_CPUS (2), ZTBOND_CHECKPATCH_STRICT=1 (checkpatch --strict),
 # ZTBOND_KBUILD_FLAGS (kbuild arguments for the module builds; default W=1).
 #
@@ -221,6 +222,18 @@ else
 	record unit-tests skip "no tools/testing/unit/Makefile yet"
 fi
 
+# libFuzzer over the engine (kmod/engine/): a short, seeded run
+info "engine fuzzing (libFuzzer)"
+flog=$LOGS/fuzz.log
+if ! command -v clang >/dev/null; then
+	record fuzz-engine fail "clang not installed (install-deps.sh installs it)"
+elif make -C "$ZTBOND_ROOT/tools/testing/fuzz" run > "$flog" 2>&1; then
+	record fuzz-engine pass "$(grep -o 'Done [0-9]* runs' "$flog" | tail -1)"
+else
+	tail -n 30 "$flog" | sed 's/^/    /'
+	record fuzz-engine fail "see $flog"
+fi
+
 # 4. checkpatch -----------------------------------------------------------------
 
 info "checkpatch"
@@ -401,7 +414,7 @@ for k in "${KVERS[@]}"; do
 		rout=$out/run$run
 		mkdir -p "$rout"
 		write_env "$rout/guest.env" "$k" "$rout" "${remaining[@]}"
-		tmo=${ZTBOND_VM_TIMEOUT:-$((180 + 300 * ${#remaining[@]}))}
+		tmo=${ZTBOND_VM_TIMEOUT:-$((180 + 600 * ${#remaining[@]}))}
 		info "selftests on $k (QEMU $accel, ${#remaining[@]} tests, timeout $(elapsed "$tmo"), logs $rout)"
 		t0=$SECONDS
 		vm_run "$k" "$rout/guest.env" "$rout/console.log" "$tmo" &

@@ -350,3 +350,76 @@ TEST(wseq_follows_shares)
 		ASSERT_TRUE(seen);
 	}
 }
+
+/* A valid PROBE payload as the module builds it. */
+static int wire_probe(u8 *p, bool auth)
+{
+	static const u8 hdr[44] = {
+		0x5a, 0x54, 0x42, 0x44, 1, 2, 0, 60,
+		1, 2, 3, 4, 5, 6, 7, 8,			/* bond id */
+		0, 0, 0, 0, 0, 0, 0, 9,			/* seq */
+		0x02, 0, 0, 0, 0, 1,			/* link MAC */
+		0x02, 0, 0, 0, 0, 0xb,			/* bond MAC */
+		0, 0, 0, 7,				/* ifindex */
+		0, 0, 0, 0,				/* flags, reserved */
+	};
+	int n = 60;
+
+	memcpy(p, hdr, sizeof(hdr));
+	memset(p + 44, 0, 16);
+	p[47] = 5;				/* probe seq */
+	p[59] = 0x42;				/* timestamp */
+	if (auth) {
+		p[41] = 1;
+		memset(p + 60, 0xab, 8);
+		n += 8;
+	}
+	return n;
+}
+
+TEST(wire_parses_valid)
+{
+	struct ztbe_wire w;
+	u8 p[80];
+	int n = wire_probe(p, false);
+
+	ASSERT_EQ(0, ztbe_wire_parse(p, n, &w));
+	ASSERT_EQ(ZTBE_WIRE_PROBE, w.type);
+	ASSERT_EQ(0x0102030405060708ULL, w.bond_id);
+	ASSERT_EQ(9U, w.seq);
+	ASSERT_EQ(5U, w.probe_seq);
+	ASSERT_EQ(0x42U, w.timestamp);
+	ASSERT_EQ(7U, w.link_ifindex);
+	n = wire_probe(p, true);
+	ASSERT_EQ(0, ztbe_wire_parse(p, n, &w));
+	ASSERT_EQ(0xababababababababULL, w.tag);
+}
+
+TEST(wire_rejects_malformed)
+{
+	struct ztbe_wire w;
+	u8 p[80];
+	int n, i;
+
+	n = wire_probe(p, false);
+	for (i = 0; i < n; i++)		/* every truncation */
+		ASSERT_EQ(-1, ztbe_wire_parse(p, i, &w));
+	ASSERT_EQ(-1, ztbe_wire_parse(p, n + 1, &w));	/* trailing byte */
+	p[4] = 2;				/* version */
+	ASSERT_EQ(-1, ztbe_wire_parse(p, n, &w));
+	n = wire_probe(p, false);
+	p[5] = 9;				/* type */
+	ASSERT_EQ(-1, ztbe_wire_parse(p, n, &w));
+	n = wire_probe(p, false);
+	p[24] = 0x01;				/* multicast sender */
+	ASSERT_EQ(-1, ztbe_wire_parse(p, n, &w));
+	n = wire_probe(p, false);
+	p[41] = 1;				/* AUTH without a tag */
+	ASSERT_EQ(-1, ztbe_wire_parse(p, n, &w));
+	n = wire_probe(p, false);
+	p[40] = 0x80;				/* unknown flag */
+	ASSERT_EQ(-1, ztbe_wire_parse(p, n, &w));
+	n = wire_probe(p, false);
+	p[7] = 52;				/* len of a HELLO */
+	ASSERT_EQ(-1, ztbe_wire_parse(p, n, &w));
+}

@@ -8,7 +8,8 @@ tag), replays of a sequence number, truncated frames and unknown versions.
 
   ctlforge.py IFACE KIND [--count N] [--src MAC] [--dst MAC]
 
-KIND: hello | hello-badtag | probe | truncated | badversion | replay
+KIND: hello | hello-badtag | probe | truncated | badversion | replay |
+      hello-flood (a HELLO from a new random peer each time)
 """
 import argparse
 import os
@@ -85,6 +86,9 @@ def main():
             f = frame(src, dst, 1, seq + i, trunc=20 + i % 30)
         elif a.kind == "badversion":
             f = frame(src, dst, 1, seq + i, version=9)
+        elif a.kind == "hello-flood":
+            fake = bytes([0x02]) + os.urandom(5)
+            f = frame(fake, dst, 1, seq + i)
         elif a.kind == "replay":
             f = frame(src, dst, 1, seq)
         else:

@@ -52,18 +52,18 @@ topo()
 	ztb_wait_ping "$NS_A" 10.0.0.2 20
 }
 
-# iperf_tcp SECONDS STREAMS: Mbit/s received, and per-link byte shares
-# (from ztbond's data counters of A's links) in $SHARES.
+# iperf_tcp SECONDS STREAMS: sets MBIT (received) and SHARES, the per-link
+# byte shares from ztbond's data counters of A's links.
 iperf_tcp()
 {
-	local secs=$1 streams=$2 b0 b1 b2 d0 d1 d2 tot mbit
+	local secs=$1 streams=$2 b0 b1 b2 d0 d1 d2 tot
 
 	ip netns exec "$NS_B" iperf3 -s -1 -B 10.0.0.2 -p 5202 >/dev/null 2>&1 &
 	slowwait 10 ip netns exec "$NS_B" ss -ltn 'sport = :5202' | grep -q 5202
 	b0=$(ztb_data_stat "$NS_A" a1 tx_bytes)
 	b1=$(ztb_data_stat "$NS_A" a2 tx_bytes)
 	b2=$(ztb_data_stat "$NS_A" a3 tx_bytes)
-	mbit=$(ip netns exec "$NS_A" timeout $((secs + 30)) iperf3 -c 10.0.0.2 -p 5202 \
+	MBIT=$(ip netns exec "$NS_A" timeout $((secs + 30)) iperf3 -c 10.0.0.2 -p 5202 \
 		-t "$secs" -P "$streams" -J 2>/dev/null |
 		jq -r '.end.sum_received.bits_per_second / 1000000')
 	wait
@@ -74,7 +74,7 @@ iperf_tcp()
 	((tot > 0)) || tot=1
 	SHARES=$(awk -v a="$d0" -v b="$d1" -v c="$d2" -v t="$tot" \
 		'BEGIN { printf "%.3f %.3f %.3f", a / t, b / t, c / t }')
-	echo "${mbit:-0}"
+	: "${MBIT:=0}"
 }
 
 # check_split WHAT: measured shares within 0.1 of 4:2:1 and at least
@@ -83,7 +83,8 @@ check_split()
 {
 	local what=$1 mbit s
 
-	mbit=$(iperf_tcp 12 8)
+	iperf_tcp 12 8
+	mbit=$MBIT
 	read -r -a s <<< "$SHARES"
 	echo "    $what: $mbit Mbit/s, traffic shares ${s[*]} (target 0.571 0.286 0.143)"
 	fcmp "$mbit" ">=" 11.9

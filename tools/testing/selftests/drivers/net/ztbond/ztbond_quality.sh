@@ -19,6 +19,7 @@ ALL_TESTS="
 	flap_punishment
 	rotate
 	forged_frames
+	hello_flood
 "
 
 source "$(dirname "$(readlink -f "$0")")"/lib.sh
@@ -360,6 +361,29 @@ forged_frames()
 	[[ $after -gt $before ]]
 	check_err $? "frames under another key accepted"
 	log_test "authKey: forged, malformed and wrongly keyed control frames dropped and counted, bond unchanged"
+}
+
+# Without a key anyone may say HELLO: 5000 fake peers must not grow the
+# path table past its bound, nor push out the real peer's path.
+hello_flood()
+{
+	local real
+
+	RET=0
+	topo 2 balance-rr failoverInterval 250 ||
+		{ check_err 1 "set-up failed"; log_test "HELLO flood"; return; }
+	slowwait 10 probes_at_least "$NS_A" a1 4
+	real=$(lval "$NS_A" a1 peer)
+	ip netns exec "$NS_B" python3 "$FORGE" b1 hello-flood --count 5000
+	sleep 1
+	[[ $(lval "$NS_A" a1 paths) -le 8 ]]
+	check_err $? "path table grew to $(lval "$NS_A" a1 paths)"
+	[[ $(lval "$NS_A" a1 peer) == "$real" && $(lval "$NS_A" a1 state) == up ]]
+	check_err $? "the real peer's path was pushed out ($(lval "$NS_A" a1 peer))"
+	echo "    after 5000 fake HELLOs: $(lval "$NS_A" a1 paths) paths, $(lval "$NS_A" a1 ctl_bad) refused for a full table"
+	ztb_ping "$NS_A" 10.0.0.2 3
+	check_err $? "no traffic after the flood"
+	log_test "HELLO flood from 5000 fake peers: path table bounded, real peer kept"
 }
 
 ztb_require_root

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target for the ztbond engine (kmod/engine/): the control frame
+ * parser, the replay and ratio windows, quality scoring, the allocation
+ * arithmetic and the link selection, exactly as compiled into ztbond.ko.
+ * Built with -fsanitize=fuzzer,address,undefined; every invariant that
+ * the module relies on is checked with abort().
+ *
+ * The first byte picks what the rest of the input feeds.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define CHECK(c)	do { if (!(c)) abort(); } while (0)
+
+static u32 rd32(const u8 *p)
+{
+	u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void fuzz_wire(const u8 *p, size_t n)
+{
+	struct ztbe_wire w;
+
+	if (n > 4096)
+		return;
+	if (ztbe_wire_parse(p, (u32)n, &w))
+		return;
+	/* what the module relies on after a successful parse */
+	CHECK(w.type >= ZTBE_WIRE_HELLO && w.type <= ZTBE_WIRE_PROBE_REPLY);
+	CHECK(w.len <= ZTBE_WIRE_HDR_LEN + ZTBE_WIRE_PROBE_LEN);
+	CHECK(n == w.len + ((w.flags & ZTBE_WF_AUTH) ? ZTBE_WIRE_TAG_LEN : 0u));
+	CHECK(n <= ZTBE_WIRE_MAX_LEN);
+	CHECK(!(w.link_mac[0] & 1));
+}
+
+static void fuzz_windows(const u8 *p, size_t n)
+{
+	struct ztbe_window win;
+	struct ztbe_replay r = { 0 };
+	u64 seq, last_top = 0;
+	size_t i;
+
+	memset(&win, 0, sizeof(win));
+	for (i = 0; i < n; i++) {
+		ztbe_window_push(&win, p[i] & 1);
+		CHECK(win.count <= ZTBE_WIN && win.bad <= win.count);
+		CHECK(ztbe_window_ppm(&win) <= ZTBE_PPM);
+	}
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&seq, p + i, 8);
+		if (ztbe_replay_ok(&r, seq))
+			CHECK(!ztbe_replay_ok(&r, seq));	/* never twice */
+		CHECK(r.top >= last_top);
+		last_top = r.top;
+	}
+}
+
+static void fuzz_quality(const u8 *p, size_t n)
+{
+	u32 m[ZTBE_MAX_LINKS][ZTBE_M_COUNT], q[ZTBE_MAX_LINKS], rtt[64];
+	u32 mean, max, sd;
+	struct ztbe_qparams qp;
+	int links, i, j;
+
+	ztbe_qparams_default(&qp);
+	links = (int)(n / (4 * ZTBE_M_COUNT));
+	if (links > ZTBE_MAX_LINKS)
+		links = ZTBE_MAX_LINKS;
+	for (i = 0; i < links; i++)
+		for (j = 0; j < ZTBE_M_COUNT; j++)
+			m[i][j] = rd32(p + 4 * (i * ZTBE_M_COUNT + j));
+	ztbe_quality(&m[0][0], links, &qp, q);
+	for (i = 0; i < links; i++)
+		CHECK(q[i] <= ZTBE_PPM);
+	for (i = 0; i < 64 && (size_t)(4 * i + 4) <= n; i++)
+		rtt[i] = rd32(p + 4 * i);
+	ztbe_rtt_stats(rtt, i, &mean, &max, &sd);
+	CHECK(mean <= max);
+	if (n >= 8)
+		CHECK(ztbe_exp_neg_ppm(((u64)rd32(p) << 32) | rd32(p + 4)) <= ZTBE_PPM);
+}
+
+static void fuzz_alloc(const u8 *p, size_t n)
+{
+	u32 w[ZTBE_MAX_LINKS], share[ZTBE_MAX_LINKS], flows[ZTBE_MAX_LINKS];
+	u8 seq[ZTBE_WSEQ];
+	int k, i, from, to, steps = 0;
+	u64 sum = 0;
+
+	k = (int)(n / 8);
+	if (k > ZTBE_MAX_LINKS)
+		k = ZTBE_MAX_LINKS;
+	if (!k)
+		return;
+	for (i = 0; i < k; i++) {
+		w[i] = rd32(p + 8 * i) % (ZTBE_PPM + 1);
+		flows[i] = rd32(p + 8 * i + 4) % 1000;
+	}
+	ztbe_shares(w, k, share);
+	for (i = 0; i < k; i++)
+		sum += share[i];
+	CHECK(sum <= ZTBE_PPM && sum + (u64)k >= ZTBE_PPM - k);
+	i = ztbe_pick_deficit(share, flows, k);
+	CHECK(i >= 0 && i < k);
+	ztbe_fill_wseq(share, k, seq, ZTBE_WSEQ);
+	for (i = 0; i < ZTBE_WSEQ; i++)
+		CHECK(seq[i] < k);
+	/* rebalancing ends, and soon: every move strictly helps */
+	while (ztbe_rebalance_step(share, flows, k, &from, &to)) {
+		CHECK(from != to && flows[from] > 0);
+		flows[from]--;
+		flows[to]++;
+		CHECK(++steps <= 1000 * ZTBE_MAX_LINKS);
+	}
+}
+
+static void fuzz_select(const u8 *p, size_t n)
+{
+	struct ztbe_link_view v[ZTBE_MAX_LINKS];
+	int k = (int)(n / 6), i, cur, r;
+
+	if (k > ZTBE_MAX_LINKS)
+		k = ZTBE_MAX_LINKS;
+	for (i = 0; i < k; i++) {
+		v[i].usable = p[6 * i] & 1;
+		v[i].enabled = p[6 * i] & 2;
+		v[i].primary = p[6 * i] & 4;
+		v[i].measured = p[6 * i] & 8;
+		v[i].failover_to = (signed char)p[6 * i + 1];
+		v[i].quality = rd32(p + 6 * i + 2) % (ZTBE_PPM + 1);
+	}
+	cur = n ? (signed char)p[n - 1] : -1;
+	for (i = 0; i <= ZTBE_SELECT_OPTIMIZE; i++) {
+		r = ztbe_ab_select(v, k, cur, (enum ztbe_select)i);
+		CHECK(r == -1 || (r >= 0 && r < k && v[r].usable));
+	}
+	r = ztbe_none_select(v, k);
+	CHECK(r == -1 || (r >= 0 && r < k && v[r].usable));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!size)
+		return 0;
+	switch (data[0] % 5) {
+	case 0: fuzz_wire(data + 1, size - 1); break;
+	case 1: fuzz_windows(data + 1, size - 1); break;
+	case 2: fuzz_quality(data + 1, size - 1); break;
+	case 3: fuzz_alloc(data + 1, size - 1); break;
+	case 4: fuzz_select(data + 1, size - 1); break;
+	}
+	return 0;
+}
