@@ -14,6 +14,7 @@
 #include <netlink/msg.h>
 
 #include "ztbondctl.h"
+#include "config.h"
 
 struct ztb_opts {
 	bool json;
@@ -280,6 +281,13 @@ static int do_monitor(const struct ztb_cmd *c, int argc, char **argv,
 	return err ? 1 : 0;
 }
 
+static int do_config(const struct ztb_cmd *c, int argc, char **argv,
+		     struct ztb_opts *o)
+{
+	(void)o;
+	return ztb_config_cmd(c->cmd, argc, argv);
+}
+
 /* ---- grammar --------------------------------------------------------- */
 
 static const struct ztb_cmd ztb_cmds[] = {
@@ -295,7 +303,21 @@ static const struct ztb_cmd ztb_cmds[] = {
 	{ "link", "set", "link set NAME DEV KEY VALUE...",
 	  do_link_addset, &ztb_link_keyset },
 	{ "monitor", NULL, "monitor [--json]", do_monitor, NULL },
+	{ "config", "check", "config check FILE [--allow-comments]",
+	  do_config, NULL },
+	{ "config", "apply", "config apply NAME FILE [--allow-comments]",
+	  do_config, NULL },
+	{ "config", "dump", "config dump NAME", do_config, NULL },
 };
+
+static const char *obj_cmds(const char *obj)
+{
+	if (!strcmp(obj, "bond"))
+		return "add, del, set, show";
+	if (!strcmp(obj, "config"))
+		return "check, apply, dump";
+	return "add, del, set";
+}
 
 static void print_keys(FILE *f, const struct ztb_keyset *ks)
 {
@@ -351,6 +373,11 @@ static void usage(FILE *f, const char *obj, const char *cmd)
 	    !strcmp(obj, "monitor"))
 		fprintf(f, "\n--json (-j) prints JSON; it may also come before "
 			   "OBJECT.\n");
+	if (!obj || !strcmp(obj, "config"))
+		fprintf(f, "\nFILE is ZeroTier's local.conf (its \"settings\" "
+			   "object), or - for standard input.\n"
+			   "--allow-comments strips // and /* */ comments "
+			   "first.\n");
 	if (!obj)
 		fprintf(f, "\nSee ztbondctl(8).\n");
 }
@@ -387,7 +414,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (a >= argc) {
-		ztb_err("missing OBJECT (bond, link, monitor)");
+		ztb_err("missing OBJECT (bond, link, monitor, config)");
 		return usage_error(NULL, NULL);
 	}
 	obj = argv[a++];
@@ -396,16 +423,16 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(obj, "bond") && strcmp(obj, "link") &&
-	    strcmp(obj, "monitor")) {
-		ztb_err("unknown object \"%s\" (bond, link, monitor)", obj);
+	    strcmp(obj, "monitor") && strcmp(obj, "config")) {
+		ztb_err("unknown object \"%s\" (bond, link, monitor, config)",
+			obj);
 		return usage_error(NULL, NULL);
 	}
 
 	if (strcmp(obj, "monitor")) {
 		if (a >= argc) {
 			ztb_err("%s: missing command (%s)", obj,
-				!strcmp(obj, "bond") ? "add, del, set, show" :
-						       "add, del, set");
+				obj_cmds(obj));
 			return usage_error(obj, NULL);
 		}
 		cmd = argv[a++];
@@ -423,8 +450,7 @@ int main(int argc, char **argv)
 	}
 	if (!c) {
 		ztb_err("%s: unknown command \"%s\" (%s)", obj, cmd,
-			!strcmp(obj, "bond") ? "add, del, set, show" :
-					       "add, del, set");
+			obj_cmds(obj));
 		return usage_error(obj, NULL);
 	}
 

@@ -264,8 +264,7 @@ void ztb_bondlist_free(struct ztb_bondlist *l)
 
 /* ---- formatting helpers ---------------------------------------------- */
 
-/* ppm as a decimal fraction without trailing zeros: 250000 -> "0.25". */
-static const char *ppm_str(uint64_t ppm, char *buf, size_t len)
+const char *ztb_ppm_str(uint64_t ppm, char *buf, size_t len)
 {
 	size_t n;
 
@@ -417,7 +416,7 @@ static void print_link_text(const struct ztb_bond *b, const struct ztb_obj *l)
 		item(&ln, "speed %llu",
 		     (unsigned long long)val(l, ZTBOND_LINK_A_SPEED));
 	if (has(l, ZTBOND_LINK_A_ALLOC) && val(l, ZTBOND_LINK_A_ALLOC))
-		item(&ln, "alloc %s", ppm_str(val(l, ZTBOND_LINK_A_ALLOC),
+		item(&ln, "alloc %s", ztb_ppm_str(val(l, ZTBOND_LINK_A_ALLOC),
 					      tmp, sizeof(tmp)));
 	if (own_ms(&b->a, l, ZTBOND_A_UP_DELAY, ZTBOND_LINK_A_UP_DELAY))
 		item(&ln, "upDelay %llu ms",
@@ -442,17 +441,17 @@ static void print_link_text(const struct ztb_bond *b, const struct ztb_obj *l)
 		     us_str(val(l, ZTBOND_LINK_A_PDV_US), tmp, sizeof(tmp)));
 	if (has(l, ZTBOND_LINK_A_PLR_PPM))
 		item(&ln, "plr %s",
-		     ppm_str(val(l, ZTBOND_LINK_A_PLR_PPM), tmp, sizeof(tmp)));
+		     ztb_ppm_str(val(l, ZTBOND_LINK_A_PLR_PPM), tmp, sizeof(tmp)));
 	if (has(l, ZTBOND_LINK_A_PER_PPM))
 		item(&ln, "per %s",
-		     ppm_str(val(l, ZTBOND_LINK_A_PER_PPM), tmp, sizeof(tmp)));
+		     ztb_ppm_str(val(l, ZTBOND_LINK_A_PER_PPM), tmp, sizeof(tmp)));
 	if (has(l, ZTBOND_LINK_A_QUALITY_PPM))
 		item(&ln, "quality %s",
-		     ppm_str(val(l, ZTBOND_LINK_A_QUALITY_PPM), tmp,
+		     ztb_ppm_str(val(l, ZTBOND_LINK_A_QUALITY_PPM), tmp,
 			     sizeof(tmp)));
 	if (has(l, ZTBOND_LINK_A_SHARE_PPM))
 		item(&ln, "share %s",
-		     ppm_str(val(l, ZTBOND_LINK_A_SHARE_PPM), tmp, sizeof(tmp)));
+		     ztb_ppm_str(val(l, ZTBOND_LINK_A_SHARE_PPM), tmp, sizeof(tmp)));
 
 	printf("  %c %-15s  %-10s  %-7s  %10s  %12s  %10s  %12s  %7s  %8s%s%s\n",
 	       active ? '*' : ' ', name, state, mode, tx_p, tx_b, rx_p, rx_b,
@@ -673,7 +672,7 @@ static json_object *field_json(const struct ztb_field *f,
 						      sizeof(buf)));
 	case F_PPM:
 		return json_object_new_double_s((double)v / ZTBOND_PPM,
-						ppm_str(v, buf, sizeof(buf)));
+						ztb_ppm_str(v, buf, sizeof(buf)));
 	case F_ACTIVE:
 		s = v ? link_name(b, v, nbuf) : NULL;
 		return s ? json_object_new_string(s) : NULL;
