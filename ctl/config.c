@@ -1467,9 +1467,24 @@ struct cfg_write {
 	char want_name[ZTBOND_POLICY_NAME_MAX], was_name[ZTBOND_POLICY_NAME_MAX];
 };
 
+/*
+ * Fault injection for the tests of the undo path: with ZTBOND_FAULT_WRITE=N
+ * in the environment, the Nth write of an apply carries one out-of-range
+ * value more (the kernel takes the last of repeated attributes), so the
+ * kernel refuses it as it would refuse a write that lost a race.
+ */
+static bool fault_now(void)
+{
+	static unsigned int nth;
+	const char *e = getenv("ZTBOND_FAULT_WRITE");
+
+	return e && strtoul(e, NULL, 10) == ++nth;
+}
+
 static int do_write(struct ztb_nl *nl, const char *bond,
 		    const struct cfg_write *w, bool undo)
 {
+	bool fault = !undo && fault_now();
 	struct nl_msg *msg = ztb_nl_req(nl, w->link ? ZTBOND_CMD_LINK_SET :
 						      ZTBOND_CMD_BOND_SET, false);
 	struct nlattr *nest;
@@ -1481,12 +1496,15 @@ static int do_write(struct ztb_nl *nl, const char *bond,
 		nest = nla_nest_start(msg, ZTBOND_A_LINK);
 		if (!nest ||
 		    nla_put_string(msg, ZTBOND_LINK_A_IFNAME, w->link) < 0 ||
-		    ztb_put_kv(msg, undo ? &w->was : &w->want))
+		    ztb_put_kv(msg, undo ? &w->was : &w->want) ||
+		    (fault && nla_put_u8(msg, ZTBOND_LINK_A_IPV_PREF, 5) < 0))
 			goto fail;
 		nla_nest_end(msg, nest);
 	} else if (ztb_put_kv(msg, undo ? &w->was : &w->want) ||
 		   nla_put_string(msg, ZTBOND_A_POLICY_NAME,
-				  undo ? w->was_name : w->want_name) < 0) {
+				  undo ? w->was_name : w->want_name) < 0 ||
+		   (fault && nla_put_u32(msg, ZTBOND_A_PACKETS_PER_LINK,
+					 ZTBOND_MAX_PACKETS_PER_LINK + 1) < 0)) {
 		goto fail;
 	}
 	snprintf(ctx, sizeof(ctx), "%s%s%s", bond, w->link ? " " : "",

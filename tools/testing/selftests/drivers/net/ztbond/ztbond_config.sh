@@ -11,6 +11,7 @@ ALL_TESTS="
 	apply_dump_reapply
 	apply_standard_block
 	bad_apply_changes_nothing
+	kernel_refusal_undone
 	apply_under_ping
 	permissions
 "
@@ -243,6 +244,36 @@ bad_apply_changes_nothing()
 	grep -qi "no such device" <<< "$out"
 	check_err $? "missing bond: $out"
 	log_test "a refused configuration leaves the bond's dump identical"
+}
+
+# The kernel refusing a write half-way (ztbondctl's fault injection makes
+# the Nth write carry an out-of-range value): what was written before is
+# put back, and the dump is as before.
+kernel_refusal_undone()
+{
+	local before s_before out
+
+	RET=0
+	ztb_ctl "$NS_A" config apply zb0 "$TMPD/xor.json" >/dev/null 2>&1
+	before=$(dump)
+	s_before=$(show_cfg)
+	out=$(ZTBOND_FAULT_WRITE=3 ztb_ctl "$NS_A" config apply zb0 "$TMPD/fast.json" 2>&1)
+	check_fail $? "apply with a refused third write succeeded"
+	grep -q "ipvPref must be" <<< "$out"
+	check_err $? "no kernel message: $out"
+	grep -q "the kernel refused a2; the 2 changes made before were undone" <<< "$out"
+	check_err $? "undo not reported: $out"
+	[[ $(dump) == "$before" ]]
+	check_err $? "dump changed: $(dump)"
+	[[ $(show_cfg) == "$s_before" ]]
+	check_err $? "bond changed: $(show_cfg)"
+	out=$(ZTBOND_FAULT_WRITE=1 ztb_ctl "$NS_A" config apply zb0 "$TMPD/fast.json" 2>&1)
+	check_fail $? "apply with a refused first write succeeded"
+	grep -q "packetsPerLink must be" <<< "$out" && grep -q "nothing was changed" <<< "$out"
+	check_err $? "first write refused: $out"
+	[[ $(dump) == "$before" ]]
+	check_err $? "dump changed after a refused first write"
+	log_test "a write the kernel refuses half-way is undone; the dump is as before"
 }
 
 apply_under_ping()
