@@ -148,29 +148,35 @@ struct cfg {
 
 /* ---- messages --------------------------------------------------------- */
 
+/* "FILE: PATH: message" (an error) or "FILE: note: PATH: message". */
+static void cfg_msg(const struct cfg *c, bool note, const char *path,
+		    const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ztb_err("%s: %s%s: %s", c->file, note ? "note: " : "", path, msg);
+}
+
 static void ZTB_PRINTF(3, 4) cfg_error(struct cfg *c, const char *path,
 				       const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cfg_msg(c, false, path, fmt, ap);
 	va_end(ap);
-	ztb_err("%s: %s: %s", c->file, path, msg);
 	c->nerr++;
 }
 
 static void ZTB_PRINTF(3, 4) cfg_note(const struct cfg *c, const char *path,
 				      const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cfg_msg(c, true, path, fmt, ap);
 	va_end(ap);
-	ztb_err("%s: note: %s: %s", c->file, path, msg);
 }
 
 /* A JSON value as it appears in the file, shortened for a message. */

@@ -22,61 +22,10 @@
 CTL=${1:-./ztbondctl}
 DIR=$(dirname "$0")/config
 
-pass=0
-fail=0
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-
-ok()
-{
-	pass=$((pass + 1))
-}
-
-ko()
-{
-	fail=$((fail + 1))
-	echo "FAIL: $*"
-}
-
-# run ARGS...: sets rc, out (stdout), err (stderr).
-run()
-{
-	"$CTL" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-}
-
-show()
-{
-	echo "      ztbondctl $*"
-	echo "      exit $rc; stdout: $(printf '%s' "$out" | head -3)"
-	echo "      stderr: $(printf '%s' "$err" | head -5)"
-}
-
-contains()
-{
-	case $1 in
-	*"$2"*) return 0 ;;
-	esac
-	return 1
-}
-
-# refused WANT ARGS...: exit 1, WANT on stderr, nothing on stdout, and no
-# netlink ("not loaded" would mean it got that far).
-refused()
-{
-	want=$1
-	shift
-	run "$@"
-	if [ "$rc" -eq 1 ] && [ -z "$out" ] && contains "$err" "$want" &&
-	   ! contains "$err" "not loaded"; then
-		ok
-	else
-		ko "not refused with \"$want\""
-		show "$@"
-	fi
-}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # valid FILE [ARGS...]: exit 0, "valid" on stdout, only notes on stderr.
 valid()
@@ -104,8 +53,8 @@ while IFS='	' read -r f want; do
 	'#'*|'') continue ;;
 	esac
 	nbad=$((nbad + 1))
-	refused "$want" config check "$DIR/bad/$f"
-	refused "nothing was applied" config apply zb0 "$DIR/bad/$f"
+	bad "$want" config check "$DIR/bad/$f"
+	bad "nothing was applied" config apply zb0 "$DIR/bad/$f"
 done < "$DIR/bad/EXPECTED"
 for f in "$DIR"/bad/*.json; do
 	grep -q "^$(basename "$f")	" "$DIR/bad/EXPECTED" ||
@@ -125,7 +74,7 @@ else
 	ko "configuration on standard input"
 	show config check -
 fi
-refused "config check: unexpected argument \"--bogus\"" \
+bad "config check: unexpected argument \"--bogus\"" \
 	config check "$DIR/good/local-conf-other-settings.json" --bogus
 valid "$DIR/good/local-conf-other-settings.json"
 if contains "$err" "note: settings.primaryPort: not a bonding setting, ignored" &&
@@ -155,32 +104,32 @@ while IFS='	' read -r f want; do
 	if [ "$want" = ok ]; then
 		valid --allow-comments "$DIR/comments/$f"
 	else
-		refused "$want" config check --allow-comments "$DIR/comments/$f"
+		bad "$want" config check --allow-comments "$DIR/comments/$f"
 	fi
 done < "$DIR/comments/EXPECTED"
-refused "--allow-comments strips them" config check \
+bad "--allow-comments strips them" config check \
 	"$DIR/comments/seed-quality.json"
 
 # ---- grammar -----------------------------------------------------------------
 
-refused "config: missing command (check, apply, dump)" config
-refused "config: unknown command \"show\" (check, apply, dump)" config show
-refused "config check: missing FILE" config check
-refused "config apply: missing NAME" config apply
-refused "config apply: missing FILE" config apply zb0
-refused "config dump: missing NAME" config dump
-refused "config dump: unexpected argument \"--allow-comments\"" \
+bad "config: missing command (check, apply, dump)" config
+bad "config: unknown command \"show\" (check, apply, dump)" config show
+bad "config check: missing FILE" config check
+bad "config apply: missing NAME" config apply
+bad "config apply: missing FILE" config apply zb0
+bad "config dump: missing NAME" config dump
+bad "config dump: unexpected argument \"--allow-comments\"" \
 	config dump zb0 --allow-comments
-refused "config check: unexpected argument \"x\"" \
+bad "config check: unexpected argument \"x\"" \
 	config check "$DIR/good/empty-settings.json" x
-refused "config check: unexpected argument \"--json\"" \
+bad "config check: unexpected argument \"--json\"" \
 	config check "$DIR/good/empty-settings.json" --json
-refused "\"zb/0\" is not a valid interface name" \
+bad "\"zb/0\" is not a valid interface name" \
 	config apply zb/0 "$DIR/good/empty-settings.json"
-refused "\"a b\" is not a valid interface name" config dump "a b"
-refused "$DIR/nosuch.json: No such file or directory" \
+bad "\"a b\" is not a valid interface name" config dump "a b"
+bad "$DIR/nosuch.json: No such file or directory" \
 	config check "$DIR/nosuch.json"
-refused "$DIR: Is a directory" config check "$DIR"
+bad "$DIR: Is a directory" config check "$DIR"
 run config --help
 if [ "$rc" -eq 0 ] && contains "$out" "config apply NAME FILE [--allow-comments]" &&
    contains "$out" "config dump NAME"; then
@@ -190,7 +139,7 @@ else
 	show config --help
 fi
 
-# ---- robustness: every prefix of a file is refused or accepted, never a crash
+# ---- robustness: every prefix of a file is bad or accepted, never a crash
 
 crash=
 for f in "$DIR/good/code-spellings.json" "$DIR/comments/seed-link-parameters.json"; do

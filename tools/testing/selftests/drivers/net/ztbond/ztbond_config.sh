@@ -213,32 +213,53 @@ assert l["a2"]["enabled"] is False and l["a1"]["enabled"] is True' 2>/dev/null
 	log_test "config apply of a standard policy's block; notes for what is not applied"
 }
 
+# save_state, then unchanged DESC: the dump and the bond are as saved.
+save_state()
+{
+	SAVED_DUMP=$(dump)
+	SAVED_CFG=$(show_cfg)
+}
+
+unchanged()
+{
+	[[ $(dump) == "$SAVED_DUMP" ]]
+	check_err $? "$1: dump changed: $(dump)"
+	[[ $(show_cfg) == "$SAVED_CFG" ]]
+	check_err $? "$1: bond changed: $(show_cfg)"
+}
+
+# apply_refused FAULT FILE PATTERN...: "config apply zb0 FILE" (with
+# ZTBOND_FAULT_WRITE=FAULT unless empty) fails, says every PATTERN, and
+# leaves the bond as saved.
+apply_refused()
+{
+	local fault=$1 file=$2 out p; shift 2
+
+	out=$(env ${fault:+ZTBOND_FAULT_WRITE=$fault} ip netns exec "$NS_A" \
+		"$ZTBONDCTL" config apply zb0 "$file" 2>&1)
+	check_fail $? "$file: applied"
+	for p in "$@"; do
+		grep -qF -- "$p" <<< "$out"
+		check_err $? "$file: message lacks '$p': $out"
+	done
+	unchanged "$file"
+}
+
 bad_apply_changes_nothing()
 {
-	local before s_before out f pat
+	local out
 
 	RET=0
 	ztb_ctl "$NS_A" config apply zb0 "$TMPD/fast.json" >/dev/null 2>&1
-	before=$(dump)
-	s_before=$(show_cfg)
-	for f in typo stranger aware syntax; do
-		case $f in
-		typo)     pat='settings.policies.p.links.a1.mode: "primery" is not one of' ;;
-		stranger) pat='eth9 is not a link of zb0 (its links: a1, a2)' ;;
-		aware)    pat='balance-aware is not implemented by the kernel yet' ;;
-		syntax)   pat='syntax.json:2:1: unexpected end of the file' ;;
-		esac
-		out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/$f.json" 2>&1)
-		check_fail $? "$f: bad configuration applied"
-		grep -qF -- "$pat" <<< "$out"
-		check_err $? "$f: message lacks '$pat': $out"
-		grep -qi "nothing was" <<< "$out"
-		check_err $? "$f: does not say that nothing changed: $out"
-		[[ $(dump) == "$before" ]]
-		check_err $? "$f: dump changed: $(dump)"
-		[[ $(show_cfg) == "$s_before" ]]
-		check_err $? "$f: bond changed"
-	done
+	save_state
+	apply_refused "" "$TMPD/typo.json" "nothing was applied" \
+		'settings.policies.p.links.a1.mode: "primery" is not one of'
+	apply_refused "" "$TMPD/stranger.json" "nothing was changed" \
+		'eth9 is not a link of zb0 (its links: a1, a2)'
+	apply_refused "" "$TMPD/aware.json" "nothing was changed" \
+		'balance-aware is not implemented by the kernel yet'
+	apply_refused "" "$TMPD/syntax.json" "nothing was applied" \
+		'syntax.json:2:1: unexpected end of the file'
 	out=$(ztb_ctl "$NS_A" config apply nosuch "$TMPD/fast.json" 2>&1)
 	check_fail $? "apply to a missing bond succeeded"
 	grep -qi "no such device" <<< "$out"
@@ -251,28 +272,13 @@ bad_apply_changes_nothing()
 # put back, and the dump is as before.
 kernel_refusal_undone()
 {
-	local before s_before out
-
 	RET=0
 	ztb_ctl "$NS_A" config apply zb0 "$TMPD/xor.json" >/dev/null 2>&1
-	before=$(dump)
-	s_before=$(show_cfg)
-	out=$(ZTBOND_FAULT_WRITE=3 ztb_ctl "$NS_A" config apply zb0 "$TMPD/fast.json" 2>&1)
-	check_fail $? "apply with a refused third write succeeded"
-	grep -q "ipvPref must be" <<< "$out"
-	check_err $? "no kernel message: $out"
-	grep -q "the kernel refused a2; the 2 changes made before were undone" <<< "$out"
-	check_err $? "undo not reported: $out"
-	[[ $(dump) == "$before" ]]
-	check_err $? "dump changed: $(dump)"
-	[[ $(show_cfg) == "$s_before" ]]
-	check_err $? "bond changed: $(show_cfg)"
-	out=$(ZTBOND_FAULT_WRITE=1 ztb_ctl "$NS_A" config apply zb0 "$TMPD/fast.json" 2>&1)
-	check_fail $? "apply with a refused first write succeeded"
-	grep -q "packetsPerLink must be" <<< "$out" && grep -q "nothing was changed" <<< "$out"
-	check_err $? "first write refused: $out"
-	[[ $(dump) == "$before" ]]
-	check_err $? "dump changed after a refused first write"
+	save_state
+	apply_refused 3 "$TMPD/fast.json" "ipvPref must be" \
+		"the kernel refused a2; the 2 changes made before were undone"
+	apply_refused 1 "$TMPD/fast.json" "packetsPerLink must be" \
+		"nothing was changed"
 	log_test "a write the kernel refuses half-way is undone; the dump is as before"
 }
 
