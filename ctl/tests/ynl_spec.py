@@ -9,11 +9,19 @@
 #
 #   python3 tests/ynl_spec.py [SPEC] [HEADER]
 #
+# With a kernel tree (ZTBOND_YNL_TREE, or build/ynl of this repository:
+# Documentation/netlink and tools/net/ynl of linux-source-6.12), also: the
+# spec validates against YNL's genetlink-legacy schema, and the uapi header
+# ynl-gen-c.py renders from it agrees with ours the same way.
+#
 # One case per item compared; prints "N passed, N failed" last.
 
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 
 try:
     import yaml
@@ -117,9 +125,8 @@ def same_enum(what, enum_name, spec, hdr_enums, private):
     check(order == spec, f"{what}: order differs")
 
 
-def main():
-    spec = yaml.safe_load(open(SPEC))
-    defines, enums = parse_header(HDR)
+def compare(spec, hdr_path):
+    defines, enums = parse_header(hdr_path)
     covered = set()
     fam = spec["name"]
 
@@ -176,11 +183,52 @@ def main():
 
     for e in enums:
         check(e in covered, f"header enum {e} is not in the spec")
-    for d, v in defines.items():
+    for d in defines:
         if d.startswith("_UAPI_"):
             continue
         check(d in covered, f"header define {d} is not in the spec")
 
+
+def with_kernel_tree(spec):
+    """Schema validation and ynl-gen-c's header, given a kernel tree."""
+    tree = os.environ.get("ZTBOND_YNL_TREE", os.path.join(ROOT, "build/ynl"))
+    schema = os.path.join(tree, "Documentation/netlink/genetlink-legacy.yaml")
+    gen = os.path.join(tree, "tools/net/ynl/ynl-gen-c.py")
+    if not os.path.exists(schema) or not os.path.exists(gen):
+        print(f"ynl_spec.py: no kernel tree at {tree} (ZTBOND_YNL_TREE): "
+              "schema and ynl-gen-c checks skipped")
+        return
+    try:
+        import jsonschema
+        jsonschema.validate(spec, yaml.safe_load(open(schema)))
+        check(True, "")
+    except ImportError:
+        print("ynl_spec.py: python3-jsonschema missing, schema check skipped")
+    except jsonschema.ValidationError as e:
+        check(False, f"spec does not validate: {e.message}")
+    # ynl-gen-c finds the schema next to the spec, and the tree's root by
+    # its MAINTAINERS file.
+    with tempfile.TemporaryDirectory() as tmp:
+        specs = os.path.join(tmp, "Documentation/netlink/specs")
+        os.makedirs(specs)
+        shutil.copy(schema, os.path.dirname(specs))
+        shutil.copy(SPEC, specs)
+        open(os.path.join(tmp, "MAINTAINERS"), "w").close()
+        out = os.path.join(tmp, "ztbond.h")
+        r = subprocess.run([sys.executable, gen, "--mode", "uapi", "--header",
+                            "--spec", os.path.join(specs, os.path.basename(SPEC)),
+                            "-o", out], capture_output=True, text=True,
+                           timeout=120)
+        check(r.returncode == 0 and os.path.exists(out),
+              f"ynl-gen-c.py failed: {r.stderr[-500:]}")
+        if r.returncode == 0 and os.path.exists(out):
+            compare(spec, out)
+
+
+def main():
+    spec = yaml.safe_load(open(SPEC))
+    compare(spec, HDR)
+    with_kernel_tree(spec)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
