@@ -187,11 +187,10 @@ static const char *jtext(json_object *v, char *buf, size_t len)
 
 	if (!s)
 		s = "?";
-	if (strlen(s) < len) {
+	if (strlen(s) < len)
 		snprintf(buf, len, "%s", s);
-	} else {
+	else
 		snprintf(buf, len, "%.*s...", (int)(len - 4), s);
-	}
 	return buf;
 }
 
@@ -1777,9 +1776,11 @@ static json_object *policy_json(const struct ztb_bond *b, int policy,
 		for (j = 0; j < kv.n; j++) {
 			const struct ztb_val *v = &kv.v[j];
 
-			/* Absent means the default: leave out what reads
-			 * back the same and must not be given (both speed and
-			 * alloc, an empty failoverTo, inherit). */
+			/*
+			 * Absent means the default: leave out what reads back
+			 * the same and must not be given (both speed and
+			 * alloc, an empty failoverTo, inherit).
+			 */
 			if ((v->key->kind == ZTB_K_IFNAME && !v->s[0]) ||
 			    (v->key->inherit && v->u == ZTBOND_INHERIT) ||
 			    ((!strcmp(v->key->name, "speed") ||
