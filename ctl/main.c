@@ -133,6 +133,7 @@ struct ztb_req {
 	const char *bond;
 	const char *link;		/* non-NULL: link command */
 	const struct ztb_kvlist *kv;
+	bool std_policy;		/* clear a custom policy's name */
 };
 
 static struct nl_msg *build_req(struct ztb_nl *nl, void *arg)
@@ -147,6 +148,9 @@ static struct nl_msg *build_req(struct ztb_nl *nl, void *arg)
 		goto fail;
 	if (!r->link) {
 		if (r->kv && ztb_put_kv(msg, r->kv))
+			goto fail;
+		if (r->std_policy &&
+		    nla_put_string(msg, ZTBOND_A_POLICY_NAME, "") < 0)
 			goto fail;
 		return msg;
 	}
@@ -167,6 +171,7 @@ static int do_bond_addset(const struct ztb_cmd *c, int argc, char **argv,
 {
 	struct ztb_kvlist kv;
 	struct ztb_req r = { .bond = argv[0], .kv = &kv };
+	unsigned int i;
 
 	(void)o;
 	if (want_names(c, argc, argv, 1, -1) ||
@@ -179,6 +184,10 @@ static int do_bond_addset(const struct ztb_cmd *c, int argc, char **argv,
 	} else {
 		r.cmd = ZTBOND_CMD_BOND_NEW;
 	}
+	/* A policy chosen by hand is a standard one, not a custom policy. */
+	for (i = 0; i < kv.n; i++)
+		if (kv.v[i].key->kind == ZTB_K_POLICY)
+			r.std_policy = true;
 	return run(build_req, &r, NULL, NULL, argv[0]);
 }
 

@@ -167,6 +167,14 @@ apply_dump_reapply()
 	check_err $? "apply after drift refused: $out"
 	[[ $(dump) == "$d1" ]]
 	check_err $? "apply did not restore the configuration: $(dump)"
+
+	# a policy set by hand is a standard one: the custom name goes
+	ztb_ctl "$NS_A" bond set zb0 policy balance-rr
+	out=$(ztb_ctl "$NS_A" --json bond show zb0)
+	! grep -q '"policyName"' <<< "$out"
+	check_err $? "custom policy name kept after bond set policy: $out"
+	dump | grep -q '"balance-rr": *{'
+	check_err $? "not dumped as balance-rr's block: $(dump)"
 	log_test "config apply, dump, re-apply of the dump is a no-op"
 }
 
