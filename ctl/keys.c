@@ -102,15 +102,17 @@ static const struct ztb_key bond_keys[] = {
 	{
 		.name = "policy", .attr = ZTBOND_A_POLICY,
 		.kind = ZTB_K_POLICY, .e = &ztb_policy_names,
-		.help = "bonding policy",
+		.def = ZTBOND_POLICY_NONE, .help = "bonding policy",
 	}, {
 		.name = "packetsPerLink", .attr = ZTBOND_A_PACKETS_PER_LINK,
 		.kind = ZTB_K_U32, .min = 0, .max = ZTBOND_MAX_PACKETS_PER_LINK,
+		.def = ZTBOND_DEF_PACKETS_PER_LINK,
 		.help = "balance-rr: packets per link before moving on, 0 = random link per packet",
 	}, {
 		.name = "failoverInterval", .attr = ZTBOND_A_FAILOVER_INTERVAL,
 		.kind = ZTB_K_U32, .min = ZTBOND_MIN_FAILOVER_INTERVAL_MS,
 		.max = ZTBOND_MAX_INTERVAL_MS, .unit = "ms",
+		.def = ZTBOND_DEF_FAILOVER_INTERVAL_MS,
 		.help = "failure detection time, default for links",
 	}, {
 		.name = "upDelay", .attr = ZTBOND_A_UP_DELAY,
@@ -123,7 +125,7 @@ static const struct ztb_key bond_keys[] = {
 	}, {
 		.name = "linkSelectMethod", .alias = "activeReselect",
 		.attr = ZTBOND_A_LINK_SELECT, .kind = ZTB_K_ENUM,
-		.e = &ztb_select_names,
+		.e = &ztb_select_names, .def = ZTBOND_SELECT_ALWAYS,
 		.help = "active-backup: when to move back to a better link",
 	}, {
 		.name = "balancePolicy", .attr = ZTBOND_A_BALANCE_POLICY,
@@ -159,6 +161,7 @@ static const struct ztb_key link_keys[] = {
 	{
 		.name = "mode", .attr = ZTBOND_LINK_A_MODE,
 		.kind = ZTB_K_ENUM, .e = &ztb_mode_names,
+		.def = ZTBOND_LINK_MODE_SPARE,
 		.help = "active-backup: primary links are preferred over spares",
 	}, {
 		.name = "failoverTo", .attr = ZTBOND_LINK_A_FAILOVER_TO,
@@ -166,7 +169,8 @@ static const struct ztb_key link_keys[] = {
 		.help = "active-backup: link to fail over to from this one",
 	}, {
 		.name = "enabled", .attr = ZTBOND_LINK_A_ENABLED,
-		.kind = ZTB_K_BOOL, .help = "false keeps the link enslaved but unused",
+		.kind = ZTB_K_BOOL, .def = 1,
+		.help = "false keeps the link enslaved but unused",
 	}, {
 		.name = "ipvPref", .attr = ZTBOND_LINK_A_IPV_PREF,
 		.kind = ZTB_K_IPVPREF, .help = "preferred IP versions of the path",
@@ -180,17 +184,17 @@ static const struct ztb_key link_keys[] = {
 	}, {
 		.name = "upDelay", .attr = ZTBOND_LINK_A_UP_DELAY,
 		.kind = ZTB_K_U32, .min = 0, .max = ZTBOND_MAX_INTERVAL_MS,
-		.inherit = true,
+		.inherit = true, .def = ZTBOND_INHERIT,
 		.unit = "ms", .help = "wait before using the link once it is up",
 	}, {
 		.name = "downDelay", .attr = ZTBOND_LINK_A_DOWN_DELAY,
 		.kind = ZTB_K_U32, .min = 0, .max = ZTBOND_MAX_INTERVAL_MS,
-		.inherit = true,
+		.inherit = true, .def = ZTBOND_INHERIT,
 		.unit = "ms", .help = "wait before dropping the link once it is down",
 	}, {
 		.name = "failoverInterval",
 		.attr = ZTBOND_LINK_A_FAILOVER_INTERVAL, .kind = ZTB_K_U32,
-		.inherit = true,
+		.inherit = true, .def = ZTBOND_INHERIT,
 		.min = ZTBOND_MIN_FAILOVER_INTERVAL_MS,
 		.max = ZTBOND_MAX_INTERVAL_MS, .unit = "ms",
 		.help = "failure detection time of this link",
@@ -219,8 +223,6 @@ bool ztb_ifname_valid(const char *s)
 			return false;
 	return true;
 }
-
-#define ZTB_IFNAME_RULE	"1..15 characters, no '/', ':' or whitespace"
 
 int ztb_check_ifname(const char *s)
 {
@@ -443,9 +445,16 @@ static const struct ztb_key *find_key(const struct ztb_key *keys,
 
 	for (k = keys; k->name; k++)
 		if (!strcmp(word, k->name) ||
-		    (k->alias && !strcmp(word, k->alias)))
+		    (k->alias && !strcmp(word, k->alias)) ||
+		    (k->alias2 && !strcmp(word, k->alias2)))
 			return k;
 	return NULL;
+}
+
+const struct ztb_key *ztb_find_key(const struct ztb_keyset *ks,
+				   const char *word)
+{
+	return find_key(ks->keys, word);
 }
 
 static void key_list(const struct ztb_key *keys, char *buf, size_t len)

@@ -14,6 +14,7 @@
 #include <netlink/msg.h>
 
 #include "ztbondctl.h"
+#include "config.h"
 
 struct ztb_opts {
 	bool json;
@@ -132,6 +133,7 @@ struct ztb_req {
 	const char *bond;
 	const char *link;		/* non-NULL: link command */
 	const struct ztb_kvlist *kv;
+	bool std_policy;		/* clear a custom policy's name */
 };
 
 static struct nl_msg *build_req(struct ztb_nl *nl, void *arg)
@@ -146,6 +148,9 @@ static struct nl_msg *build_req(struct ztb_nl *nl, void *arg)
 		goto fail;
 	if (!r->link) {
 		if (r->kv && ztb_put_kv(msg, r->kv))
+			goto fail;
+		if (r->std_policy &&
+		    nla_put_string(msg, ZTBOND_A_POLICY_NAME, "") < 0)
 			goto fail;
 		return msg;
 	}
@@ -166,6 +171,7 @@ static int do_bond_addset(const struct ztb_cmd *c, int argc, char **argv,
 {
 	struct ztb_kvlist kv;
 	struct ztb_req r = { .bond = argv[0], .kv = &kv };
+	unsigned int i;
 
 	(void)o;
 	if (want_names(c, argc, argv, 1, -1) ||
@@ -178,6 +184,10 @@ static int do_bond_addset(const struct ztb_cmd *c, int argc, char **argv,
 	} else {
 		r.cmd = ZTBOND_CMD_BOND_NEW;
 	}
+	/* A policy chosen by hand is a standard one, not a custom policy. */
+	for (i = 0; i < kv.n; i++)
+		if (kv.v[i].key->kind == ZTB_K_POLICY)
+			r.std_policy = true;
 	return run(build_req, &r, NULL, NULL, argv[0]);
 }
 
@@ -291,6 +301,13 @@ static int do_monitor(const struct ztb_cmd *c, int argc, char **argv,
 	return err ? 1 : 0;
 }
 
+static int do_config(const struct ztb_cmd *c, int argc, char **argv,
+		     struct ztb_opts *o)
+{
+	(void)o;
+	return ztb_config_cmd(c->cmd, argc, argv);
+}
+
 /* ---- grammar --------------------------------------------------------- */
 
 static const struct ztb_cmd ztb_cmds[] = {
@@ -307,7 +324,21 @@ static const struct ztb_cmd ztb_cmds[] = {
 	{ "link", "set", "link set NAME DEV KEY VALUE...",
 	  do_link_addset, &ztb_link_keyset },
 	{ "monitor", NULL, "monitor [--json]", do_monitor, NULL },
+	{ "config", "check", "config check FILE [--allow-comments]",
+	  do_config, NULL },
+	{ "config", "apply", "config apply NAME FILE [--allow-comments]",
+	  do_config, NULL },
+	{ "config", "dump", "config dump NAME", do_config, NULL },
 };
+
+static const char *obj_cmds(const char *obj)
+{
+	if (!strcmp(obj, "bond"))
+		return "add, del, set, show";
+	if (!strcmp(obj, "config"))
+		return "check, apply, dump";
+	return "add, del, set";
+}
 
 static void print_keys(FILE *f, const struct ztb_keyset *ks)
 {
@@ -363,6 +394,11 @@ static void usage(FILE *f, const char *obj, const char *cmd)
 	    !strcmp(obj, "monitor"))
 		fprintf(f, "\n--json (-j) prints JSON; it may also come before "
 			   "OBJECT.\n");
+	if (!obj || !strcmp(obj, "config"))
+		fprintf(f, "\nFILE is ZeroTier's local.conf (its \"settings\" "
+			   "object), or - for standard input.\n"
+			   "--allow-comments strips // and /* */ comments "
+			   "first.\n");
 	if (!obj)
 		fprintf(f, "\nSee ztbondctl(8).\n");
 }
@@ -399,7 +435,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (a >= argc) {
-		ztb_err("missing OBJECT (bond, link, monitor)");
+		ztb_err("missing OBJECT (bond, link, monitor, config)");
 		return usage_error(NULL, NULL);
 	}
 	obj = argv[a++];
@@ -408,16 +444,16 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(obj, "bond") && strcmp(obj, "link") &&
-	    strcmp(obj, "monitor")) {
-		ztb_err("unknown object \"%s\" (bond, link, monitor)", obj);
+	    strcmp(obj, "monitor") && strcmp(obj, "config")) {
+		ztb_err("unknown object \"%s\" (bond, link, monitor, config)",
+			obj);
 		return usage_error(NULL, NULL);
 	}
 
 	if (strcmp(obj, "monitor")) {
 		if (a >= argc) {
 			ztb_err("%s: missing command (%s)", obj,
-				!strcmp(obj, "bond") ? "add, del, set, show" :
-						       "add, del, set");
+				obj_cmds(obj));
 			return usage_error(obj, NULL);
 		}
 		cmd = argv[a++];
@@ -435,8 +471,7 @@ int main(int argc, char **argv)
 	}
 	if (!c) {
 		ztb_err("%s: unknown command \"%s\" (%s)", obj, cmd,
-			!strcmp(obj, "bond") ? "add, del, set, show" :
-					       "add, del, set");
+			obj_cmds(obj));
 		return usage_error(obj, NULL);
 	}
 

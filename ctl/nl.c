@@ -381,7 +381,10 @@ static void report_kernel_error(struct ztb_nl *nl, const char *ctx)
 		if (strstr(nl->msg, name))
 			where[0] = '\0';
 	}
-	if (nl->msg[0]) {
+	if (nl->msg[0] && nl->err == EPERM) {
+		ztb_err("%s%s (permission denied: CAP_NET_ADMIN needed)",
+			nl->msg, where);
+	} else if (nl->msg[0]) {
 		ztb_err("%s%s", nl->msg, where);
 	} else if (nl->err == EPERM) {
 		ztb_err("permission denied (CAP_NET_ADMIN needed)");

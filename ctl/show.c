@@ -287,8 +287,7 @@ void ztb_bondlist_free(struct ztb_bondlist *l)
 
 /* ---- formatting helpers ---------------------------------------------- */
 
-/* ppm as a decimal fraction without trailing zeros: 250000 -> "0.25". */
-static const char *ppm_str(uint64_t ppm, char *buf, size_t len)
+const char *ztb_ppm_str(uint64_t ppm, char *buf, size_t len)
 {
 	size_t n;
 
@@ -440,7 +439,7 @@ static void print_link_text(const struct ztb_bond *b, const struct ztb_obj *l)
 		item(&ln, "speed %llu",
 		     (unsigned long long)val(l, ZTBOND_LINK_A_SPEED));
 	if (has(l, ZTBOND_LINK_A_ALLOC) && val(l, ZTBOND_LINK_A_ALLOC))
-		item(&ln, "alloc %s", ppm_str(val(l, ZTBOND_LINK_A_ALLOC),
+		item(&ln, "alloc %s", ztb_ppm_str(val(l, ZTBOND_LINK_A_ALLOC),
 					      tmp, sizeof(tmp)));
 	if (own_ms(&b->a, l, ZTBOND_A_UP_DELAY, ZTBOND_LINK_A_UP_DELAY))
 		item(&ln, "upDelay %llu ms",
@@ -467,10 +466,10 @@ static void print_link_text(const struct ztb_bond *b, const struct ztb_obj *l)
 		     us_str(val(l, ZTBOND_LINK_A_PDV_US), tmp, sizeof(tmp)));
 	if (has(l, ZTBOND_LINK_A_PLR_PPM))
 		item(&ln, "loss %s",
-		     ppm_str(val(l, ZTBOND_LINK_A_PLR_PPM), tmp, sizeof(tmp)));
+		     ztb_ppm_str(val(l, ZTBOND_LINK_A_PLR_PPM), tmp, sizeof(tmp)));
 	if (has(l, ZTBOND_LINK_A_PER_PPM) && val(l, ZTBOND_LINK_A_PER_PPM))
 		item(&ln, "errors %s",
-		     ppm_str(val(l, ZTBOND_LINK_A_PER_PPM), tmp, sizeof(tmp)));
+		     ztb_ppm_str(val(l, ZTBOND_LINK_A_PER_PPM), tmp, sizeof(tmp)));
 	if (has(l, ZTBOND_LINK_A_ELIGIBLE) && !val(l, ZTBOND_LINK_A_ELIGIBLE))
 		item(&ln, "ineligible");
 	if (has(l, ZTBOND_LINK_A_PUNISHED_MS) && val(l, ZTBOND_LINK_A_PUNISHED_MS))
@@ -478,11 +477,11 @@ static void print_link_text(const struct ztb_bond *b, const struct ztb_obj *l)
 		     (unsigned long long)val(l, ZTBOND_LINK_A_PUNISHED_MS));
 	if (has(l, ZTBOND_LINK_A_QUALITY_PPM))
 		item(&ln, "quality %s",
-		     ppm_str(val(l, ZTBOND_LINK_A_QUALITY_PPM), tmp,
+		     ztb_ppm_str(val(l, ZTBOND_LINK_A_QUALITY_PPM), tmp,
 			     sizeof(tmp)));
 	if (has(l, ZTBOND_LINK_A_SHARE_PPM))
 		item(&ln, "allocation %s",
-		     ppm_str(val(l, ZTBOND_LINK_A_SHARE_PPM), tmp, sizeof(tmp)));
+		     ztb_ppm_str(val(l, ZTBOND_LINK_A_SHARE_PPM), tmp, sizeof(tmp)));
 	if (has(l, ZTBOND_LINK_A_FLOWS) && val(l, ZTBOND_LINK_A_FLOWS))
 		item(&ln, "flows %llu",
 		     (unsigned long long)val(l, ZTBOND_LINK_A_FLOWS));
@@ -742,7 +741,7 @@ static json_object *field_json(const struct ztb_field *f,
 						      sizeof(buf)));
 	case F_PPM:
 		return json_object_new_double_s((double)v / ZTBOND_PPM,
-						ppm_str(v, buf, sizeof(buf)));
+						ztb_ppm_str(v, buf, sizeof(buf)));
 	case F_ACTIVE:
 		s = v ? link_name(b, v, nbuf) : NULL;
 		return s ? json_object_new_string(s) : NULL;

@@ -6,6 +6,7 @@
  *   keys.c   the KEY VALUE vocabulary and enum names (ZeroTier key names)
  *   nl.c     generic netlink client (requests, acks, extack, events)
  *   show.c   decoding of bond/link attributes, text and JSON output
+ *   config.c ZeroTier local.conf JSON: check, apply, dump (config.h)
  */
 #ifndef ZTBONDCTL_H
 #define ZTBONDCTL_H
@@ -67,11 +68,13 @@ enum ztb_kind {
 struct ztb_key {
 	const char *name;	/* ZeroTier JSON key name */
 	const char *alias;	/* the spelling ZeroTier's code reads */
+	const char *alias2;	/* a third spelling, if any */
 	int attr;		/* ZTBOND_A_* or ZTBOND_LINK_A_* */
 	enum ztb_kind kind;
 	uint32_t min, max;	/* ZTB_K_U32 */
 	const char *unit;	/* ZTB_K_U32, for messages */
 	bool inherit;		/* ZTB_K_U32: "inherit" sends ZTBOND_INHERIT */
+	uint32_t def;		/* the kernel's default (ZTB_K_IFNAME: "") */
 	const struct ztb_enum *e;	/* ZTB_K_ENUM, ZTB_K_POLICY */
 	const char *help;
 };
@@ -98,6 +101,11 @@ struct ztb_keyset {
 extern const struct ztb_keyset ztb_bond_keyset;
 extern const struct ztb_keyset ztb_link_keyset;
 
+#define ZTB_IFNAME_RULE	"1..15 characters, no '/', ':' or whitespace"
+
+/* A key of ks by its name or an alias, or NULL. */
+const struct ztb_key *ztb_find_key(const struct ztb_keyset *ks,
+				   const char *word);
 /* Parse KEY VALUE pairs; on error print why and return -1. */
 int ztb_parse_kv(const struct ztb_keyset *ks, int argc, char **argv,
 		 struct ztb_kvlist *out);
@@ -161,6 +169,8 @@ struct ztb_bondlist {
 	struct ztb_bond *b;
 };
 
+/* ppm as a decimal fraction without trailing zeros: 250000 -> "0.25". */
+const char *ztb_ppm_str(uint64_t ppm, char *buf, size_t len);
 /* ztb_msg_fn: collect a BOND_GET reply into a struct ztb_bondlist. */
 int ztb_collect_bond(struct nlattr **tb, void *arg);
 void ztb_bondlist_free(struct ztb_bondlist *l);

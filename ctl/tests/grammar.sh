@@ -19,8 +19,6 @@
 CTL=${1:-./ztbondctl}
 NOTLOADED='ztbondctl: the ztbond module is not loaded (modprobe ztbond)'
 
-pass=0
-fail=0
 skip=0
 tmp=$(mktemp -d) || exit 1
 NS=
@@ -31,56 +29,8 @@ cleanup()
 }
 trap cleanup EXIT
 
-ok()
-{
-	pass=$((pass + 1))
-}
-
-ko()
-{
-	fail=$((fail + 1))
-	echo "FAIL: $*"
-}
-
-# run ARGS...: sets rc, out (stdout), err (stderr).
-run()
-{
-	"$CTL" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	out=$(cat "$tmp/out")
-	err=$(cat "$tmp/err")
-}
-
-show()
-{
-	echo "      ztbondctl $*"
-	echo "      exit $rc; stdout: $(printf '%s' "$out" | head -3)"
-	echo "      stderr: $(printf '%s' "$err" | head -3)"
-}
-
-contains()
-{
-	case $1 in
-	*"$2"*) return 0 ;;
-	esac
-	return 1
-}
-
-# bad WANT ARGS...: exit 1, stderr contains WANT, stdout empty, and it is
-# not the "not loaded" error (so it was caught before any netlink).
-bad()
-{
-	want=$1
-	shift
-	run "$@"
-	if [ "$rc" -eq 1 ] && [ -z "$out" ] && contains "$err" "$want" &&
-	   ! contains "$err" "not loaded"; then
-		ok
-	else
-		ko "bad input not refused with \"$want\""
-		show "$@"
-	fi
-}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # help WANT ARGS...: exit 0, stdout contains WANT, stderr empty.
 help()

@@ -1,0 +1,382 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ztbondctl config apply / dump against the kernel: a configuration in
+# ZeroTier's local.conf schema reaches the bond, its dump re-applies as a
+# no-op, a refused configuration leaves the bond as it was, applying on a
+# bond that carries traffic loses nothing, and an unprivileged user can
+# read but not change anything (with a message naming CAP_NET_ADMIN).
+
+ALL_TESTS="
+	apply_dump_reapply
+	apply_standard_block
+	bad_apply_changes_nothing
+	kernel_refusal_undone
+	apply_under_ping
+	permissions
+"
+
+source "$(dirname "$(readlink -f "$0")")"/lib.sh
+
+TMPD=""
+
+# cfg NAME: write stdin to $TMPD/NAME.json (readable by anyone).
+cfg()
+{
+	cat > "$TMPD/$1.json"
+	chmod 0644 "$TMPD/$1.json"
+}
+
+dump()
+{
+	ztb_ctl "$NS_A" config dump zb0
+}
+
+# The bond and its links with their settings: state, counters left out.
+show_cfg()
+{
+	ztb_ctl "$NS_A" --json bond show zb0 | python3 -c '
+import json, sys
+b = json.load(sys.stdin)
+skip = ("tx_", "rx_", "carrier", "active", "state", "failures")
+def keep(d):
+    return {k: v for k, v in d.items() if not k.startswith(skip)}
+b["links"] = [keep(l) for l in b["links"]]
+print(json.dumps(keep(b), sort_keys=True))'
+}
+
+setup_files()
+{
+	cfg fast <<-'EOF'
+	{
+	  "settings": {
+	    "defaultBondingPolicy": "fast",
+	    "policies": {
+	      "fast": {
+	        "basePolicy": "active-backup",
+	        "failoverInterval": 500,
+	        "upDelay": 100,
+	        "linkSelectMethod": "failure",
+	        "links": {
+	          "a1": { "mode": "primary", "failoverTo": "a2", "ipvPref": 46 },
+	          "a2": { "mode": "spare", "downDelay": 200, "speed": 100 }
+	        }
+	      }
+	    }
+	  }
+	}
+	EOF
+	cfg xor <<-'EOF'
+	{
+	  "settings": {
+	    "primaryPort": 9993,
+	    "defaultBondingPolicy": "balance-xor",
+	    "balance-xor": {
+	      "links": {
+	        "a1": { "alloc": 0.75 },
+	        "a2": { "alloc": 0.25, "failoverInterval": 1000 }
+	      }
+	    },
+	    "peerSpecificBonds": { "f6203a2db3": "balance-rr" }
+	  }
+	}
+	EOF
+	cfg rr <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "balance-rr",
+	                "balance-rr": { "packetsPerLink": 1 } } }
+	EOF
+	cfg ab2 <<-'EOF'
+	{
+	  "settings": {
+	    "defaultBondingPolicy": "ab2",
+	    "policies": {
+	      "ab2": { "basePolicy": "active-backup",
+	               "links": { "a2": { "mode": "primary" }, "a1": {} } }
+	    }
+	  }
+	}
+	EOF
+	cfg only_a1 <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "active-backup",
+	                "active-backup": { "links": { "a1": { "mode": "primary" } } } } }
+	EOF
+	cfg typo <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "p", "policies": { "p": {
+	    "basePolicy": "balance-rr", "packetsPerLink": 3,
+	    "links": { "a1": { "mode": "primery" } } } } } }
+	EOF
+	cfg stranger <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "p", "policies": { "p": {
+	    "basePolicy": "broadcast",
+	    "links": { "a1": {}, "eth9": {} } } } } }
+	EOF
+	cfg aware <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "balance-aware" } }
+	EOF
+	printf '{ "settings": { "defaultBondingPolicy": "broadcast" }\n' > "$TMPD/syntax.json"
+	chmod 0644 "$TMPD/syntax.json"
+}
+
+apply_dump_reapply()
+{
+	local out d1 d2 s1 s2
+
+	RET=0
+	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/fast.json" 2>&1)
+	check_err $? "apply refused: $out"
+	grep -q "policy fast (active-backup) applied" <<< "$out"
+	check_err $? "no summary: $out"
+	out=$(ztb_ctl "$NS_A" --json bond show zb0)
+	for k in '"policy": *"active-backup"' '"policyName": *"fast"' \
+		 '"failoverInterval": *500' '"upDelay": *100' \
+		 '"linkSelectMethod": *"failure"' '"failoverTo": *"a2"' \
+		 '"ipvPref": *46' '"downDelay": *200' '"speed": *100'; do
+		grep -q "$k" <<< "$out"
+		check_err $? "bond lacks $k after apply: $out"
+	done
+	d1=$(dump)
+	check_err $? "dump failed"
+	python3 -c 'import json, sys; json.load(sys.stdin)' <<< "$d1"
+	check_err $? "dump is not JSON: $d1"
+	grep -q '"basePolicy": *"active-backup"' <<< "$d1" &&
+		grep -q '"fast"' <<< "$d1"
+	check_err $? "dump is not the custom policy: $d1"
+	echo "$d1" > "$TMPD/dump1.json"
+	out=$("$ZTBONDCTL" config check "$TMPD/dump1.json" 2>&1)
+	check_err $? "the dump is not a valid configuration: $out"
+
+	s1=$(show_cfg)
+	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/dump1.json" 2>&1)
+	check_err $? "re-applying the dump refused: $out"
+	grep -q "no change" <<< "$out"
+	check_err $? "re-applying the dump changed something: $out"
+	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/fast.json" 2>&1)
+	grep -q "no change" <<< "$out"
+	check_err $? "re-applying the file changed something: $out"
+	d2=$(dump)
+	[[ $d1 == "$d2" ]]
+	check_err $? "dump differs after re-apply: $d1 // $d2"
+	s2=$(show_cfg)
+	[[ $s1 == "$s2" ]]
+	check_err $? "bond differs after re-apply: $s1 // $s2"
+
+	# drift, then the file puts it back
+	ztb_ctl "$NS_A" link set zb0 a1 mode spare upDelay 7
+	ztb_ctl "$NS_A" bond set zb0 packetsPerLink 9
+	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/dump1.json" 2>&1)
+	check_err $? "apply after drift refused: $out"
+	[[ $(dump) == "$d1" ]]
+	check_err $? "apply did not restore the configuration: $(dump)"
+
+	# a policy set by hand is a standard one: the custom name goes
+	ztb_ctl "$NS_A" bond set zb0 policy balance-rr
+	out=$(ztb_ctl "$NS_A" --json bond show zb0)
+	! grep -q '"policyName"' <<< "$out"
+	check_err $? "custom policy name kept after bond set policy: $out"
+	dump | grep -q '"balance-rr": *{'
+	check_err $? "not dumped as balance-rr's block: $(dump)"
+	log_test "config apply, dump, re-apply of the dump is a no-op"
+}
+
+apply_standard_block()
+{
+	local out d1
+
+	RET=0
+	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/xor.json" 2>&1)
+	check_err $? "apply refused: $out"
+	grep -q "note: settings.primaryPort: not a bonding setting, ignored" <<< "$out"
+	check_err $? "no note for a non-bonding key: $out"
+	grep -q "peerSpecificBonds.*not applied" <<< "$out"
+	check_err $? "peerSpecificBonds not reported as not applied: $out"
+	out=$(ztb_ctl "$NS_A" --json bond show zb0)
+	grep -q '"policy": *"balance-xor"' <<< "$out" &&
+		! grep -q '"policyName"' <<< "$out" &&
+		grep -q '"alloc": *0.75' <<< "$out" &&
+		grep -q '"failoverInterval": *1000' <<< "$out"
+	check_err $? "bond not as configured: $out"
+	# alloc and failoverTo from the previous policy are gone
+	! grep -q '"failoverTo": *"a2"' <<< "$out" && ! grep -q '"speed": *100' <<< "$out"
+	check_err $? "settings of the previous configuration remain: $out"
+	d1=$(dump)
+	grep -q '"balance-xor": *{' <<< "$d1"
+	check_err $? "standard policy not dumped as its block: $d1"
+	echo "$d1" > "$TMPD/dump2.json"
+	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/dump2.json" 2>&1)
+	grep -q "no change" <<< "$out"
+	check_err $? "re-applying the dump changed something: $out"
+	[[ $(dump) == "$d1" ]]
+	check_err $? "dump differs after re-apply"
+
+	# a policy that lists links uses only those: the others are disabled
+	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/only_a1.json" 2>&1)
+	check_err $? "apply refused: $out"
+	grep -q "a2 is a link of zb0 but not in" <<< "$out"
+	check_err $? "no note on the unlisted link: $out"
+	ztb_ctl "$NS_A" --json bond show zb0 | python3 -c '
+import json, sys
+l = {x["name"]: x for x in json.load(sys.stdin)["links"]}
+assert l["a2"]["enabled"] is False and l["a1"]["enabled"] is True' 2>/dev/null
+	check_err $? "unlisted link a2 not disabled"
+	log_test "config apply of a standard policy's block; notes for what is not applied"
+}
+
+# save_state, then unchanged DESC: the dump and the bond are as saved.
+save_state()
+{
+	SAVED_DUMP=$(dump)
+	SAVED_CFG=$(show_cfg)
+}
+
+unchanged()
+{
+	[[ $(dump) == "$SAVED_DUMP" ]]
+	check_err $? "$1: dump changed: $(dump)"
+	[[ $(show_cfg) == "$SAVED_CFG" ]]
+	check_err $? "$1: bond changed: $(show_cfg)"
+}
+
+# apply_refused FAULT FILE PATTERN...: "config apply zb0 FILE" (with
+# ZTBOND_FAULT_WRITE=FAULT unless empty) fails, says every PATTERN, and
+# leaves the bond as saved.
+apply_refused()
+{
+	local fault=$1 file=$2 out p; shift 2
+
+	out=$(env ${fault:+ZTBOND_FAULT_WRITE=$fault} ip netns exec "$NS_A" \
+		"$ZTBONDCTL" config apply zb0 "$file" 2>&1)
+	check_fail $? "$file: applied"
+	for p in "$@"; do
+		grep -qF -- "$p" <<< "$out"
+		check_err $? "$file: message lacks '$p': $out"
+	done
+	unchanged "$file"
+}
+
+bad_apply_changes_nothing()
+{
+	local out
+
+	RET=0
+	ztb_ctl "$NS_A" config apply zb0 "$TMPD/fast.json" >/dev/null 2>&1
+	save_state
+	apply_refused "" "$TMPD/typo.json" "nothing was applied" \
+		'settings.policies.p.links.a1.mode: "primery" is not one of'
+	apply_refused "" "$TMPD/stranger.json" "nothing was changed" \
+		'eth9 is not a link of zb0 (its links: a1, a2)'
+	apply_refused "" "$TMPD/aware.json" "nothing was changed" \
+		'balance-aware is not implemented by the kernel yet'
+	apply_refused "" "$TMPD/syntax.json" "nothing was applied" \
+		'syntax.json:2:1: unexpected end of the file'
+	out=$(ztb_ctl "$NS_A" config apply nosuch "$TMPD/fast.json" 2>&1)
+	check_fail $? "apply to a missing bond succeeded"
+	grep -qi "no such device" <<< "$out"
+	check_err $? "missing bond: $out"
+	log_test "a refused configuration leaves the bond's dump identical"
+}
+
+# The kernel refusing a write half-way (ztbondctl's fault injection makes
+# the Nth write carry an out-of-range value): what was written before is
+# put back, and the dump is as before.
+kernel_refusal_undone()
+{
+	RET=0
+	ztb_ctl "$NS_A" config apply zb0 "$TMPD/xor.json" >/dev/null 2>&1
+	save_state
+	apply_refused 3 "$TMPD/fast.json" "ipvPref must be" \
+		"the kernel refused a2; the 2 changes made before were undone"
+	apply_refused 1 "$TMPD/fast.json" "packetsPerLink must be" \
+		"nothing was changed"
+	log_test "a write the kernel refuses half-way is undone; the dump is as before"
+}
+
+apply_under_ping()
+{
+	local f i out pid n=300
+
+	RET=0
+	ztb_ctl "$NS_B" config apply zb0 - > /dev/null 2>&1 <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "balance-xor" } }
+	EOF
+	ztb_ctl "$NS_A" config apply zb0 "$TMPD/fast.json" >/dev/null 2>&1
+	ztb_wait_ping "$NS_A" 10.0.0.2 20
+	ip netns exec "$NS_A" ping -n -i 0.02 -c "$n" -W 2 10.0.0.2 \
+		> "$TMPD/ping.out" 2>&1 &
+	pid=$!
+	sleep 1
+	for i in 1 2; do
+		for f in xor rr ab2 fast; do
+			out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/$f.json" 2>&1)
+			check_err $? "apply $f under traffic: $out"
+			sleep 0.3
+		done
+	done
+	wait "$pid"
+	grep -q " $n received, 0% packet loss" "$TMPD/ping.out"
+	check_err $? "ping lost packets: $(grep -E 'transmitted|rtt' "$TMPD/ping.out")"
+	log_test "config apply while a ping crosses the bond loses no ping"
+}
+
+permissions()
+{
+	local before out c rc
+	local -a nobody=(ip netns exec "$NS_A" setpriv --reuid=65534 --regid=65534
+			 --clear-groups --inh-caps=-all "$ZTBONDCTL")
+
+	RET=0
+	if ! command -v setpriv >/dev/null; then
+		log_test_skip "unprivileged config" "setpriv not installed"
+		return
+	fi
+	ip -n "$NS_A" link add a9 type veth peer name a9p
+	ztb_ctl "$NS_A" config apply zb0 "$TMPD/fast.json" >/dev/null 2>&1
+	before=$(dump)
+	while read -r c; do
+		# shellcheck disable=SC2086 # word splitting wanted
+		out=$("${nobody[@]}" $c 2>&1)
+		rc=$?
+		((rc == 1))
+		check_err $? "unprivileged '$c' exit $rc: $out"
+		grep -q "CAP_NET_ADMIN" <<< "$out"
+		check_err $? "unprivileged '$c' does not name CAP_NET_ADMIN: $out"
+	done <<-EOF
+	bond add zbx
+	bond del zb0
+	bond set zb0 policy broadcast
+	link add zb0 a9
+	link del zb0 a1
+	link set zb0 a1 mode spare
+	config apply zb0 $TMPD/xor.json
+	EOF
+	[[ $(dump) == "$before" ]]
+	check_err $? "an unprivileged user changed the bond"
+	for c in "bond show" "bond show zb0 --json" "config dump zb0" \
+		 "config check $TMPD/xor.json"; do
+		# shellcheck disable=SC2086
+		out=$("${nobody[@]}" $c 2>&1)
+		check_err $? "unprivileged '$c' failed: $out"
+	done
+	out=$("${nobody[@]}" config dump zb0 2>/dev/null)
+	[[ $out == "$before" ]]
+	check_err $? "unprivileged dump differs: $out"
+	ip -n "$NS_A" link del a9 2>/dev/null
+	log_test "unprivileged: changes fail naming CAP_NET_ADMIN, reads work"
+}
+
+cleanup()
+{
+	ztb_cleanup
+	[[ -n $TMPD ]] && rm -rf "$TMPD"
+}
+
+ztb_require_root
+ztb_require_module
+ztb_require_ctl
+ztb_require_cmd python3
+trap cleanup EXIT
+TMPD=$(mktemp -d) || ztb_skip "mktemp"
+chmod 0755 "$TMPD"
+setup_files
+ztb_topo_create active-backup 2 || ztb_skip "set-up failed"
+tests_run
+ztb_exit
