@@ -36,7 +36,7 @@
 #define CFG_MAX_PEERS	4096
 #define CFG_MAX_DEPTH	32		/* json-c's default nesting limit */
 #define CFG_SUM_EPS	1e-6		/* per term: ppm rounding of a dump */
-#define CFG_AUTHKEY_HEX	64		/* 256-bit key as hex digits */
+#define CFG_AUTHKEY_HEX	(2 * ZTBOND_AUTH_KEY_LEN)	/* SipHash key, hex */
 
 /* ---- the keys a policy object has besides the bond keys --------------- */
 
@@ -46,23 +46,10 @@
  */
 static const struct ztb_key policy_keys[] = {
 	{
-		.name = "balancePolicy", .kind = ZTB_K_ENUM,
-		.e = &ztb_balance_names, .def = ZTBOND_BALANCE_FLOW_DYNAMIC,
-		.help = "balance-aware is not implemented by the kernel yet",
-	}, {
-		.name = "monitorStrategy", .alias = "pathMonitorStrategy",
-		.alias2 = "linkMonitorStrategy", .kind = ZTB_K_ENUM,
-		.e = &ztb_monitor_names, .def = ZTBOND_MONITOR_DYNAMIC,
-		.help = "the kernel does not probe paths yet (quality engine)",
-	}, {
 		.name = "dedup", .kind = ZTB_K_BOOL,
 		.help = "the kernel has no receive-side dedup yet",
 	}, {
 		/* ztbond's own keys */
-		.name = "flowTableSize", .kind = ZTB_K_U32, .min = 1,
-		.max = 65536, .def = 65536,
-		.help = "the kernel has no flow table setting yet",
-	}, {
 		.name = "dataHeader", .kind = ZTB_K_BOOL,
 		.help = "the kernel has no ztbond wire protocol yet",
 	},
@@ -293,6 +280,9 @@ static int json_value(struct cfg *c, const char *path,
 	out->key = k;
 
 	switch (k->kind) {
+	case ZTB_K_KEY:		/* parse_authkey() has it */
+		cfg_error(c, path, "not a configuration key");
+		return -1;
 	case ZTB_K_U32:
 	case ZTB_K_IPVPREF:
 		if (!get_number(v, &d)) {
@@ -647,7 +637,7 @@ static void parse_authkey(struct cfg *c, const char *path, json_object *v)
 			 strlen(s));
 	else
 		jtext(v, vb, sizeof(vb));
-	cfg_error(c, path, "%s is not a 256-bit key (%d hex digits)", vb,
+	cfg_error(c, path, "%s is not a 128-bit key (%d hex digits)", vb,
 		  CFG_AUTHKEY_HEX);
 }
 
@@ -689,7 +679,9 @@ static void parse_policy_key(struct cfg *c, struct cfg_policy *p,
 	}
 	if (!strcmp(key, "authKey")) {
 		parse_authkey(c, path, val);
-		unapplied(p, path, "the kernel has no ztbond wire protocol yet");
+		unapplied(p, path, "a secret is not read back from the kernel, so "
+			  "files do not carry it: set it with \"ztbondctl bond "
+			  "set NAME authKey\"");
 		return;
 	}
 	k = ztb_find_key(&ztb_bond_keyset, key);
@@ -1387,8 +1379,11 @@ static void obj_state(const struct ztb_keyset *ks, const struct ztb_obj *o,
 
 	out->n = 0;
 	for (k = ks->keys; k->name && out->n < ZTB_MAX_VALS; k++) {
-		struct ztb_val *v = &out->v[out->n++];
+		struct ztb_val *v;
 
+		if (k->kind == ZTB_K_KEY)	/* write-only secrets */
+			continue;
+		v = &out->v[out->n++];
 		memset(v, 0, sizeof(*v));
 		v->key = k;
 		v->u = k->def;
@@ -1410,8 +1405,12 @@ static void full_state(const struct ztb_keyset *ks,
 
 	out->n = 0;
 	for (k = ks->keys; k->name && out->n < ZTB_MAX_VALS; k++) {
-		struct ztb_val *v = &out->v[out->n++];
 		const struct ztb_val *g = kv_get(kv, k);
+		struct ztb_val *v;
+
+		if (k->kind == ZTB_K_KEY)	/* write-only secrets */
+			continue;
+		v = &out->v[out->n++];
 
 		if (g) {
 			*v = *g;
@@ -1548,11 +1547,6 @@ static int plan(struct cfg *c, struct cfg_policy *p, const char *bond,
 	unsigned int i, j, nmiss = 0;
 	const char *cur;
 
-	if (p->base == ZTBOND_POLICY_BALANCE_AWARE) {
-		cfg_error(c, p->path, "balance-aware is not implemented by the "
-			  "kernel yet");
-		return -1;
-	}
 	have[0] = missing[0] = '\0';
 	for (i = 0; i < b->nlinks; i++)
 		if (link_name_of(&b->links[i]))
@@ -1730,6 +1724,8 @@ static json_object *val_json(const struct ztb_val *v)
 							    sizeof(buf)));
 	case ZTB_K_IFNAME:
 		return json_object_new_string(v->s);
+	case ZTB_K_KEY:		/* never read back, never dumped */
+		break;
 	}
 	return NULL;
 }

@@ -130,24 +130,28 @@ static const struct ztb_key bond_keys[] = {
 	}, {
 		.name = "balancePolicy", .attr = ZTBOND_A_BALANCE_POLICY,
 		.kind = ZTB_K_ENUM, .e = &ztb_balance_names,
+		.def = ZTBOND_BALANCE_FLOW_DYNAMIC,
 		.help = "balance-aware: flow-dynamic (rebalance), flow-static (move only on failure), packet",
 	}, {
 		.name = "flowTableSize", .attr = ZTBOND_A_FLOW_MAX,
 		.kind = ZTB_K_U32, .min = ZTBOND_MIN_FLOW_MAX,
-		.max = ZTBOND_MAX_FLOW_MAX,
+		.max = ZTBOND_MAX_FLOW_MAX, .def = ZTBOND_DEF_FLOW_MAX,
 		.help = "balance-aware: flows tracked, a power of two",
 	}, {
 		.name = "monitorStrategy", .alias = "pathMonitorStrategy",
+		.alias2 = "linkMonitorStrategy",
 		.attr = ZTBOND_A_MONITOR, .kind = ZTB_K_ENUM,
-		.e = &ztb_monitor_names,
+		.e = &ztb_monitor_names, .def = ZTBOND_MONITOR_DYNAMIC,
 		.help = "passive: HELLO only; active/dynamic: probe every failoverInterval/4",
 	}, {
 		.name = "punishBase", .attr = ZTBOND_A_PUNISH_BASE,
 		.kind = ZTB_K_U32, .min = 0, .max = ZTBOND_MAX_INTERVAL_MS,
+		.def = ZTBOND_DEF_PUNISH_BASE_MS,
 		.unit = "ms", .help = "first punishment of a failed link, 0 = never punish",
 	}, {
 		.name = "punishMax", .attr = ZTBOND_A_PUNISH_MAX,
 		.kind = ZTB_K_U32, .min = 0, .max = ZTBOND_MAX_INTERVAL_MS,
+		.def = ZTBOND_DEF_PUNISH_MAX_MS,
 		.unit = "ms", .help = "cap of a punishment",
 	}, {
 		.name = "authKey", .attr = ZTBOND_A_AUTH_KEY,
