@@ -22,6 +22,8 @@ PACKAGES=(
 	qemu-system-x86 busybox-static
 	# tools the tests use inside the VM (the VM runs on the host's /)
 	iproute2 iputils-ping iperf3 ethtool procps psmisc jq tcpdump libteam-utils
+	# ztsim's host tests (curl for the local API)
+	curl
 	coreutils util-linux perl python3
 )
 
