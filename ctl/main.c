@@ -14,6 +14,7 @@
 #include <netlink/msg.h>
 
 #include "ztbondctl.h"
+#include "zt.h"
 
 struct ztb_opts {
 	bool json;
@@ -336,6 +337,8 @@ static void usage(FILE *f, const char *obj, const char *cmd)
 		link_keys |= c->keys == &ztb_link_keyset;
 	}
 	if (!obj)
+		ztb_zt_usage(f);
+	if (!obj)
 		fprintf(f, "       " ZTB_PROG " [--json] OBJECT ...\n"
 			   "       " ZTB_PROG " {-h | --help | help}\n"
 			   "       " ZTB_PROG " {-V | --version}\n");
@@ -387,7 +390,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (a >= argc) {
-		ztb_err("missing OBJECT (bond, link, monitor)");
+		ztb_err("missing OBJECT (bond, link, monitor, zt)");
 		return usage_error(NULL, NULL);
 	}
 	obj = argv[a++];
@@ -395,9 +398,11 @@ int main(int argc, char **argv)
 		usage(stdout, NULL, NULL);
 		return 0;
 	}
+	if (!strcmp(obj, "zt"))
+		return ztb_zt_main(argc - a, argv + a);
 	if (strcmp(obj, "bond") && strcmp(obj, "link") &&
 	    strcmp(obj, "monitor")) {
-		ztb_err("unknown object \"%s\" (bond, link, monitor)", obj);
+		ztb_err("unknown object \"%s\" (bond, link, monitor, zt)", obj);
 		return usage_error(NULL, NULL);
 	}
 

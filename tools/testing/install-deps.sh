@@ -13,7 +13,7 @@ source "$(dirname "$(readlink -f "$0")")/vm/common.sh"
 PACKAGES=(
 	# build
 	build-essential make gcc pkg-config bc kmod cpio xz-utils zstd gzip
-	libnl-3-dev libnl-genl-3-dev libjson-c-dev sparse
+	libnl-3-dev libnl-genl-3-dev libjson-c-dev libcurl4-openssl-dev sparse
 	# kernels (6.1 LTS through the meta packages, 6.12 LTS) and their headers
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
