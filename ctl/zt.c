@@ -59,7 +59,7 @@ struct zt_member {
 	char status[40];
 	char mac[24];
 	char dev[IFNAMSIZ];
-	bool bridge, api_ok, tap_ok;
+	bool bridge, api_ok, tap_ok, fatal;
 	char authtoken[128];
 };
 
@@ -293,6 +293,24 @@ static const char *jstr(struct json_object *o, const char *k)
 
 /* ---- processes ------------------------------------------------------------- */
 
+/* /proc/<pid>/<what>, NUL-terminated; its length or -1. */
+static ssize_t proc_read(pid_t pid, const char *what, char *buf, size_t len)
+{
+	char p[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%d/%s", (int)pid, what);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
 /*
  * Is pid the zerotier-one of this member? Its executable must be the binary
  * we start and its last argument the member's home: never a process found
@@ -303,7 +321,6 @@ static bool zt_is_member(const struct zt_cfg *c, const struct zt_member *m,
 {
 	char p[64], exe[PATH_MAX], args[8192], *last, *s;
 	ssize_t n;
-	int fd;
 
 	if (pid <= 1)
 		return false;
@@ -317,15 +334,9 @@ static bool zt_is_member(const struct zt_cfg *c, const struct zt_member *m,
 		*s = '\0';
 	if (strcmp(exe, c->bin))
 		return false;
-	snprintf(p, sizeof(p), "/proc/%d/cmdline", (int)pid);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, args, sizeof(args) - 1);
-	close(fd);
+	n = proc_read(pid, "cmdline", args, sizeof(args));
 	if (n <= 0)
 		return false;
-	args[n] = '\0';
 	if (args[n - 1] == '\0')
 		n--;
 	args[n] = '\0';
@@ -336,21 +347,12 @@ static bool zt_is_member(const struct zt_cfg *c, const struct zt_member *m,
 
 static bool proc_gone(pid_t pid)
 {
-	char p[64], st[256], *r;
-	int fd;
-	ssize_t n;
+	char st[256], *r;
 
 	if (kill(pid, 0) && errno == ESRCH)
 		return true;
-	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (proc_read(pid, "stat", st, sizeof(st)) <= 0)
 		return true;
-	n = read(fd, st, sizeof(st) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	st[n] = '\0';
 	r = strrchr(st, ')');
 	return r && r[1] == ' ' && r[2] == 'Z';
 }
@@ -697,9 +699,17 @@ static int zt_bond_up(struct zt_cfg *c)
 
 /* ---- waiting for members ------------------------------------------------------ */
 
-/* One look at a member: returns true when it is ready to be enslaved. */
-static bool zt_check_ready(struct zt_cfg *c, struct zt_member *m, char *what,
-			   size_t len)
+enum zt_stage {
+	ZT_STAGE_API,		/* the local API answers: node id known */
+	ZT_STAGE_READY,		/* network OK, tap with its MAC (and bridge) */
+};
+
+/*
+ * One look at a member: true when it has reached the stage; what says what
+ * it waits for (or that it is ready). m->fatal: it never will.
+ */
+static bool zt_check_ready(struct zt_cfg *c, struct zt_member *m,
+			   enum zt_stage stage, char *what, size_t len)
 {
 	struct json_object *o = NULL;
 	char err[256], path[64], sysmac[64], p[96];
@@ -722,6 +732,10 @@ static bool zt_check_ready(struct zt_cfg *c, struct zt_member *m, char *what,
 	snprintf(m->node, sizeof(m->node), "%s", s);
 	json_object_put(o);
 	m->api_ok = true;
+	if (stage == ZT_STAGE_API) {
+		snprintf(what, len, "local API answers: node %s", m->node);
+		return true;
+	}
 	snprintf(path, sizeof(path), "/network/%s", c->network);
 	code = zt_api(m, "GET", path, NULL, &o, err, sizeof(err));
 	if (code != 200) {
@@ -740,6 +754,12 @@ static bool zt_check_ready(struct zt_cfg *c, struct zt_member *m, char *what,
 			    json_object_get_boolean(b);
 	}
 	json_object_put(o);
+	if (!strcmp(m->status, "PORT_ERROR")) {
+		snprintf(what, len, "its tap: it could not create one (PORT_ERROR; see member%d/zerotier-one.log)",
+			 (int)(m - c->m));
+		m->fatal = true;
+		return false;
+	}
 	if (strcmp(m->status, "OK")) {
 		snprintf(what, len, "network status %s", m->status);
 		return false;
@@ -756,25 +776,32 @@ static bool zt_check_ready(struct zt_cfg *c, struct zt_member *m, char *what,
 		return false;
 	}
 	m->tap_ok = true;
-	snprintf(what, len, "ready: node %s, tap %s %s", m->node, m->tap,
-		 m->mac);
+	if (c->token[0] && !m->bridge) {
+		snprintf(what, len, "activeBridge from Central (node %s)",
+			 m->node);
+		return false;
+	}
+	snprintf(what, len, "ready: node %s, tap %s %s%s", m->node, m->tap,
+		 m->mac, m->bridge ? ", bridge" : "");
 	return true;
 }
 
-static int zt_wait(struct zt_cfg *c)
+static int zt_wait(struct zt_cfg *c, enum zt_stage stage, double end)
 {
-	char what[ZT_MAX_MEMBERS][320], now[320];
+	static char what[ZT_MAX_MEMBERS][320];
 	bool ready[ZT_MAX_MEMBERS] = { false };
-	double end = now_s() + c->timeout;
-	unsigned int i, n = 0;
+	unsigned int i, n = 0, nfatal = 0;
+	char now[320];
 
 	memset(what, 0, sizeof(what));
 	for (;;) {
 		for (i = 0; i < c->count; i++) {
-			if (ready[i])
+			if (ready[i] || c->m[i].fatal)
 				continue;
-			ready[i] = zt_check_ready(c, &c->m[i], now, sizeof(now));
+			ready[i] = zt_check_ready(c, &c->m[i], stage, now,
+						  sizeof(now));
 			n += ready[i];
+			nfatal += c->m[i].fatal;
 			if (strcmp(now, what[i])) {
 				printf("member %u (port %u): %s\n", i,
 				       c->m[i].port, now);
@@ -784,12 +811,16 @@ static int zt_wait(struct zt_cfg *c)
 		}
 		if (n == c->count)
 			return 0;
-		if (now_s() > end)
+		if (n + nfatal == c->count || now_s() > end)
 			break;
 		sleep_ms(200);
 	}
-	ztb_err("zt: timed out after %u s; %u of %u members ready:", c->timeout,
-		n, c->count);
+	if (nfatal)
+		ztb_err("zt: %u of %u members cannot become ready:", nfatal,
+			c->count);
+	else
+		ztb_err("zt: timed out after %u s; %u of %u members ready:",
+			c->timeout, n, c->count);
 	for (i = 0; i < c->count; i++)
 		if (!ready[i])
 			fprintf(stderr, "  member %u (port %u, %s): waiting for %s\n",
@@ -829,9 +860,8 @@ static int zt_central(struct zt_cfg *c, const char *method, const char *path,
 
 static int zt_set_bridges(struct zt_cfg *c)
 {
-	char path[64], body[160], what[320];
-	unsigned int i, n;
-	double end;
+	char path[64], body[160];
+	unsigned int i;
 
 	for (i = 0; i < c->count; i++) {
 		snprintf(path, sizeof(path), "/member/%s", c->m[i].node);
@@ -843,22 +873,6 @@ static int zt_set_bridges(struct zt_cfg *c)
 		printf("member %u: node %s set as active bridge in Central\n",
 		       i, c->m[i].node);
 	}
-	/* The network config has to reach each member. */
-	for (end = now_s() + c->timeout;; sleep_ms(200)) {
-		for (i = 0, n = 0; i < c->count; i++) {
-			zt_check_ready(c, &c->m[i], what, sizeof(what));
-			n += c->m[i].bridge;
-		}
-		if (n == c->count)
-			return 0;
-		if (now_s() > end)
-			break;
-	}
-	for (i = 0; i < c->count; i++)
-		if (!c->m[i].bridge)
-			fprintf(stderr,
-				"warning: member %u (node %s) does not report bridge yet after %u s; until it does, ZeroTier drops frames for the bond's MAC on it\n",
-				i, c->m[i].node, c->timeout);
 	return 0;
 }
 
@@ -995,6 +1009,7 @@ static int zt_up(int argc, char **argv)
 	static struct zt_cfg c, old;
 	struct zt_args a;
 	unsigned int i, n;
+	double end;
 	int have;
 
 	if (zt_parse("up", argc, argv, &a) || zt_common(&c, &a))
@@ -1107,12 +1122,16 @@ static int zt_up(int argc, char **argv)
 		printf("member %u: started pid %d on port %u (%s)\n", i,
 		       (int)m->pid, m->port, m->home);
 	}
-	if (zt_wait(&c))
+	end = now_s() + c.timeout;
+	if (zt_wait(&c, ZT_STAGE_API, end))
 		goto fail;
-	if (c.token[0]) {
-		if (zt_set_bridges(&c))
-			goto fail;
-	} else {
+	/* bridging (and authorization on private networks) first: a member
+	 * of a private network reaches OK only once authorized */
+	if (c.token[0] && zt_set_bridges(&c))
+		goto fail;
+	if (zt_wait(&c, ZT_STAGE_READY, end))
+		goto fail;
+	if (!c.token[0]) {
 		for (i = 0; i < c.count && c.m[i].bridge; i++)
 			;
 		if (i < c.count)
@@ -1239,7 +1258,7 @@ static int zt_status(int argc, char **argv)
 		const struct ztb_obj *lk = have_bond ? zt_bond_link(&l, m->tap) : NULL;
 		const char *link = "-";
 
-		zt_check_ready(&c, m, what, sizeof(what));
+		zt_check_ready(&c, m, ZT_STAGE_READY, what, sizeof(what));
 		if (!m->node[0]) {
 			snprintf(p, sizeof(p), "%s/identity.public", m->home);
 			if (!read_file(p, what, sizeof(what)) && strlen(what) >= 10)

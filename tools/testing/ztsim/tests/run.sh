@@ -10,18 +10,21 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 ZTSIM=${1:-$HERE/../ztsim}
 CTL=${2:-$HERE/../../../../ctl/ztbondctl}
+out=$(mktemp) || exit 1
+trap 'rm -f "$out"' EXIT
 tp=0
 tf=0
 for t in ztsim.sh zt_ctl.sh; do
 	echo "# $t"
-	out=$(bash "$HERE/$t" "$ZTSIM" "$CTL" 2>&1 | tee /dev/stderr | tail -n 1)
-	if [[ $out =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+	bash "$HERE/$t" "$ZTSIM" "$CTL" > "$out" 2>&1
+	cat "$out"
+	if [[ $(tail -n 1 "$out") =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
 		tp=$((tp + BASH_REMATCH[1]))
 		tf=$((tf + BASH_REMATCH[2]))
 	else
 		echo "FAIL: $t ended without a summary"
 		tf=$((tf + 1))
 	fi
-done 2>&1
+done
 echo "$tp passed, $tf failed"
 [[ $tf -eq 0 ]]

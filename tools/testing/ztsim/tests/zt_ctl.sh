@@ -9,25 +9,12 @@
 #
 # One line per case ("PASS: ..." / "FAIL: ..."), then "N passed, N failed".
 
-set -u
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-ZTSIM=$(readlink -f "${1:-$HERE/../ztsim}")
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh" "$@"
 CTL=$(readlink -f "${2:-$HERE/../../../../ctl/ztbondctl}")
-CENTRAL=$HERE/../central.py
 NW=8056c2e21c00c7a1
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { local d=$1; shift; if "$@" >/dev/null 2>&1; then ok "$d"; else ko "$d"; fi; }
-
-if [[ $(id -u) -ne 0 || ! -x $ZTSIM || ! -x $CTL ]]; then
-	echo "zt_ctl.sh: needs root, $ZTSIM and $CTL"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+need ROOT ip jq python3 "$ZTSIM" "$CTL"
 
 S=$$
 UL=ztc-ul-$S
@@ -35,7 +22,6 @@ HUB=ztc-hub-$S
 T=$(mktemp -d /tmp/zt-ctl-test.XXXXXX)
 H=$T/home
 export ZTSIM_STATE=$T/state
-CENTRAL_PID=
 SLEEP_PID=
 
 cleanup()
@@ -60,11 +46,8 @@ mkdir -p "$ZTSIM_STATE"
 echo "$UL" > "$ZTSIM_STATE/underlay-netns"
 echo "tok-$S" > "$T/token"
 echo "bad-$S" > "$T/badtoken"
-ip netns exec "$HUB" python3 "$CENTRAL" --state "$ZTSIM_STATE" \
-	--token-file "$T/token" --port-file "$T/central.port" 2>"$T/central.log" &
-CENTRAL_PID=$!
-for _ in $(seq 50); do [[ -s $T/central.port ]] && break; sleep 0.1; done
-CURL=http://127.0.0.1:$(cat "$T/central.port")
+start_central "$HUB" "$ZTSIM_STATE" "$T/token" || { ko "Central stand-in did not start"; finish; exit 1; }
+CURL=http://127.0.0.1:$CPORT
 
 # zt ARGS...: ztbondctl zt in the hub namespace; rc, out, err
 zt()
@@ -211,5 +194,4 @@ check "a member that never gets OK: timeout names what is missing, started membe
 	test "$rc" = 1 -a "$(grep -c 'waiting for network status ACCESS_DENIED' <<< "$err")" = 2 -a \
 	"$(strays)" = 0 -a "$(ip -n "$HUB" -o link | grep -c ztnew-)" = 0 -a ! -e "$H/ztnew/state.json"
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish

@@ -14,37 +14,20 @@
 #   A (ns a) 10.77.0.1   B (ns b) 10.77.0.2   C (ns c) 10.77.0.3
 #   D (ns d) active bridge (set through the Central stand-in), no address
 
-set -u
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-ZTSIM=$(readlink -f "${1:-$HERE/../ztsim}")
-CENTRAL=$HERE/../central.py
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh" "$@"
 FRAME=$HERE/frame.py
 NW=8056c2e21c000001
 NW2=8056c2e21c0000a2
 NWP=8056c2e21c0000b3
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "PASS: $*"; }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { local d=$1; shift; if "$@" >/dev/null 2>&1; then ok "$d"; else ko "$d"; fi; }
-
-for t in ip jq curl python3; do
-	command -v $t >/dev/null || { echo "ztsim.sh: $t missing"; echo "0 passed, 1 failed"; exit 1; }
-done
-if [[ $(id -u) -ne 0 || ! -x $ZTSIM ]]; then
-	echo "ztsim.sh: needs root and a built $ZTSIM"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+need ROOT ip jq curl python3 "$ZTSIM"
 
 S=$$
 UL=zts-ul-$S
 T=$(mktemp -d /tmp/ztsim-test.XXXXXX)
 export ZTSIM_STATE=$T/state
 NSES=()
-CENTRAL_PID=
 
 cleanup()
 {
@@ -75,11 +58,7 @@ echo "$UL" > "$ZTSIM_STATE/underlay-netns"
 
 # Central stand-in, in the underlay namespace.
 echo "sekrit-$S" > "$T/token"
-ip netns exec "$UL" python3 "$CENTRAL" --state "$ZTSIM_STATE" \
-	--token-file "$T/token" --port-file "$T/central.port" 2>"$T/central.log" &
-CENTRAL_PID=$!
-for _ in $(seq 50); do [[ -s $T/central.port ]] && break; sleep 0.1; done
-CPORT=$(cat "$T/central.port" 2>/dev/null)
+start_central "$UL" "$ZTSIM_STATE" "$T/token"
 
 # central METHOD PATH [BODY] [TOKEN]: prints the HTTP status, body in $T/c.out
 central()
@@ -168,7 +147,7 @@ deliver()
 
 # --- start -------------------------------------------------------------------
 
-[[ -n $CPORT ]] || { ko "Central stand-in did not start: $(cat "$T/central.log")"; echo "$pass passed, $fail failed"; exit 1; }
+[[ -n $CPORT ]] || { ko "Central stand-in did not start: $(cat "$ZTSIM_STATE/central.log")"; finish; exit 1; }
 
 start A 9993
 start B 9993
@@ -402,5 +381,4 @@ check "CPU-bound member: offered $offered frames/s, forwarded $((tx1 - tx0)) (~$
 	awk -v r="$rate" -v o="$offered" -v c="$cores" -v p="$per_frame" -v tx=$((tx1 - tx0)) -v rx=$((rx1 - rx0)) \
 	'BEGIN { exit !(tx > 500 && r <= 2100 && o > 3 * r && c <= 1.05 && p >= 480 && rx <= tx) }'
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish
