@@ -5,6 +5,7 @@
  *   zt up --network NWID --count N [--bond NAME] [--home DIR]
  *         [--base-port P] [--zerotier-one PATH] [--central-token-file F]
  *         [--central-url URL] [--timeout SEC] [--no-bond]
+ *         [--address CIDR]... [--pin] [--foreground]
  *   zt down [--bond NAME] [--home DIR]
  *   zt status [--bond NAME] [--home DIR] [--json]
  *
@@ -20,8 +21,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +38,11 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <json-c/json.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
+#include <netlink/netlink.h>
 
 #include "ztbondctl.h"
 #include "zt.h"
@@ -47,6 +54,7 @@
 #define ZT_DEFAULT_CENTRAL	"https://api.zerotier.com"
 #define ZT_DEFAULT_TIMEOUT	60
 #define ZT_HTTP_MAX		(1 << 20)
+#define ZT_MAX_ADDRS		16
 
 struct zt_member {
 	char home[PATH_MAX];
@@ -75,8 +83,15 @@ struct zt_cfg {
 	char token[256];
 	const char *central_url;
 	unsigned int timeout;
-	bool no_bond, json;
-	bool bond_created;
+	bool no_bond, json, pin, foreground;
+	bool bond_created, bond_new;
+	unsigned int naddrs;
+	struct zt_addr {
+		int family;
+		unsigned char addr[16];
+		unsigned int plen;
+		char text[INET6_ADDRSTRLEN + 8];
+	} addrs[ZT_MAX_ADDRS];
 	struct zt_member m[ZT_MAX_MEMBERS];
 };
 
@@ -405,13 +420,58 @@ gone:
 	return 0;
 }
 
+/* The n-th CPU (mod their count) of those we may run on; -1 if none. */
+static int zt_cpu(unsigned int n)
+{
+	cpu_set_t set;
+	int cpu, count;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -1;
+	count = CPU_COUNT(&set);
+	if (!count)
+		return -1;
+	n %= (unsigned int)count;
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set) && !n--)
+			return cpu;
+	return -1;
+}
+
+/* Pin every thread of pid (0: ourselves) to one CPU. */
+static int zt_pin(pid_t pid, int cpu)
+{
+	char path[64];
+	struct dirent *de;
+	cpu_set_t set;
+	int ret = 0;
+	DIR *d;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (!pid)
+		return sched_setaffinity(0, sizeof(set), &set);
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' &&
+		    sched_setaffinity((pid_t)atoi(de->d_name), sizeof(set), &set))
+			ret = -1;
+	closedir(d);
+	return ret;
+}
+
 static int zt_start(const struct zt_cfg *c, struct zt_member *m, int i)
 {
 	char port[16], log[PATH_MAX + 32], p[PATH_MAX + 32];
+	sigset_t empty;
 	int status, fd;
 	double end;
 	pid_t pid;
 
+	sigemptyset(&empty);
 	snprintf(port, sizeof(port), "-p%u", m->port);
 	snprintf(log, sizeof(log), "%s/zerotier-one.log", m->home);
 	snprintf(p, sizeof(p), "%s/zerotier-one.pid", m->home);
@@ -431,6 +491,10 @@ static int zt_start(const struct zt_cfg *c, struct zt_member *m, int i)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
+		sigprocmask(SIG_SETMASK, &empty, NULL);	/* --foreground blocks some */
+		if (c->pin && zt_pin(0, zt_cpu((unsigned int)i)))
+			fprintf(stderr, "cannot pin to CPU %d: %s\n",
+				zt_cpu((unsigned int)i), strerror(errno));
 		execl(c->bin, c->bin, "-U", "-d", port, m->home, (char *)NULL);
 		fprintf(stderr, "exec %s: %s\n", c->bin, strerror(errno));
 		_exit(127);
@@ -675,6 +739,7 @@ static int zt_bond_up(struct zt_cfg *c)
 		if (zt_nl(ZTBOND_CMD_BOND_NEW, c->bond, NULL, NULL, NULL))
 			return -1;
 		c->bond_created = true;
+		c->bond_new = true;
 		if (zt_save_state(c))
 			return -1;
 		printf("bond %s created\n", c->bond);
@@ -695,6 +760,74 @@ static int zt_bond_up(struct zt_cfg *c)
 	if (!ret)
 		ret = zt_set_up(c->bond);
 	return ret;
+}
+
+/* CIDR: an IPv4 or IPv6 address and its prefix length. */
+static int zt_parse_addr(const char *s, struct zt_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	unsigned int max;
+
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (!slash)
+		goto bad;
+	*slash = '\0';
+	if (inet_pton(AF_INET, buf, a->addr) == 1) {
+		a->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, a->addr) == 1) {
+		a->family = AF_INET6;
+		max = 128;
+	} else {
+		goto bad;
+	}
+	if (parse_uint("--address prefix", slash + 1, 0, max, &a->plen))
+		return -1;
+	snprintf(a->text, sizeof(a->text), "%s", s);
+	return 0;
+bad:
+	ztb_err("zt up: --address \"%s\": want ADDRESS/PREFIX (IPv4 or IPv6)", s);
+	return -1;
+}
+
+/* Add (or refresh: NLM_F_REPLACE makes it idempotent) an address. */
+static int zt_addr_add(const char *ifname, const struct zt_addr *a)
+{
+	struct ifaddrmsg ifa = {
+		.ifa_family = (unsigned char)a->family,
+		.ifa_prefixlen = (unsigned char)a->plen,
+		.ifa_index = if_nametoindex(ifname),
+	};
+	int len = a->family == AF_INET ? 4 : 16, err = -NLE_NOMEM;
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_msg *msg = NULL;
+
+	if (!sk)
+		goto out;
+	err = nl_connect(sk, NETLINK_ROUTE);
+	if (err < 0)
+		goto out;
+	msg = nlmsg_alloc_simple(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_CREATE |
+				 NLM_F_REPLACE | NLM_F_ACK);
+	err = -NLE_NOMEM;
+	if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0 ||
+	    nla_put(msg, IFA_LOCAL, len, a->addr) < 0 ||
+	    nla_put(msg, IFA_ADDRESS, len, a->addr) < 0)
+		goto out;
+	err = nl_send_sync(sk, msg);	/* frees msg */
+	msg = NULL;
+out:
+	nlmsg_free(msg);
+	nl_socket_free(sk);
+	if (err < 0) {
+		ztb_err("zt: cannot add address %s to %s: %s", a->text, ifname,
+			nl_geterror(err));
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- waiting for members ------------------------------------------------------ */
@@ -925,7 +1058,9 @@ static bool zt_port_free(unsigned int port)
 struct zt_args {
 	const char *network, *count, *bond, *home, *port, *bin, *token_file;
 	const char *central_url, *timeout;
-	bool no_bond, json;
+	const char *addrs[ZT_MAX_ADDRS];
+	unsigned int naddrs;
+	bool no_bond, json, pin, foreground;
 };
 
 static int zt_parse(const char *cmd, int argc, char **argv, struct zt_args *a)
@@ -948,6 +1083,26 @@ static int zt_parse(const char *cmd, int argc, char **argv, struct zt_args *a)
 
 		if (up && !strcmp(o, "--no-bond")) {
 			a->no_bond = true;
+			continue;
+		}
+		if (up && !strcmp(o, "--pin")) {
+			a->pin = true;
+			continue;
+		}
+		if (up && !strcmp(o, "--foreground")) {
+			a->foreground = true;
+			continue;
+		}
+		if (up && !strcmp(o, "--address")) {
+			if (i + 1 >= argc) {
+				ztb_err("zt up: --address needs a value");
+				return -1;
+			}
+			if (a->naddrs == ZT_MAX_ADDRS) {
+				ztb_err("zt up: at most %d --address", ZT_MAX_ADDRS);
+				return -1;
+			}
+			a->addrs[a->naddrs++] = argv[++i];
 			continue;
 		}
 		if (!strcmp(cmd, "status") && (!strcmp(o, "--json") || !strcmp(o, "-j"))) {
@@ -1004,11 +1159,110 @@ static void zt_rollback(struct zt_cfg *c)
 	}
 }
 
+/* Delete the bond if up created it, stop the members, forget the state. */
+static int zt_teardown(struct zt_cfg *c)
+{
+	char p[PATH_MAX + 32];
+	unsigned int i;
+	int ret = 0;
+
+	if (c->bond_created && if_nametoindex(c->bond)) {
+		if (zt_nl(ZTBOND_CMD_BOND_DEL, c->bond, NULL, NULL, NULL))
+			return -1;
+		printf("bond %s deleted\n", c->bond);
+	}
+	for (i = 0; i < c->count; i++) {
+		zt_probe(c, &c->m[i]);
+		if (!c->m[i].running) {
+			if (if_nametoindex(c->m[i].tap)) {
+				ztb_err("zt down: member %u is not running but %s exists; not touching it",
+					i, c->m[i].tap);
+				ret = -1;
+			}
+			continue;
+		}
+		if (zt_stop(c, &c->m[i], (int)i)) {
+			ret = -1;
+			continue;
+		}
+		printf("member %u: pid %d stopped\n", i, (int)c->m[i].pid);
+	}
+	if (ret)
+		return -1;
+	snprintf(p, sizeof(p), "%s/state.json", c->dir);
+	unlink(p);
+	printf("down: %s (identities kept in %s)\n", c->bond, c->dir);
+	return 0;
+}
+
+static void zt_log(const char *fmt, ...) ZTB_PRINTF(1, 2);
+
+/* A timestamped line for --foreground's log (stdout, e.g. the journal). */
+static void zt_log(const char *fmt, ...)
+{
+	char ts[32];
+	time_t t = time(NULL);
+	va_list ap;
+
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", localtime(&t));
+	printf("%s ", ts);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/*
+ * --foreground: every second, restart a member whose process is gone (same
+ * home, so same identity and tap name), wait until it is ready and
+ * re-enslave its tap; SIGTERM, SIGINT or SIGHUP tear everything down.
+ */
+static int zt_supervise(struct zt_cfg *c, const sigset_t *sigs)
+{
+	struct timespec tick = { 1, 0 };
+	unsigned int i;
+	int sig;
+
+	zt_log("supervising %u members of %s", c->count, c->bond);
+	for (;;) {
+		sig = sigtimedwait(sigs, NULL, &tick);
+		if (sig > 0)
+			break;
+		for (i = 0; i < c->count; i++) {
+			struct zt_member *m = &c->m[i];
+
+			zt_probe(c, m);
+			if (m->running)
+				continue;
+			zt_log("member %u (node %s): process gone; restarting",
+			       i, m->node);
+			m->fatal = false;
+			if (zt_start(c, m, (int)i) ||
+			    zt_wait(c, ZT_STAGE_READY, now_s() + c->timeout)) {
+				zt_log("member %u: restart failed; retrying", i);
+				continue;
+			}
+			if (!c->no_bond && zt_bond_up(c)) {
+				zt_log("member %u: re-enslaving %s failed; retrying",
+				       i, m->tap);
+				continue;
+			}
+			zt_log("member %u: back as pid %d%s%s", i, (int)m->pid,
+			       c->no_bond ? "" : ", tap re-enslaved to ",
+			       c->no_bond ? "" : c->bond);
+		}
+	}
+	zt_log("signal %d: stopping", sig);
+	return zt_teardown(c) ? 1 : 0;
+}
+
 static int zt_up(int argc, char **argv)
 {
 	static struct zt_cfg c, old;
 	struct zt_args a;
 	unsigned int i, n;
+	sigset_t sigs;
 	double end;
 	int have;
 
@@ -1045,6 +1299,16 @@ static int zt_up(int argc, char **argv)
 		return 1;
 	}
 	c.no_bond = a.no_bond;
+	c.pin = a.pin;
+	c.foreground = a.foreground;
+	if (a.naddrs && c.no_bond) {
+		ztb_err("zt up: --address needs the bond; it cannot go with --no-bond");
+		return 1;
+	}
+	for (i = 0; i < a.naddrs; i++)
+		if (zt_parse_addr(a.addrs[i], &c.addrs[i]))
+			return 1;
+	c.naddrs = a.naddrs;
 	c.central_url = a.central_url ? a.central_url : ZT_DEFAULT_CENTRAL;
 	if (strncmp(c.central_url, "http://", 7) &&
 	    strncmp(c.central_url, "https://", 8)) {
@@ -1105,6 +1369,17 @@ static int zt_up(int argc, char **argv)
 	    zt_central(&c, "GET", "", NULL, "checking the token"))
 		return 1;
 
+	/*
+	 * --foreground: the signals that stop us are taken synchronously
+	 * (zt_supervise); a signal during start-up waits until then.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	if (c.foreground)
+		sigprocmask(SIG_BLOCK, &sigs, NULL);
+
 	/* From here on, things are created. */
 	if (mkdir_p(c.dir) || zt_save_state(&c))
 		return 1;
@@ -1141,10 +1416,31 @@ static int zt_up(int argc, char **argv)
 	}
 	if (!c.no_bond && zt_bond_up(&c))
 		goto fail;
+	for (i = 0; i < c.naddrs; i++) {
+		if (zt_addr_add(c.bond, &c.addrs[i]))
+			goto fail;
+		printf("address %s on %s\n", c.addrs[i].text, c.bond);
+	}
+	for (i = 0; c.pin && i < c.count; i++) {
+		if (c.m[i].started)
+			continue;	/* pinned when started */
+		if (zt_pin(c.m[i].pid, zt_cpu(i)))
+			fprintf(stderr, "warning: member %u: cannot pin pid %d to CPU %d: %s\n",
+				i, (int)c.m[i].pid, zt_cpu(i), strerror(errno));
+	}
 	printf("up: %u members on network %s%s%s\n", c.count, c.network,
 	       c.no_bond ? "" : ", bond ", c.no_bond ? "" : c.bond);
+	fflush(stdout);
+	if (c.foreground)
+		return zt_supervise(&c, &sigs);
 	return 0;
 fail:
+	if (c.bond_new && !zt_nl(ZTBOND_CMD_BOND_DEL, c.bond, NULL, NULL, NULL)) {
+		fprintf(stderr, "bond %s deleted again (this run created it)\n",
+			c.bond);
+		c.bond_created = false;
+		zt_save_state(&c);
+	}
 	zt_rollback(&c);
 	if (have > 0) {
 		/* nothing was up before this run: leave no state behind */
@@ -1165,9 +1461,7 @@ static int zt_down(int argc, char **argv)
 {
 	static struct zt_cfg c;
 	struct zt_args a;
-	char p[PATH_MAX + 32];
-	unsigned int i;
-	int have, ret = 0;
+	int have;
 
 	if (zt_parse("down", argc, argv, &a) || zt_common(&c, &a))
 		return 1;
@@ -1179,33 +1473,7 @@ static int zt_down(int argc, char **argv)
 			c.home, c.bond);
 		return 1;
 	}
-	if (c.bond_created && if_nametoindex(c.bond)) {
-		if (zt_nl(ZTBOND_CMD_BOND_DEL, c.bond, NULL, NULL, NULL))
-			return 1;
-		printf("bond %s deleted\n", c.bond);
-	}
-	for (i = 0; i < c.count; i++) {
-		zt_probe(&c, &c.m[i]);
-		if (!c.m[i].running) {
-			if (if_nametoindex(c.m[i].tap)) {
-				ztb_err("zt down: member %u is not running but %s exists; not touching it",
-					i, c.m[i].tap);
-				ret = 1;
-			}
-			continue;
-		}
-		if (zt_stop(&c, &c.m[i], (int)i)) {
-			ret = 1;
-			continue;
-		}
-		printf("member %u: pid %d stopped\n", i, (int)c.m[i].pid);
-	}
-	if (ret)
-		return 1;
-	snprintf(p, sizeof(p), "%s/state.json", c.dir);
-	unlink(p);
-	printf("down: %s (identities kept in %s)\n", c.bond, c.dir);
-	return 0;
+	return zt_teardown(&c) ? 1 : 0;
 }
 
 static int zt_status(int argc, char **argv)
@@ -1313,6 +1581,7 @@ void ztb_zt_usage(FILE *f)
 		"       " ZTB_PROG " zt up --network NWID --count N [--bond NAME] [--home DIR]\n"
 		"                     [--base-port P] [--zerotier-one PATH] [--timeout SEC]\n"
 		"                     [--central-token-file F] [--central-url URL] [--no-bond]\n"
+		"                     [--address CIDR]... [--pin] [--foreground]\n"
 		"       " ZTB_PROG " zt down [--bond NAME] [--home DIR]\n"
 		"       " ZTB_PROG " zt status [--bond NAME] [--home DIR] [--json]\n");
 }

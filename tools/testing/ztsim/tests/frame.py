@@ -4,7 +4,8 @@
 
   frame.py send IF DST SRC ETHERTYPE MARKER     one frame, MARKER in the payload
   frame.py arp IF SRC SENDER_IP TARGET_IP MARKER  ARP request, MARKER as trailer
-  frame.py recv IF MARKER SECONDS               count received frames with MARKER
+  frame.py recv IF MARKER SECONDS [READY]       count received frames with MARKER;
+                                                creates file READY once listening
   frame.py blast IP PORT SECONDS                UDP as fast as possible; prints
                                                 "sent N"
 """
@@ -46,9 +47,11 @@ def main(argv):
                + bytes(6) + socket.inet_aton(tip))
         f = b"\xff" * 6 + mac(src) + b"\x08\x06" + arp + marker.encode()
         raw(ifname).send(pad(f))
-    elif cmd == "recv" and len(argv) == 5:
+    elif cmd == "recv" and len(argv) in (5, 6):
         ifname, marker, secs = argv[2], argv[3].encode(), float(argv[4])
         s = raw(ifname)
+        if len(argv) == 6:
+            open(argv[5], "w").close()
         end = time.monotonic() + secs
         n = 0
         while True:

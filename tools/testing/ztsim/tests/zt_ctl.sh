@@ -98,7 +98,10 @@ bad "a missing zerotier-one binary is refused" "--zerotier-one $T/nope: not an e
 	up --network "$NW" --count 2 --home "$H" --zerotier-one "$T/nope" --no-bond
 ip netns exec "$HUB" python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",19994)); s.listen(); time.sleep(60)' &
 SLEEP_PID=$!
-sleep 0.3
+for _ in $(seq 50); do
+	ip netns exec "$HUB" ss -Htln 'sport = :19994' | grep -q . && break
+	sleep 0.1
+done
 bad "a port range that collides with a used port names the port" "port 19994 (member 1) is in use" \
 	"${UP[@]}"
 kill $SLEEP_PID; wait $SLEEP_PID 2>/dev/null; SLEEP_PID=
@@ -108,6 +111,10 @@ bad "a rejected Central token is an error before anything starts" "Central rejec
 	"${UP[@]}" --central-token-file "$T/badtoken" --central-url "$CURL"
 bad "an unknown option is refused" "unknown option \"--frobnicate\"" \
 	"${UP[@]}" --frobnicate
+bad "an address without a prefix is refused" "want ADDRESS/PREFIX" \
+	up --network "$NW" --count 2 --home "$H" --zerotier-one "$ZTSIM" --address 10.1.2.3
+bad "an address with --no-bond is refused" "cannot go with --no-bond" \
+	"${UP[@]}" --address 10.1.2.3/24
 bad "down of a bond that is not up says so" "is not up" down --home "$H"
 
 # --- up -------------------------------------------------------------------------------
@@ -168,11 +175,35 @@ kill "$SLEEP_PID"; SLEEP_PID=
 
 zt "${UP[@]}"
 check "up again after down: same node ids" test "$rc" = 0 -a "$(nodes)" = "$n0"
+zt "${UP[@]}" --pin
+want=$(python3 -c 'import os; c = sorted(os.sched_getaffinity(0)); print(c[0 % len(c)], c[1 % len(c)])')
+got=$(for p in $(pids); do awk '/^Cpus_allowed_list/ { printf "%s ", $2 }' "/proc/$p/status"; done)
+check "up --pin pins running member i to the i-th CPU ($want; got $got)" \
+	test "$rc" = 0 -a "$got" = "$want "
 kill -9 "$(cat "$H/ztbond0/member0/zerotier-one.pid")"
 sleep 0.3
 zt down --home "$H"
 check "down after a member was killed by hand also succeeds" \
 	test "$rc" = 0 -a "$(strays)" = 0 -a "$(taps)" = 0
+
+# --- --foreground: a supervisor that restarts members ----------------------------
+
+ip netns exec "$HUB" "$CTL" zt "${UP[@]}" --foreground > "$T/fg.log" 2>&1 &
+FG=$!
+for _ in $(seq 300); do grep -q supervising "$T/fg.log" && break; sleep 0.1; done
+n0=$(nodes)
+p1=$(awk 1 "$H/ztbond0/member1/zerotier-one.pid")
+kill -9 "$p1"
+t0=$SECONDS
+for _ in $(seq 100); do grep -q 'member 1: back as pid' "$T/fg.log" && break; sleep 0.1; done
+back=$(grep -c 'member 1: back as pid' "$T/fg.log")
+check "--foreground restarts a killed member within 10 s ($((SECONDS - t0)) s), same node ids, tap back" \
+	test "$back" = 1 -a "$(nodes)" = "$n0" -a "$(strays)" = 2 -a "$(taps)" = 2
+kill -TERM "$FG"
+wait "$FG"
+fgrc=$?
+check "SIGTERM to the supervisor stops everything (rc $fgrc): no process, no tap, no state" \
+	test "$fgrc" = 0 -a "$(strays)" = 0 -a "$(taps)" = 0 -a ! -e "$H/ztbond0/state.json"
 
 # --- Central -----------------------------------------------------------------------------
 

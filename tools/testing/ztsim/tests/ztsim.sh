@@ -130,12 +130,17 @@ deliver()
 	shift
 	MK=$((MK + 1))
 	local marker="ztsim-mark-$S-$MK"
+	rm -f "$T"/ready.*
 	for m in A B C D; do
 		[[ $m == "$snd" ]] && continue
-		ip netns exec "ns-$m-$S" python3 "$FRAME" recv "zt$m" "$marker" 1.5 \
-			> "$T/recv.$m" &
+		ip netns exec "ns-$m-$S" python3 "$FRAME" recv "zt$m" "$marker" 2 \
+			"$T/ready.$m" > "$T/recv.$m" &
 	done
-	sleep 0.4
+	# every receiver listens before the frame goes out
+	for _ in $(seq 100); do
+		[[ $(ls "$T"/ready.* 2>/dev/null | wc -l) -eq 3 ]] && break
+		sleep 0.05
+	done
 	ip netns exec "ns-$snd-$S" python3 "$FRAME" "${@//MARKER/$marker}"
 	wait
 	for m in A B C D; do

@@ -6,7 +6,8 @@
 # namespace; Central is ztsim's central.py. "zt up" creates the bond and
 # enslaves the taps, a plain client member reaches the bond's address
 # through the bridged members, "up" twice changes nothing, "down" leaves no
-# bond, tap or process and keeps the identities.
+# bond, tap or process and keeps the identities; under --foreground a
+# killed member is restarted and re-enslaved.
 
 ALL_TESTS="
 	zt_up_creates_bond
@@ -14,6 +15,7 @@ ALL_TESTS="
 	zt_status_shows_links
 	zt_up_twice
 	zt_down_and_up_again
+	zt_foreground_restarts
 "
 
 source "$(dirname "$(readlink -f "$0")")"/lib.sh
@@ -95,7 +97,7 @@ zt_up_creates_bond()
 
 	RET=0
 	# shellcheck disable=SC2046
-	out=$(zt $(up_args) 2>&1)
+	out=$(zt $(up_args) --address 10.55.0.1/24 --address fd55::1/64 --pin 2>&1)
 	check_err $? "zt up failed: $out"
 	ip -n "$HUB" -d link show ztbond0 2>/dev/null | grep -qw ztbond
 	check_err $? "no ztbond device ztbond0 after zt up: $out"
@@ -103,7 +105,10 @@ zt_up_creates_bond()
 	check_err $? "bond links are '$(links_json)', not the two taps"
 	grep -q 'set as active bridge' <<< "$out"
 	check_err $? "members not set as bridges: $out"
-	log_test "zt up: two members, bond created, taps enslaved, bridges set"
+	ip -n "$HUB" addr show dev ztbond0 | grep -q 'inet 10.55.0.1/24' &&
+		ip -n "$HUB" addr show dev ztbond0 | grep -q 'inet6 fd55::1/64'
+	check_err $? "--address not on the bond: $(ip -n "$HUB" addr show dev ztbond0)"
+	log_test "zt up: two members, bond created, taps enslaved, bridges set, addresses"
 }
 
 zt_client_reaches_bond()
@@ -116,7 +121,6 @@ zt_client_reaches_bond()
 	check_err $? "client member did not start: $(cat "$T/client.log")"
 	slowwait 20 ip -n "$CLI" link show ztc >/dev/null 2>&1
 	check_err $? "client tap ztc did not appear"
-	ip -n "$HUB" addr add 10.55.0.1/24 dev ztbond0
 	ip -n "$CLI" addr add 10.55.0.2/24 dev ztc
 	ztb_wait_ping "$CLI" 10.55.0.1 30
 	check_err $? "client cannot ping the bond's address through the bridged members"
@@ -150,7 +154,7 @@ zt_up_twice()
 	RET=0
 	p0=$(pids)
 	# shellcheck disable=SC2046
-	out=$(zt $(up_args) 2>&1)
+	out=$(zt $(up_args) --address 10.55.0.1/24 --address fd55::1/64 2>&1)
 	check_err $? "second zt up failed: $out"
 	[[ $(pids) == "$p0" && $(procs) == 2 && $(links_json) == "ztbond0-0 ztbond0-1" ]]
 	check_err $? "second up changed processes ($p0 -> $(pids), $(procs) running) or links ($(links_json))"
@@ -181,6 +185,37 @@ zt_down_and_up_again()
 	[[ $(procs) == 0 ]] && ! ip -n "$HUB" link show ztbond0 >/dev/null 2>&1
 	check_err $? "down after a kill left processes or the bond"
 	log_test "zt down removes bond, taps, processes; up again keeps node ids"
+}
+
+zt_foreground_restarts()
+{
+	local fg rc t0 n0
+
+	RET=0
+	# shellcheck disable=SC2046
+	ip netns exec "$HUB" "$ZTBONDCTL" zt $(up_args) --address 10.55.0.1/24 \
+		--foreground > "$T/fg.log" 2>&1 &
+	fg=$!
+	slowwait 60 grep -q supervising "$T/fg.log"
+	check_err $? "zt up --foreground did not come up: $(tail -n 5 "$T/fg.log")"
+	ztb_wait_ping "$CLI" 10.55.0.1 30
+	check_err $? "client cannot reach the bond under the supervisor"
+	n0=$(nodes)
+	kill -9 "$(awk 'NR == 1' "$T/h/ztbond0/member0/zerotier-one.pid")"
+	t0=$SECONDS
+	slowwait 20 grep -q 'member 0: back as pid' "$T/fg.log"
+	check_err $? "member 0 not restarted: $(tail -n 5 "$T/fg.log")"
+	[[ $(nodes) == "$n0" && $(links_json) == "ztbond0-0 ztbond0-1" ]]
+	check_err $? "after the restart: node ids $n0 -> $(nodes), links $(links_json)"
+	ztb_wait_ping "$CLI" 10.55.0.1 10
+	check_err $? "client cannot reach the bond after the restart"
+	echo "member 0 back and re-enslaved after $((SECONDS - t0)) s"
+	kill -TERM "$fg"
+	wait "$fg"
+	rc=$?
+	[[ $rc == 0 && $(procs) == 0 ]] && ! ip -n "$HUB" link show ztbond0 >/dev/null 2>&1
+	check_err $? "SIGTERM to the supervisor (rc $rc) left processes ($(procs)) or the bond"
+	log_test "zt up --foreground restarts a killed member and re-enslaves its tap; SIGTERM tears down"
 }
 
 trap cleanup EXIT
