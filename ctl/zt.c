@@ -1035,7 +1035,7 @@ static int zt_find_bin(struct zt_cfg *c, const char *arg)
 	return -1;
 }
 
-/* Is TCP (API) or UDP 127.0.0.1:port free? */
+/* Are TCP (the API) and UDP port free on every address? */
 static bool zt_port_free(unsigned int port)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -1457,22 +1457,28 @@ fail:
 	return 1;
 }
 
+/* down, status: the options, then the state of a bond that is up. */
+static int zt_open_state(const char *cmd, int argc, char **argv,
+			 struct zt_cfg *c, struct zt_args *a)
+{
+	int have;
+
+	if (zt_parse(cmd, argc, argv, a) || zt_common(c, a))
+		return -1;
+	have = zt_load_state(c);
+	if (have > 0)
+		ztb_err("zt %s: %s is not up (no %s/%s/state.json)", cmd,
+			c->bond, c->home, c->bond);
+	return have ? -1 : 0;
+}
+
 static int zt_down(int argc, char **argv)
 {
 	static struct zt_cfg c;
 	struct zt_args a;
-	int have;
 
-	if (zt_parse("down", argc, argv, &a) || zt_common(&c, &a))
+	if (zt_open_state("down", argc, argv, &c, &a))
 		return 1;
-	have = zt_load_state(&c);
-	if (have < 0)
-		return 1;
-	if (have > 0) {
-		ztb_err("zt down: %s is not up (no %s/%s/state.json)", c.bond,
-			c.home, c.bond);
-		return 1;
-	}
 	return zt_teardown(&c) ? 1 : 0;
 }
 
@@ -1485,18 +1491,9 @@ static int zt_status(int argc, char **argv)
 	bool have_bond = false;
 	struct zt_args a;
 	unsigned int i;
-	int have;
 
-	if (zt_parse("status", argc, argv, &a) || zt_common(&c, &a))
+	if (zt_open_state("status", argc, argv, &c, &a))
 		return 1;
-	have = zt_load_state(&c);
-	if (have < 0)
-		return 1;
-	if (have > 0) {
-		ztb_err("zt status: %s is not up (no %s/%s/state.json)", c.bond,
-			c.home, c.bond);
-		return 1;
-	}
 	if (!c.no_bond && if_nametoindex(c.bond)) {
 		/* quietly: without the module there is no link state */
 		int fd = dup(2), nul = open("/dev/null", O_WRONLY);
