@@ -1214,13 +1214,13 @@ static void zt_log(const char *fmt, ...)
 }
 
 /*
- * --foreground: every second, restart a member whose process is gone (same
+ * --foreground: every 250 ms, restart a member whose process is gone (same
  * home, so same identity and tap name), wait until it is ready and
  * re-enslave its tap; SIGTERM, SIGINT or SIGHUP tear everything down.
  */
 static int zt_supervise(struct zt_cfg *c, const sigset_t *sigs)
 {
-	struct timespec tick = { 1, 0 };
+	struct timespec tick = { 0, 250000000L };
 	unsigned int i;
 	int sig;
 

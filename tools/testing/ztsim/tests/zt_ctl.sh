@@ -195,9 +195,9 @@ n0=$(nodes)
 p1=$(awk 1 "$H/ztbond0/member1/zerotier-one.pid")
 kill -9 "$p1"
 t0=$SECONDS
-for _ in $(seq 100); do grep -q 'member 1: back as pid' "$T/fg.log" && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q "member 1: back as pid" "$T/fg.log" && break; sleep 0.1; done
 back=$(grep -c 'member 1: back as pid' "$T/fg.log")
-check "--foreground restarts a killed member within 10 s ($((SECONDS - t0)) s), same node ids, tap back" \
+check "--foreground restarts a killed member within 5 s ($((SECONDS - t0)) s), same node ids, tap back" \
 	test "$back" = 1 -a "$(nodes)" = "$n0" -a "$(strays)" = 2 -a "$(taps)" = 2
 kill -TERM "$FG"
 wait "$FG"
