@@ -4,6 +4,7 @@
 #   make                 build kmod/ztbond.ko and ctl/ztbondctl
 #   make KDIR=...        build the module against another kernel build dir
 #   make check           userspace unit tests + selftests in QEMU on 6.1 and 6.12
+#   make ztsim           tools/testing/ztsim (zerotier-one stand-in for the tests)
 #   make demo            boot a VM and show a bond carrying traffic and failing over
 #   make bench [QUICK=1] transmit-cost benchmark (pktgen) in a VM, see Documentation/benchmarks.md
 #   make install         module under /lib/modules/$KVER/updates (+depmod), tool
@@ -24,7 +25,7 @@ KVER ?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all kmod ctl clean install install-kmod install-ctl check check-unit demo deps bench
+.PHONY: all kmod ctl ztsim clean install install-kmod install-ctl check check-unit demo deps bench
 
 all: kmod ctl
 
@@ -33,6 +34,10 @@ kmod:
 
 ctl:
 	$(MAKE) -C $(ZTBOND_ROOT)/ctl
+
+# The zerotier-one stand-in the tests use (test code, not installed).
+ztsim:
+	$(MAKE) -C $(ZTBOND_ROOT)/tools/testing/ztsim
 
 check-unit:
 	$(MAKE) -C $(ZTBOND_ROOT)/tools/testing/unit run
@@ -67,4 +72,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(ZTBOND_ROOT)/kmod ZTBOND_ROOT=$(ZTBOND_ROOT) clean
 	-$(MAKE) -C $(ZTBOND_ROOT)/ctl clean
 	-$(MAKE) -C $(ZTBOND_ROOT)/tools/testing/unit clean
+	-$(MAKE) -C $(ZTBOND_ROOT)/tools/testing/ztsim clean
 	rm -rf $(ZTBOND_ROOT)/build

@@ -15,6 +15,7 @@
 
 #include "ztbondctl.h"
 #include "config.h"
+#include "zt.h"
 
 struct ztb_opts {
 	bool json;
@@ -379,6 +380,8 @@ static void usage(FILE *f, const char *obj, const char *cmd)
 		link_keys |= c->keys == &ztb_link_keyset;
 	}
 	if (!obj)
+		ztb_zt_usage(f);
+	if (!obj)
 		fprintf(f, "       " ZTB_PROG " [--json] OBJECT ...\n"
 			   "       " ZTB_PROG " {-h | --help | help}\n"
 			   "       " ZTB_PROG " {-V | --version}\n");
@@ -435,7 +438,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (a >= argc) {
-		ztb_err("missing OBJECT (bond, link, monitor, config)");
+		ztb_err("missing OBJECT (bond, link, monitor, config, zt)");
 		return usage_error(NULL, NULL);
 	}
 	obj = argv[a++];
@@ -443,9 +446,11 @@ int main(int argc, char **argv)
 		usage(stdout, NULL, NULL);
 		return 0;
 	}
+	if (!strcmp(obj, "zt"))
+		return ztb_zt_main(argc - a, argv + a);
 	if (strcmp(obj, "bond") && strcmp(obj, "link") &&
 	    strcmp(obj, "monitor") && strcmp(obj, "config")) {
-		ztb_err("unknown object \"%s\" (bond, link, monitor, config)",
+		ztb_err("unknown object \"%s\" (bond, link, monitor, config, zt)",
 			obj);
 		return usage_error(NULL, NULL);
 	}

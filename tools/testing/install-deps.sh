@@ -13,7 +13,7 @@ source "$(dirname "$(readlink -f "$0")")/vm/common.sh"
 PACKAGES=(
 	# build
 	build-essential make gcc pkg-config bc kmod cpio xz-utils zstd gzip
-	libnl-3-dev libnl-genl-3-dev libjson-c-dev sparse
+	libnl-3-dev libnl-genl-3-dev libjson-c-dev libcurl4-openssl-dev sparse
 	# libFuzzer target of the engine
 	clang libclang-rt-14-dev
 	# kernels (6.1 LTS through the meta packages, 6.12 LTS) and their headers
@@ -24,6 +24,8 @@ PACKAGES=(
 	qemu-system-x86 busybox-static
 	# tools the tests use inside the VM (the VM runs on the host's /)
 	iproute2 iputils-ping iperf3 ethtool procps psmisc jq tcpdump libteam-utils
+	# ztsim's host tests (curl for the local API)
+	curl
 	coreutils util-linux perl python3
 )
 

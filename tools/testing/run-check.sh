@@ -103,6 +103,31 @@ elapsed()
 	printf '%dm%02ds' $((s / 60)) $((s % 60))
 }
 
+# record_host_tests NAME LOG RC: one case per check of a host test script
+# (ztbondctl's grammar tests, ztsim's tests): its passes from the closing
+# "N passed, N failed" line of LOG, each "FAIL: ..." line as a failed case,
+# and one failed case when it exited RC != 0 without saying what failed.
+record_host_tests()
+{
+	local name=$1 log=$2 rc=$3 cp cf ci nf=0 l
+
+	read -r cp cf < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' \
+		"$log" | tail -n 1)
+	((rc == 0)) && : "${cp:=1}"
+	for ((ci = 0; ci < ${cp:-0}; ci++)); do
+		record "$name#$((ci + 1))" pass >/dev/null
+	done
+	((${cp:-0})) && say "  ${C_GRN}PASS${C_OFF} $name  (${cp} cases)"
+	while IFS= read -r l; do
+		record "$name: ${l#FAIL: }" fail
+		nf=$((nf + 1))
+	done < <(grep '^FAIL: ' "$log")
+	if ((rc != 0 && nf == 0)); then
+		tail -n 20 "$log" | sed 's/^/    /'
+		record "$name" fail "see $log"
+	fi
+}
+
 # 1. Dependencies ---------------------------------------------------------------
 
 if [[ -z $SKIP_DEPS ]]; then
@@ -129,18 +154,8 @@ if [[ -f $ZTBOND_ROOT/ctl/Makefile ]]; then
 		record build-ztbondctl pass
 		# ztbondctl's own command-line tests, when it has them.
 		if grep -q '^test:' "$ZTBOND_ROOT/ctl/Makefile"; then
-			if make -C "$ZTBOND_ROOT/ctl" test > "$LOGS/ctl-test.log" 2>&1; then
-				# count its cases from its closing "N passed, N failed" line
-				read -r cp cf < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' \
-					"$LOGS/ctl-test.log" | tail -n 1)
-				for ((ci = 0; ci < ${cp:-1}; ci++)); do
-					record "ztbondctl-tests#$((ci + 1))" pass >/dev/null
-				done
-				say "  ${C_GRN}PASS${C_OFF} ztbondctl-tests  (${cp:-1} cases)"
-			else
-				tail -n 20 "$LOGS/ctl-test.log" | sed 's/^/    /'
-				record ztbondctl-tests fail "see $LOGS/ctl-test.log"
-			fi
+			make -C "$ZTBOND_ROOT/ctl" test > "$LOGS/ctl-test.log" 2>&1
+			record_host_tests ztbondctl-tests "$LOGS/ctl-test.log" $?
 		fi
 	else
 		tail -n 30 "$LOGS/build-ztbondctl.log" | sed 's/^/    /'
@@ -148,6 +163,34 @@ if [[ -f $ZTBOND_ROOT/ctl/Makefile ]]; then
 	fi
 else
 	record build-ztbondctl skip "no ctl/Makefile yet"
+fi
+
+# ztsim, the zerotier-one stand-in: built warning-free, and its own tests
+# (namespaces and taps on this host, no VM) counted case by case, as
+# ztbondctl's.
+info "build ztsim and run its host tests"
+ZTSIM_DIR=$ZTBOND_ROOT/tools/testing/ztsim
+if [[ -f $ZTSIM_DIR/Makefile ]]; then
+	zlog=$LOGS/build-ztsim.log
+	if make -B -C "$ZTSIM_DIR" > "$zlog" 2>&1; then
+		if grep -q 'warning:' "$zlog"; then
+			grep -A3 'warning:' "$zlog" | head -n 20 | sed 's/^/    /'
+			record build-ztsim fail "compiler warnings, see $zlog"
+		else
+			record build-ztsim pass
+		fi
+		if [[ $(id -u) -ne 0 ]]; then
+			record ztsim-tests skip "needs root (network namespaces, taps)"
+		else
+			make -C "$ZTSIM_DIR" check > "$LOGS/ztsim-test.log" 2>&1
+			record_host_tests ztsim-tests "$LOGS/ztsim-test.log" $?
+		fi
+	else
+		tail -n 30 "$zlog" | sed 's/^/    /'
+		record build-ztsim fail "see $zlog"
+	fi
+else
+	record build-ztsim skip "no tools/testing/ztsim yet"
 fi
 
 declare -A BUILT=()

@@ -111,7 +111,8 @@ setup_files()
 	    "links": { "a1": {}, "eth9": {} } } } } }
 	EOF
 	cfg aware <<-'EOF'
-	{ "settings": { "defaultBondingPolicy": "balance-aware" } }
+	{ "settings": { "defaultBondingPolicy": "balance-aware",
+	    "balance-aware": { "flowTableSize": 1000 } } }
 	EOF
 	printf '{ "settings": { "defaultBondingPolicy": "broadcast" }\n' > "$TMPD/syntax.json"
 	chmod 0644 "$TMPD/syntax.json"
@@ -265,7 +266,7 @@ bad_apply_changes_nothing()
 	apply_refused "" "$TMPD/stranger.json" "nothing was changed" \
 		'eth9 is not a link of zb0 (its links: a1, a2)'
 	apply_refused "" "$TMPD/aware.json" "nothing was changed" \
-		'balance-aware is not implemented by the kernel yet'
+		'flowTableSize must be a power of two'
 	apply_refused "" "$TMPD/syntax.json" "nothing was applied" \
 		'syntax.json:2:1: unexpected end of the file'
 	out=$(ztb_ctl "$NS_A" config apply nosuch "$TMPD/fast.json" 2>&1)
