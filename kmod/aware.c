@@ -267,6 +267,26 @@ void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 		}
 		count[e->id % ZTBOND_MAX_LINKS]++;
 	}
+	/*
+	 * Flows of links that left the bond and sent nothing since: move them
+	 * now (the packet path would on their next packet), so that the
+	 * counts say where traffic will go. Only those flows move.
+	 */
+	for (i = 0; i < ft->size && snap->ntx; i++) {
+		struct ztbond_flow *e = &ft->ent[i];
+		u32 j;
+		int to;
+
+		if (!e->valid || snap->tx_of_id[e->id % ZTBOND_MAX_LINKS] >= 0)
+			continue;
+		for (j = 0; j < snap->ntx; j++)
+			flows[j] = count[snap->tx[j]->id];
+		to = ztbe_pick_deficit(snap->share, flows, snap->ntx);
+		count[e->id % ZTBOND_MAX_LINKS]--;
+		WRITE_ONCE(e->id, snap->tx[to]->id);
+		count[snap->tx[to]->id]++;
+		atomic64_inc(&bond->flow_moves);
+	}
 	for (i = 0; i < ZTBOND_MAX_LINKS; i++)
 		atomic_set(&bond->id_flows[i], count[i]);
 

@@ -142,6 +142,11 @@ udp_flows()
 		>/dev/null 2>&1 &
 }
 
+link_down()
+{
+	[[ $(lval "$NS_A" "$1" state) == down ]]
+}
+
 flows_on()
 {
 	lval "$NS_A" "$1" flows
@@ -184,6 +189,7 @@ flow_dynamic_rebalance()
 	topo balancePolicy flow-dynamic ||
 		{ check_err 1 "set-up failed"; log_test "flow-dynamic"; return; }
 	ip -n "$NS_B" link set b3 down
+	slowwait 5 link_down a3
 	udp_flows 24 16
 	sleep 4
 	[[ $(flows_on a3) -eq 0 ]]
