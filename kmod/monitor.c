@@ -405,15 +405,28 @@ void ztbond_monitor_free(struct ztbond *bond)
 	bond->mon = NULL;
 }
 
-/* Run the monitor now (a link came, the configuration changed). RTNL. */
+/*
+ * Run the monitor now (a link came, the configuration changed). RTNL.
+ * Live paths get a new grace period: they were probed at the old rate, and
+ * a shorter failoverInterval must not declare them dead before the new
+ * rate had a chance to answer. Dead paths stay dead.
+ */
 void ztbond_monitor_kick(struct ztbond *bond)
 {
 	struct ztbond_link *link;
+	u64 now = ktime_get_ns();
+	int i;
 
 	if (bond->monitor_stop)
 		return;
-	list_for_each_entry(link, &bond->links, list)
+	list_for_each_entry(link, &bond->links, list) {
 		link->next_hello_ns = link->next_probe_ns = 0;
+		spin_lock_bh(&link->plock);
+		for (i = 0; i < ZTBOND_MAX_PATHS; i++)
+			if (link->paths[i].used && link->paths[i].alive)
+				link->paths[i].born_ns = now;
+		spin_unlock_bh(&link->plock);
+	}
 	mod_delayed_work(system_wq, &bond->monitor_work, 0);
 }
 

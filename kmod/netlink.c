@@ -942,6 +942,7 @@ static int ztbond_nl_link_set(struct sk_buff *skb, struct genl_info *info)
 	link->cfg = cfg;
 	ztbond_links_eval(bond);
 	ztbond_rebuild(bond);
+	ztbond_monitor_kick(bond);
 	ztbond_nl_notify(bond, ZTBOND_EVENT_LINK_CHANGE, link);
 out:
 	rtnl_unlock();

@@ -38,7 +38,11 @@ show_cfg()
 	ztb_ctl "$NS_A" --json bond show zb0 | python3 -c '
 import json, sys
 b = json.load(sys.stdin)
-skip = ("tx_", "rx_", "carrier", "active", "state", "failures")
+skip = ("tx_", "rx_", "carrier", "active", "state", "failures",
+        # what the quality engine measures changes by itself
+        "ctl_", "rtt_", "ltm_", "pdv_", "loss_", "error_", "availability",
+        "probes", "quality", "punished", "eligible", "peer", "paths",
+        "flows", "flow_moves", "allocation")
 def keep(d):
     return {k: v for k, v in d.items() if not k.startswith(skip)}
 b["links"] = [keep(l) for l in b["links"]]
