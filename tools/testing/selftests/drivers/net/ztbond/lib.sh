@@ -34,6 +34,9 @@
 #   ztb_ping NS DST [COUNT]                quiet ping, returns ping's status
 #   ztb_wait_ping NS DST [TIMEOUT_S]       wait until DST answers one ping
 #   ztb_ctl NS ARGS...                     $ZTBONDCTL ARGS in NS
+#   ztb_link_field NS LINK FIELD / ztb_bond_field NS FIELD
+#                                          a field of "bond show zb0 --json"
+#   ztb_fcmp A OP B                        floating point comparison
 #
 # Standard topology (ztb_topo_create): namespaces $NS_A and $NS_B; veth
 # pairs a1-b1, a2-b2 (more with NLINKS); a<i> in NS_A enslaved to NS_A's
@@ -295,6 +298,25 @@ ztb_busiest_link()
 		fi
 	done
 	echo "$best"
+}
+
+# ztb_link_field NS LINK FIELD / ztb_bond_field NS FIELD: one field of
+# NS's "bond show zb0 --json" (nothing when absent; false stays false).
+ztb_link_field()
+{
+	ztb_ctl "$1" bond show zb0 --json |
+		jq -r --arg l "$2" --arg f "$3" '.links[] | select(.name == $l) | .[$f] | select(. != null)'
+}
+
+ztb_bond_field()
+{
+	ztb_ctl "$1" bond show zb0 --json | jq -r --arg f "$2" '.[$f] | select(. != null)'
+}
+
+# ztb_fcmp A OP B: floating point comparison.
+ztb_fcmp()
+{
+	awk -v a="$1" -v b="$3" "BEGIN { exit !(a $2 b) }"
 }
 
 # Traffic -------------------------------------------------------------------

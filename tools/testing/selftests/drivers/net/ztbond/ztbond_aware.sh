@@ -20,22 +20,6 @@ source "$(dirname "$(readlink -f "$0")")"/lib.sh
 
 RATES=(8 4 2)	# Mbit/s of a1, a2, a3
 
-lval()
-{
-	ztb_ctl "$1" bond show zb0 --json |
-		jq -r --arg l "$2" --arg f "$3" '.links[] | select(.name == $l) | .[$f] | select(. != null)'
-}
-
-bval()
-{
-	ztb_ctl "$1" bond show zb0 --json | jq -r --arg f "$2" '.[$f] | select(. != null)'
-}
-
-fcmp()
-{
-	awk -v a="$1" -v b="$3" "BEGIN { exit !(a $2 b) }"
-}
-
 # topo [bond KEY VALUE...]: three links, A's shaped 8/4/2 Mbit/s.
 topo()
 {
@@ -87,11 +71,11 @@ check_split()
 	mbit=$MBIT
 	read -r -a s <<< "$SHARES"
 	echo "    $what: $mbit Mbit/s, traffic shares ${s[*]} (target 0.571 0.286 0.143)"
-	fcmp "$mbit" ">=" 11.9
+	ztb_fcmp "$mbit" ">=" 11.9
 	check_err $? "$what: $mbit Mbit/s is under 85% of 14"
-	fcmp "${s[0]}" ">=" 0.471 && fcmp "${s[0]}" "<=" 0.671 &&
-	fcmp "${s[1]}" ">=" 0.186 && fcmp "${s[1]}" "<=" 0.386 &&
-	fcmp "${s[2]}" ">=" 0.043 && fcmp "${s[2]}" "<=" 0.243
+	ztb_fcmp "${s[0]}" ">=" 0.471 && ztb_fcmp "${s[0]}" "<=" 0.671 &&
+	ztb_fcmp "${s[1]}" ">=" 0.186 && ztb_fcmp "${s[1]}" "<=" 0.386 &&
+	ztb_fcmp "${s[2]}" ">=" 0.043 && ztb_fcmp "${s[2]}" "<=" 0.243
 	check_err $? "$what: shares ${s[*]} not within 0.1 of 4:2:1"
 }
 
@@ -104,9 +88,9 @@ alloc_from_speed()
 	for i in 0 1 2; do
 		ztb_ctl "$NS_A" link set zb0 "a$((i + 1))" speed "${RATES[i]}"
 	done
-	[[ $(lval "$NS_A" a1 allocation) == 0.571428 &&
-	   $(lval "$NS_A" a3 allocation) == 0.142857 ]]
-	check_err $? "allocation not 4:2:1 ($(lval "$NS_A" a1 allocation), $(lval "$NS_A" a3 allocation))"
+	[[ $(ztb_link_field "$NS_A" a1 allocation) == 0.571428 &&
+	   $(ztb_link_field "$NS_A" a3 allocation) == 0.142857 ]]
+	check_err $? "allocation not 4:2:1 ($(ztb_link_field "$NS_A" a1 allocation), $(ztb_link_field "$NS_A" a3 allocation))"
 	check_split speed
 	log_test "balance-aware: allocation from speed 8/4/2, 8 TCP streams use the sum"
 }
@@ -118,8 +102,8 @@ alloc_explicit()
 	ztb_ctl "$NS_A" link set zb0 a1 alloc 0.57
 	ztb_ctl "$NS_A" link set zb0 a2 alloc 0.29
 	ztb_ctl "$NS_A" link set zb0 a3 alloc 0.14
-	[[ $(lval "$NS_A" a2 allocation) == 0.29 ]]
-	check_err $? "allocation of a2 is $(lval "$NS_A" a2 allocation), not alloc 0.29"
+	[[ $(ztb_link_field "$NS_A" a2 allocation) == 0.29 ]]
+	check_err $? "allocation of a2 is $(ztb_link_field "$NS_A" a2 allocation), not alloc 0.29"
 	check_split alloc
 	log_test "balance-aware: explicit alloc 0.57/0.29/0.14"
 }
@@ -144,12 +128,12 @@ udp_flows()
 
 link_down()
 {
-	[[ $(lval "$NS_A" "$1" state) == down ]]
+	[[ $(ztb_link_field "$NS_A" "$1" state) == down ]]
 }
 
 flows_on()
 {
-	lval "$NS_A" "$1" flows
+	ztb_link_field "$NS_A" "$1" flows
 }
 
 flow_static_failure()
@@ -161,15 +145,15 @@ flow_static_failure()
 		{ check_err 1 "set-up failed"; log_test "flow-static"; return; }
 	udp_flows 24 14
 	sleep 4
-	m0=$(bval "$NS_A" flow_moves)
+	m0=$(ztb_bond_field "$NS_A" flow_moves)
 	sleep 3
-	m1=$(bval "$NS_A" flow_moves)
+	m1=$(ztb_bond_field "$NS_A" flow_moves)
 	[[ $m1 -eq $m0 ]]
 	check_err $? "flow-static moved flows between healthy links ($m0 -> $m1)"
 	f1=$(flows_on a1) f2=$(flows_on a2) f3=$(flows_on a3)
 	ip -n "$NS_B" link set b3 down
 	sleep 3
-	m2=$(bval "$NS_A" flow_moves)
+	m2=$(ztb_bond_field "$NS_A" flow_moves)
 	g1=$(flows_on a1) g2=$(flows_on a2)
 	echo "    flows before a3 failed: $f1 $f2 $f3, after: $g1 $g2; moved $((m2 - m1))"
 	[[ $((m2 - m1)) -ge 1 && $((m2 - m1)) -le $f3 ]]
@@ -194,11 +178,11 @@ flow_dynamic_rebalance()
 	sleep 4
 	[[ $(flows_on a3) -eq 0 ]]
 	check_err $? "flows on a link that is down"
-	m0=$(bval "$NS_A" flow_moves)
+	m0=$(ztb_bond_field "$NS_A" flow_moves)
 	ip -n "$NS_B" link set b3 up
 	sleep 5
 	f3=$(flows_on a3)
-	m1=$(bval "$NS_A" flow_moves)
+	m1=$(ztb_bond_field "$NS_A" flow_moves)
 	echo "    a3 back: $f3 flows on it, $((m1 - m0)) moved"
 	[[ $f3 -ge 2 && $((m1 - m0)) -le $((f3 + 1)) ]]
 	check_err $? "rebalancing gave a3 $f3 flows with $((m1 - m0)) moves"
@@ -223,7 +207,7 @@ packet_mode()
 	d=$(( $(ztb_data_stat "$NS_A" a3 tx_packets) - d ))
 	s0=$(awk -v a="$b" -v c="$d" 'BEGIN { printf "%.2f", c ? a / c : 0 }')
 	echo "    a1 $b packets, a3 $d packets (ratio $s0, target 4)"
-	fcmp "$s0" ">=" 3.5 && fcmp "$s0" "<=" 4.5
+	ztb_fcmp "$s0" ">=" 3.5 && ztb_fcmp "$s0" "<=" 4.5
 	check_err $? "per-packet split a1:a3 = $s0, not 4"
 	log_test "balance-aware packet: packets split by share"
 }

@@ -56,45 +56,27 @@ topo()
 	ztb_wait_ping "$NS_A" 10.0.0.2 20
 }
 
-# lval NS LINK FIELD: a field of LINK in NS's "bond show zb0 --json".
-lval()
-{
-	ztb_ctl "$1" bond show zb0 --json |
-		jq -r --arg l "$2" --arg f "$3" '.links[] | select(.name == $l) | .[$f] | select(. != null)'
-}
-
-bval()
-{
-	ztb_ctl "$1" bond show zb0 --json | jq -r --arg f "$2" '.[$f] | select(. != null)'
-}
-
-# fcmp A OP B: floating point comparison (awk).
-fcmp()
-{
-	awk -v a="$1" -v b="$3" "BEGIN { exit !(a $2 b) }"
-}
-
 has_path()
 {
-	[[ $(lval "$1" "$2" paths) -ge 1 ]]
+	[[ $(ztb_link_field "$1" "$2" paths) -ge 1 ]]
 }
 
 probes_at_least()
 {
 	local v
 
-	v=$(lval "$1" "$2" probes)
+	v=$(ztb_link_field "$1" "$2" probes)
 	[[ -n $v && $v -ge $3 ]]
 }
 
 is_active()
 {
-	[[ $(bval "$1" active_link) == "$2" ]]
+	[[ $(ztb_bond_field "$1" active_link) == "$2" ]]
 }
 
 link_state()
 {
-	[[ $(lval "$1" "$2" state) == "$3" ]]
+	[[ $(ztb_link_field "$1" "$2" state) == "$3" ]]
 }
 
 discovery()
@@ -108,19 +90,19 @@ discovery()
 	check_err $? "a1 found no peer"
 	slowwait 10 has_path "$NS_A" a2
 	check_err $? "a2 found no peer"
-	peer=$(lval "$NS_A" a1 peer)
+	peer=$(ztb_link_field "$NS_A" a1 peer)
 	mac=$(ip -n "$NS_B" -j link show b1 | jq -r '.[0].address')
 	[[ $peer == "$mac" ]]
 	check_err $? "a1's peer is $peer, expected b1's MAC $mac"
-	[[ $(lval "$NS_A" a1 peer_id) == $(bval "$NS_B" bond_id) ]]
+	[[ $(ztb_link_field "$NS_A" a1 peer_id) == $(ztb_bond_field "$NS_B" bond_id) ]]
 	check_err $? "a1's peer bond id is not B's bond id"
-	[[ $(bval "$NS_A" authenticated) == false ]]
+	[[ $(ztb_bond_field "$NS_A" authenticated) == false ]]
 	check_err $? "a bond without authKey must say it is unauthenticated"
 	ztb_ctl "$NS_A" bond show zb0 | grep -q unauthenticated
 	check_err $? "bond show does not warn about missing authentication"
 	slowwait 10 probes_at_least "$NS_A" a1 4
 	check_err $? "no probes answered on a1"
-	[[ -n $(lval "$NS_A" a1 rtt_ms) ]]
+	[[ -n $(ztb_link_field "$NS_A" a1 rtt_ms) ]]
 	check_err $? "a1 has no rtt_ms"
 	log_test "discovery: HELLO finds the peer link on every link, probes answered, through ZeroTier's flow rules"
 }
@@ -141,24 +123,24 @@ rtt_jitter_loss()
 	slowwait 90 probes_at_least "$NS_A" a2 700
 	check_err $? "a2 collected too few probes"
 
-	r1=$(lval "$NS_A" a1 rtt_ms)
-	r3=$(lval "$NS_A" a3 rtt_ms)
-	l2=$(lval "$NS_A" a2 loss_ratio)
-	l3=$(lval "$NS_A" a3 loss_ratio)
-	p1=$(lval "$NS_A" a1 pdv_ms)
-	q1=$(lval "$NS_A" a1 quality)
-	q2=$(lval "$NS_A" a2 quality)
-	q3=$(lval "$NS_A" a3 quality)
+	r1=$(ztb_link_field "$NS_A" a1 rtt_ms)
+	r3=$(ztb_link_field "$NS_A" a3 rtt_ms)
+	l2=$(ztb_link_field "$NS_A" a2 loss_ratio)
+	l3=$(ztb_link_field "$NS_A" a3 loss_ratio)
+	p1=$(ztb_link_field "$NS_A" a1 pdv_ms)
+	q1=$(ztb_link_field "$NS_A" a1 quality)
+	q2=$(ztb_link_field "$NS_A" a2 quality)
+	q3=$(ztb_link_field "$NS_A" a3 quality)
 	echo "    a1 rtt $r1 ms pdv $p1 ms q $q1; a2 loss $l2 q $q2; a3 rtt $r3 ms loss $l3 q $q3"
-	fcmp "$r1" ">=" 30 && fcmp "$r1" "<=" 50
+	ztb_fcmp "$r1" ">=" 30 && ztb_fcmp "$r1" "<=" 50
 	check_err $? "a1 rtt_ms $r1 not within 25% of 40"
-	fcmp "$r3" "<" 10
+	ztb_fcmp "$r3" "<" 10
 	check_err $? "clean a3 rtt_ms $r3 affected"
-	fcmp "$l2" ">=" 0.03 && fcmp "$l2" "<=" 0.08
+	ztb_fcmp "$l2" ">=" 0.03 && ztb_fcmp "$l2" "<=" 0.08
 	check_err $? "a2 loss_ratio $l2 not in 0.03..0.08"
-	fcmp "$l3" "<" 0.01
+	ztb_fcmp "$l3" "<" 0.01
 	check_err $? "clean a3 loss_ratio $l3 not under 0.01"
-	fcmp "$q1" "<" "$q3" && fcmp "$q2" "<" "$q3"
+	ztb_fcmp "$q1" "<" "$q3" && ztb_fcmp "$q2" "<" "$q3"
 	check_err $? "quality of the bad links ($q1, $q2) not below the clean one ($q3)"
 
 	# jitter: 40 ms +- 20 ms (sd 11.5 ms); 64 samples (4 s) replace the
@@ -166,10 +148,10 @@ rtt_jitter_loss()
 	# that the VM's own scheduling noise cancels out.
 	tc -n "$NS_A" qdisc change dev a1 root netem delay 40ms 20ms
 	sleep 6
-	p1j=$(lval "$NS_A" a1 pdv_ms)
-	p3=$(lval "$NS_A" a3 pdv_ms)
+	p1j=$(ztb_link_field "$NS_A" a1 pdv_ms)
+	p3=$(ztb_link_field "$NS_A" a3 pdv_ms)
 	echo "    a1 pdv with jitter $p1j ms (before $p1 ms), clean a3 pdv $p3 ms"
-	fcmp "$p1j" ">" "$p3 + 5"
+	ztb_fcmp "$p1j" ">" "$p3 + 5"
 	check_err $? "jitter did not raise pdv_ms ($p1 -> $p1j, clean link $p3)"
 	log_test "rtt, jitter and loss measured per link; quality of the bad links drops"
 }
@@ -198,12 +180,12 @@ blackhole_failover()
 	# the overlay behind a1 dies; the tap keeps its carrier
 	tc -n "$NS_A" qdisc add dev a1 root netem loss 100%
 	slowwait 5 is_active "$NS_A" a2
-	check_err $? "A did not move to a2 (active $(bval "$NS_A" active_link))"
+	check_err $? "A did not move to a2 (active $(ztb_bond_field "$NS_A" active_link))"
 	slowwait 5 is_active "$NS_B" b2
 	check_err $? "B did not move to b2"
-	[[ $(lval "$NS_A" a1 eligible) == false ]]
+	[[ $(ztb_link_field "$NS_A" a1 eligible) == false ]]
 	check_err $? "blackholed a1 still eligible"
-	pun=$(lval "$NS_A" a1 punished_ms)
+	pun=$(ztb_link_field "$NS_A" a1 punished_ms)
 	[[ ${pun:-0} -gt 0 ]]
 	check_err $? "blackholed a1 not punished"
 	wait
@@ -280,11 +262,11 @@ flap_punishment()
 		{ check_err 1 "set-up failed"; log_test "flap punishment"; return; }
 	slowwait 10 link_state "$NS_A" a1 up
 	flap b1 a1
-	p1=$(lval "$NS_A" a1 punished_ms)
+	p1=$(ztb_link_field "$NS_A" a1 punished_ms)
 	flap b1 a1
-	p2=$(lval "$NS_A" a1 punished_ms)
+	p2=$(ztb_link_field "$NS_A" a1 punished_ms)
 	flap b1 a1
-	p3=$(lval "$NS_A" a1 punished_ms)
+	p3=$(ztb_link_field "$NS_A" a1 punished_ms)
 	echo "    punishment after each flap: ${p1:-?} ${p2:-?} ${p3:-?} ms"
 	[[ ${p1:-0} -eq 0 && ${p2:-0} -ge 1500 && ${p3:-0} -gt ${p2:-0} ]]
 	check_err $? "punishment does not grow with repeated flaps ($p1, $p2, $p3)"
@@ -292,7 +274,7 @@ flap_punishment()
 	check_err $? "a1 not held out while punished"
 	slowwait 20 link_state "$NS_A" a1 up
 	check_err $? "a1 not readmitted after its punishment faded"
-	[[ $(lval "$NS_A" a1 punished_ms) -eq 0 ]]
+	[[ $(ztb_link_field "$NS_A" a1 punished_ms) -eq 0 ]]
 	check_err $? "punishment did not fade to 0"
 	log_test "flapping: first carrier loss forgiven, repeats punished longer each time, punishment fades"
 }
@@ -305,7 +287,7 @@ rotate()
 	slowwait 10 is_active "$NS_A" a1
 	ztb_ctl "$NS_A" bond rotate zb0
 	is_active "$NS_A" a2
-	check_err $? "rotate: active $(bval "$NS_A" active_link), expected a2"
+	check_err $? "rotate: active $(ztb_bond_field "$NS_A" active_link), expected a2"
 	ztb_ctl "$NS_A" bond rotate zb0 && ztb_ctl "$NS_A" bond rotate zb0
 	is_active "$NS_A" a1
 	check_err $? "rotate did not wrap around to a1"
@@ -324,40 +306,40 @@ forged_frames()
 	RET=0
 	topo 2 active-backup failoverInterval 250 authKey "$key" ||
 		{ check_err 1 "set-up failed"; log_test "forged frames"; return; }
-	[[ $(bval "$NS_A" authenticated) == true ]]
+	[[ $(ztb_bond_field "$NS_A" authenticated) == true ]]
 	check_err $? "authKey set but bond not authenticated"
 	slowwait 10 probes_at_least "$NS_A" a1 4
 	check_err $? "authenticated peers do not probe each other"
-	paths=$(lval "$NS_A" a1 paths)
-	before=$(lval "$NS_A" a1 ctl_auth_fail)
+	paths=$(ztb_link_field "$NS_A" a1 paths)
+	before=$(ztb_link_field "$NS_A" a1 ctl_auth_fail)
 	# another member on the segment of a1, without the key
 	for k in hello hello-badtag probe; do
 		ip netns exec "$NS_B" python3 "$FORGE" b1 "$k" --count 20 \
 			--dst "$(ip -n "$NS_A" -j link show a1 | jq -r '.[0].address')"
 	done
 	sleep 1
-	after=$(lval "$NS_A" a1 ctl_auth_fail)
+	after=$(ztb_link_field "$NS_A" a1 ctl_auth_fail)
 	[[ $((after - before)) -ge 60 ]]
 	check_err $? "forged frames not counted as failed authentication ($before -> $after)"
-	[[ $(lval "$NS_A" a1 paths) -eq $paths ]]
+	[[ $(ztb_link_field "$NS_A" a1 paths) -eq $paths ]]
 	check_err $? "a forged HELLO created a path"
-	before=$(lval "$NS_A" a1 ctl_bad)
+	before=$(ztb_link_field "$NS_A" a1 ctl_bad)
 	ip netns exec "$NS_B" python3 "$FORGE" b1 truncated --count 30
 	ip netns exec "$NS_B" python3 "$FORGE" b1 badversion --count 10
 	sleep 1
-	after=$(lval "$NS_A" a1 ctl_bad)
+	after=$(ztb_link_field "$NS_A" a1 ctl_bad)
 	[[ $((after - before)) -ge 40 ]]
 	check_err $? "malformed frames not counted ($before -> $after)"
-	is_active "$NS_A" a1 && [[ $(lval "$NS_A" a1 state) == up ]]
+	is_active "$NS_A" a1 && [[ $(ztb_link_field "$NS_A" a1 state) == up ]]
 	check_err $? "forged frames changed the bond"
 	ztb_ping "$NS_A" 10.0.0.2 3
 	check_err $? "no traffic after the forgeries"
 
 	# keys that differ: nothing is accepted, every frame is counted
 	ztb_ctl "$NS_B" bond set zb0 authKey 0f0e0d0c0b0a09080706050403020100
-	before=$(lval "$NS_A" a2 ctl_auth_fail)
+	before=$(ztb_link_field "$NS_A" a2 ctl_auth_fail)
 	sleep 2
-	after=$(lval "$NS_A" a2 ctl_auth_fail)
+	after=$(ztb_link_field "$NS_A" a2 ctl_auth_fail)
 	[[ $after -gt $before ]]
 	check_err $? "frames under another key accepted"
 	log_test "authKey: forged, malformed and wrongly keyed control frames dropped and counted, bond unchanged"
@@ -373,14 +355,14 @@ hello_flood()
 	topo 2 balance-rr failoverInterval 250 ||
 		{ check_err 1 "set-up failed"; log_test "HELLO flood"; return; }
 	slowwait 10 probes_at_least "$NS_A" a1 4
-	real=$(lval "$NS_A" a1 peer)
+	real=$(ztb_link_field "$NS_A" a1 peer)
 	ip netns exec "$NS_B" python3 "$FORGE" b1 hello-flood --count 5000
 	sleep 1
-	[[ $(lval "$NS_A" a1 paths) -le 8 ]]
-	check_err $? "path table grew to $(lval "$NS_A" a1 paths)"
-	[[ $(lval "$NS_A" a1 peer) == "$real" && $(lval "$NS_A" a1 state) == up ]]
-	check_err $? "the real peer's path was pushed out ($(lval "$NS_A" a1 peer))"
-	echo "    after 5000 fake HELLOs: $(lval "$NS_A" a1 paths) paths, $(lval "$NS_A" a1 ctl_bad) refused for a full table"
+	[[ $(ztb_link_field "$NS_A" a1 paths) -le 8 ]]
+	check_err $? "path table grew to $(ztb_link_field "$NS_A" a1 paths)"
+	[[ $(ztb_link_field "$NS_A" a1 peer) == "$real" && $(ztb_link_field "$NS_A" a1 state) == up ]]
+	check_err $? "the real peer's path was pushed out ($(ztb_link_field "$NS_A" a1 peer))"
+	echo "    after 5000 fake HELLOs: $(ztb_link_field "$NS_A" a1 paths) paths, $(ztb_link_field "$NS_A" a1 ctl_bad) refused for a full table"
 	ztb_ping "$NS_A" 10.0.0.2 3
 	check_err $? "no traffic after the flood"
 	log_test "HELLO flood from 5000 fake peers: path table bounded, real peer kept"
