@@ -24,7 +24,7 @@
 # --skip-deps    do not run install-deps.sh
 #
 # Environment: ZTBOND_ACCEL=kvm|tcg (default: probe), ZTBOND_VM_TIMEOUT
-# (seconds per VM; default 180 + 600 per test), ZTBOND_VM_MEM (MiB, 2048),
+# (seconds per VM; default 180 + 240 per test, at least 1500), ZTBOND_VM_MEM (MiB, 2048),
 # ZTBOND_VM_CPUS (2), ZTBOND_CHECKPATCH_STRICT=1 (checkpatch --strict),
 # ZTBOND_KBUILD_FLAGS (kbuild arguments for the module builds; default W=1).
 #
@@ -457,7 +457,11 @@ for k in "${KVERS[@]}"; do
 		rout=$out/run$run
 		mkdir -p "$rout"
 		write_env "$rout/guest.env" "$k" "$rout" "${remaining[@]}"
-		tmo=${ZTBOND_VM_TIMEOUT:-$((180 + 600 * ${#remaining[@]}))}
+		# a hung kernel must not hold CI for hours: 4 min a test, at least
+		# 25 min (the longest tests take about 7 min under TCG)
+		tmo=$((180 + 240 * ${#remaining[@]}))
+		((tmo < 1500)) && tmo=1500
+		tmo=${ZTBOND_VM_TIMEOUT:-$tmo}
 		info "selftests on $k (QEMU $accel, ${#remaining[@]} tests, timeout $(elapsed "$tmo"), logs $rout)"
 		t0=$SECONDS
 		vm_run "$k" "$rout/guest.env" "$rout/console.log" "$tmo" &
