@@ -79,6 +79,22 @@ void ztbond_link_punish(struct ztbond_link *link)
 			    link->dev->name, link->punish_ms);
 }
 
+/*
+ * RTNL, after a configuration change: punishments already served follow
+ * the new rules (punishBase 0 ends them, a lower punishMax shortens them).
+ */
+void ztbond_punish_clamp(struct ztbond *bond)
+{
+	u32 cap = bond->cfg.punish_base ? bond->cfg.punish_max : 0;
+	struct ztbond_link *link;
+
+	list_for_each_entry(link, &bond->links, list) {
+		spin_lock_bh(&link->plock);
+		link->punish_ms = min(link->punish_ms, cap);
+		spin_unlock_bh(&link->plock);
+	}
+}
+
 u32 ztbond_link_punish_left(struct ztbond_link *link)
 {
 	u32 left;

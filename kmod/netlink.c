@@ -763,6 +763,7 @@ static int ztbond_nl_bond_set(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	bond->cfg = cfg;
+	ztbond_punish_clamp(bond);
 	ztbond_links_eval(bond);
 	ztbond_rebuild(bond);
 	ztbond_aware_release(old_ft);

@@ -407,6 +407,16 @@ int ztbond_rebuild(struct ztbond *bond)
 		ztbond_snap_add_mac(snap, link->dev->dev_addr);
 		n++;
 	}
+	/*
+	 * Punishment keeps a healthy link out while others can carry the
+	 * traffic; when none can, a punished link is better than no link.
+	 */
+	for (i = 0; i < n && !ctx->views[i].usable; i++)
+		;
+	if (i == n)
+		for (i = 0; i < n; i++)
+			ctx->views[i].usable =
+				ctx->links[i]->state == ZTBOND_LINK_STATE_PUNISHED;
 	for (i = 0; i < n; i++) {
 		const char *to = ctx->links[i]->cfg.failover_to;
 

@@ -269,6 +269,7 @@ void ztbond_link_monitor_init(struct ztbond_link *link);
 bool ztbond_link_healthy(const struct ztbond_link *link);
 void ztbond_link_punish(struct ztbond_link *link);
 u32 ztbond_link_punish_left(struct ztbond_link *link);
+void ztbond_punish_clamp(struct ztbond *bond);
 u32 ztbond_link_fi(const struct ztbond_link *link);
 bool ztbond_path_reply(struct ztbond_link *link, struct ztbond_path *path,
 		       u32 seq, u64 sent_ns, u64 now);
