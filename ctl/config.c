@@ -51,7 +51,7 @@ static const struct ztb_key policy_keys[] = {
 	}, {
 		/* ztbond's own keys */
 		.name = "dataHeader", .kind = ZTB_K_BOOL,
-		.help = "the kernel has no ztbond wire protocol yet",
+		.help = "the kernel has no data encapsulation yet",
 	},
 	{ .name = NULL }
 };
@@ -76,21 +76,44 @@ static const char *const quality_keys[] = {
 	"lat", "ltm", "pdv", "plr", "per", "avl",
 };
 
+/* quality_keys[i] is weight attribute ZTBOND_Q_A_W_LAT + i */
+_Static_assert(ZTBOND_Q_A_W_AVL - ZTBOND_Q_A_W_LAT + 1 ==
+	       ZTB_ARRAY_SIZE(quality_keys), "quality keys");
+
 /* ZeroTier's code ("linkQuality"): maxima and weights (default 0.25). */
 static const struct {
 	const char *key;
 	double max;		/* upper bound of the value */
 	bool weight;
+	int attr;		/* enum ztbond_quality_attr */
+	double scale;		/* to the kernel's unit (us, ppm) */
 } link_quality_keys[] = {
-	{ "lat_max",	ZTBOND_MAX_INTERVAL_MS,	false },	/* ms */
-	{ "pdv_max",	ZTBOND_MAX_INTERVAL_MS,	false },	/* ms */
-	{ "plr_max",	1.0,			false },
-	{ "per_max",	1.0,			false },
-	{ "lat_weight",	1.0,			true },
-	{ "pdv_weight",	1.0,			true },
-	{ "plr_weight",	1.0,			true },
-	{ "per_weight",	1.0,			true },
+	{ "lat_max",	ZTBOND_MAX_INTERVAL_MS,	false, ZTBOND_Q_A_LAT_MAX_US, 1e3 },
+	{ "pdv_max",	ZTBOND_MAX_INTERVAL_MS,	false, ZTBOND_Q_A_PDV_MAX_US, 1e3 },
+	{ "plr_max",	1.0,	false,	ZTBOND_Q_A_PLR_MAX_PPM,	1e6 },
+	{ "per_max",	1.0,	false,	ZTBOND_Q_A_PER_MAX_PPM,	1e6 },
+	{ "lat_weight",	1.0,	true,	ZTBOND_Q_A_W_LAT,	1e6 },
+	{ "pdv_weight",	1.0,	true,	ZTBOND_Q_A_W_PDV,	1e6 },
+	{ "plr_weight",	1.0,	true,	ZTBOND_Q_A_W_PLR,	1e6 },
+	{ "per_weight",	1.0,	true,	ZTBOND_Q_A_W_PER,	1e6 },
 };
+
+/*
+ * Weights as ppm that sum to exactly 1000000, as the kernel requires: the
+ * rounding remainder goes to the largest weight.
+ */
+static void q_normalize(uint32_t *q)
+{
+	int64_t sum = 0;
+	int i, big = ZTBOND_Q_A_W_LAT;
+
+	for (i = ZTBOND_Q_A_W_LAT; i <= ZTBOND_Q_A_W_AVL; i++) {
+		sum += q[i];
+		if (q[i] > q[big])
+			big = i;
+	}
+	q[big] = (uint32_t)((int64_t)q[big] + ZTBOND_PPM - sum);
+}
 
 #define LQ_DEF_WEIGHT	0.25
 
@@ -120,6 +143,9 @@ struct cfg_policy {
 	struct cfg_link links[ZTBOND_MAX_LINKS];
 	unsigned int nun;
 	struct cfg_unapplied un[CFG_MAX_UNAPPLIED];
+	/* quality/linkQuality in kernel units (enum ztbond_quality_attr) */
+	bool q_given;
+	uint32_t q[ZTBOND_Q_A_MAX + 1];
 };
 
 struct cfg {
@@ -540,7 +566,8 @@ static void parse_links(struct cfg *c, struct cfg_policy *p,
 
 /* ---- quality weights --------------------------------------------------- */
 
-static void parse_quality(struct cfg *c, const char *path, json_object *obj)
+static void parse_quality(struct cfg *c, struct cfg_policy *p,
+			  const char *path, json_object *obj)
 {
 	char kpath[CFG_PATH], vb[80];
 	unsigned int i;
@@ -548,6 +575,11 @@ static void parse_quality(struct cfg *c, const char *path, json_object *obj)
 
 	if (!want_object(c, path, obj))
 		return;
+	/* the weights given, the others 0; the maxima at their defaults */
+	ztb_quality_default(p->q);
+	for (i = 0; i < ZTB_ARRAY_SIZE(quality_keys); i++)
+		p->q[ZTBOND_Q_A_W_LAT + i] = 0;
+	p->q_given = true;
 	json_object_object_foreach(obj, key, val) {
 		path_join(kpath, sizeof(kpath), path, key);
 		for (i = 0; i < ZTB_ARRAY_SIZE(quality_keys); i++)
@@ -565,14 +597,16 @@ static void parse_quality(struct cfg *c, const char *path, json_object *obj)
 			continue;
 		}
 		sum += d;
+		p->q[ZTBOND_Q_A_W_LAT + i] = (uint32_t)llround(d * 1e6);
 	}
 	if (fabs(sum - 1.0) > CFG_SUM_EPS)
 		cfg_error(c, path, "weights sum to %g, they must sum to 1.0",
 			  sum);
+	q_normalize(p->q);
 }
 
-static void parse_link_quality(struct cfg *c, const char *path,
-			       json_object *obj)
+static void parse_link_quality(struct cfg *c, struct cfg_policy *p,
+			       const char *path, json_object *obj)
 {
 	char kpath[CFG_PATH], vb[80];
 	double d, sum = 0.0;
@@ -580,6 +614,9 @@ static void parse_link_quality(struct cfg *c, const char *path,
 
 	if (!want_object(c, path, obj))
 		return;
+	/* ZeroTier's code: four weights, a quarter each unless given */
+	ztb_quality_default(p->q);
+	p->q_given = true;
 	json_object_object_foreach(obj, key, val) {
 		path_join(kpath, sizeof(kpath), path, key);
 		for (i = 0; i < ZTB_ARRAY_SIZE(link_quality_keys); i++)
@@ -601,6 +638,8 @@ static void parse_link_quality(struct cfg *c, const char *path,
 				  link_quality_keys[i].max);
 			continue;
 		}
+		p->q[link_quality_keys[i].attr] =
+			(uint32_t)llround(d * link_quality_keys[i].scale);
 		if (link_quality_keys[i].weight) {
 			sum += d;
 			given |= 1u << i;
@@ -615,6 +654,7 @@ static void parse_link_quality(struct cfg *c, const char *path,
 		cfg_error(c, path, "weights sum to %g (a weight not given "
 			  "counts as %g), they must sum to 1.0", sum,
 			  LQ_DEF_WEIGHT);
+	q_normalize(p->q);
 }
 
 static void parse_authkey(struct cfg *c, const char *path, json_object *v)
@@ -671,10 +711,9 @@ static void parse_policy_key(struct cfg *c, struct cfg_policy *p,
 		if (seen_twice(c, sn, path, &quality, key))
 			return;
 		if (key[0] == 'q')
-			parse_quality(c, path, val);
+			parse_quality(c, p, path, val);
 		else
-			parse_link_quality(c, path, val);
-		unapplied(p, path, "the kernel has no quality engine yet");
+			parse_link_quality(c, p, path, val);
 		return;
 	}
 	if (!strcmp(key, "authKey")) {
@@ -1469,51 +1508,85 @@ struct cfg_write {
 	const char *link;
 	struct ztb_kvlist want, was;
 	char want_name[ZTBOND_POLICY_NAME_MAX], was_name[ZTBOND_POLICY_NAME_MAX];
+	/* the bond's quality parameters (enum ztbond_quality_attr) */
+	uint32_t want_q[ZTBOND_Q_A_MAX + 1], was_q[ZTBOND_Q_A_MAX + 1];
 };
 
-/*
- * Fault injection for the tests of the undo path: with ZTBOND_FAULT_WRITE=N
- * in the environment, the Nth write of an apply carries one out-of-range
- * value more (the kernel takes the last of repeated attributes), so the
- * kernel refuses it as it would refuse a write that lost a race.
- */
-static bool fault_now(void)
+static bool changes(const struct cfg_write *w, bool bond)
 {
-	static unsigned int nth;
-	const char *e = getenv("ZTBOND_FAULT_WRITE");
-
-	return e && strtoul(e, NULL, 10) == ++nth;
+	if (!bond && !w->link)
+		return false;
+	return !same_state(&w->want, &w->was) ||
+	       (bond && (strcmp(w->want_name, w->was_name) ||
+			 memcmp(w->want_q, w->was_q, sizeof(w->want_q))));
 }
 
-static int do_write(struct ztb_nl *nl, const char *bond,
-		    const struct cfg_write *w, bool undo)
+/*
+ * Fault injection for the tests of the kernel's all-or-nothing check:
+ * with ZTBOND_FAULT_WRITE=N in the environment, part N of the request (1:
+ * the bond's parameters, 2...: the links in the order written) carries one
+ * out-of-range value more (the kernel takes the last of repeated
+ * attributes), so the kernel refuses the request as it would refuse a
+ * value that only it can check.
+ */
+static unsigned int fault_part(void)
 {
-	bool fault = !undo && fault_now();
-	struct nl_msg *msg = ztb_nl_req(nl, w->link ? ZTBOND_CMD_LINK_SET :
-						      ZTBOND_CMD_BOND_SET, false);
-	struct nlattr *nest;
-	char ctx[2 * IFNAMSIZ + 2];
+	const char *e = getenv("ZTBOND_FAULT_WRITE");
 
-	if (!msg || nla_put_string(msg, ZTBOND_A_IFNAME, bond) < 0)
+	return e ? (unsigned int)strtoul(e, NULL, 10) : 0;
+}
+
+/* Every quality parameter: the kernel takes the weights as one set. */
+static int put_quality(struct nl_msg *msg, const uint32_t *q)
+{
+	struct nlattr *nest = nla_nest_start(msg, ZTBOND_A_QUALITY);
+	int i;
+
+	if (!nest)
+		return -1;
+	for (i = 1; i <= ZTBOND_Q_A_MAX; i++)
+		if (nla_put_u32(msg, i, q[i]) < 0)
+			return -1;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/*
+ * The whole configuration in one BOND_SET: the bond's parameters and a
+ * LINKS nest with every link that changes. The kernel checks all of it
+ * before it changes anything.
+ */
+static int do_write(struct ztb_nl *nl, const char *bond,
+		    const struct cfg_write *w, unsigned int n)
+{
+	struct nl_msg *msg = ztb_nl_req(nl, ZTBOND_CMD_BOND_SET, false);
+	unsigned int fault = fault_part(), part = 1, i;
+	struct nlattr *links, *nest;
+
+	if (!msg || nla_put_string(msg, ZTBOND_A_IFNAME, bond) < 0 ||
+	    ztb_put_kv(msg, &w[0].want) ||
+	    nla_put_string(msg, ZTBOND_A_POLICY_NAME, w[0].want_name) < 0 ||
+	    put_quality(msg, w[0].want_q) ||
+	    (fault == part && nla_put_u32(msg, ZTBOND_A_PACKETS_PER_LINK,
+					  ZTBOND_MAX_PACKETS_PER_LINK + 1) < 0))
 		goto fail;
-	if (w->link) {
+	links = nla_nest_start(msg, ZTBOND_A_LINKS);
+	if (!links)
+		goto fail;
+	for (i = 1; i < n; i++) {
+		if (!changes(&w[i], false))
+			continue;
+		part++;
 		nest = nla_nest_start(msg, ZTBOND_A_LINK);
 		if (!nest ||
-		    nla_put_string(msg, ZTBOND_LINK_A_IFNAME, w->link) < 0 ||
-		    ztb_put_kv(msg, undo ? &w->was : &w->want) ||
-		    (fault && nla_put_u8(msg, ZTBOND_LINK_A_IPV_PREF, 5) < 0))
+		    nla_put_string(msg, ZTBOND_LINK_A_IFNAME, w[i].link) < 0 ||
+		    ztb_put_kv(msg, &w[i].want) ||
+		    (fault == part && nla_put_u8(msg, ZTBOND_LINK_A_IPV_PREF, 5) < 0))
 			goto fail;
 		nla_nest_end(msg, nest);
-	} else if (ztb_put_kv(msg, undo ? &w->was : &w->want) ||
-		   nla_put_string(msg, ZTBOND_A_POLICY_NAME,
-				  undo ? w->was_name : w->want_name) < 0 ||
-		   (fault && nla_put_u32(msg, ZTBOND_A_PACKETS_PER_LINK,
-					 ZTBOND_MAX_PACKETS_PER_LINK + 1) < 0)) {
-		goto fail;
 	}
-	snprintf(ctx, sizeof(ctx), "%s%s%s", bond, w->link ? " " : "",
-		 w->link ? w->link : "");
-	return ztb_nl_exec(nl, msg, NULL, NULL, ctx);
+	nla_nest_end(msg, links);
+	return ztb_nl_exec(nl, msg, NULL, NULL, bond);
 fail:
 	nlmsg_free(msg);
 	ztb_err("out of memory building the request");
@@ -1526,13 +1599,6 @@ static const char *link_name_of(const struct ztb_obj *l)
 	       l->str[ZTBOND_LINK_A_IFNAME] : NULL;
 }
 
-static bool changes(const struct cfg_write *w, bool bond)
-{
-	if (!bond && !w->link)
-		return false;
-	return !same_state(&w->want, &w->was) ||
-	       (bond && strcmp(w->want_name, w->was_name));
-}
 
 /*
  * Plan the writes: w[0] the bond's parameters, w[1 + i] link i of the
@@ -1584,6 +1650,12 @@ static int plan(struct cfg *c, struct cfg_policy *p, const char *bond,
 	snprintf(w[0].was_name, sizeof(w[0].was_name), "%s", cur ? cur : "");
 	snprintf(w[0].want_name, sizeof(w[0].want_name), "%s",
 		 p->custom ? p->name : "");
+	if (p->q_given)
+		memcpy(w[0].want_q, p->q, sizeof(w[0].want_q));
+	else
+		ztb_quality_default(w[0].want_q);
+	if (b->has_q)
+		memcpy(w[0].was_q, b->q, sizeof(w[0].was_q));
 
 	for (i = 0; i < b->nlinks; i++) {
 		const struct ztb_obj *lo = &b->links[i];
@@ -1627,17 +1699,12 @@ static void report_unapplied(struct cfg *c, struct cfg_policy *force)
 			 c->npeers, c->npeers > 1 ? "s" : "");
 }
 
-static const char *what(const struct cfg_write *w)
-{
-	return w->link ? w->link : "the bond's parameters";
-}
-
 static int cfg_apply(struct cfg *c, const char *bond)
 {
 	struct ztb_bondlist list = { 0 };
 	struct cfg_policy *p = in_force(c);
 	struct cfg_write *w = NULL;
-	unsigned int n, i, done = 0, bad = 0;
+	unsigned int n, i, done = 0;
 	struct ztb_nl *nl;
 	int ret = 1;
 
@@ -1658,32 +1725,11 @@ static int cfg_apply(struct cfg *c, const char *bond)
 	}
 	report_unapplied(c, p);
 
-	for (i = 0; i < n; i++) {
-		if (!changes(&w[i], !i))
-			continue;
-		if (do_write(nl, bond, &w[i], false))
-			break;
-		done++;
-	}
-	if (i < n) {
-		unsigned int failed = i;
-
-		/* Put back, newest first, what was written. */
-		while (i-- > 0)
-			if (changes(&w[i], !i) && do_write(nl, bond, &w[i], true))
-				bad++;
-		if (bad)
-			ztb_err("%s: the kernel refused %s; %u of the %u changes "
-				"made before could not be undone: check the "
-				"bond with \"ztbondctl bond show %s\"", bond,
-				what(&w[failed]), bad, done, bond);
-		else if (done)
-			ztb_err("%s: the kernel refused %s; the %u change%s made "
-				"before %s undone: the bond is as it was", bond,
-				what(&w[failed]), done, done > 1 ? "s" : "",
-				done > 1 ? "were" : "was");
-		else
-			ztb_err("%s: nothing was changed", bond);
+	for (i = 0; i < n; i++)
+		done += changes(&w[i], !i);
+	if (done && do_write(nl, bond, w, n)) {
+		ztb_err("%s: the kernel refused the configuration; nothing "
+			"was changed", bond);
 		goto out;
 	}
 	if (!done)
@@ -1740,6 +1786,47 @@ static bool relevant(const char *key, int policy)
 	return true;
 }
 
+/*
+ * The bond's quality parameters in the spelling that can say them:
+ * nothing for the defaults; ZeroTier's code spelling "linkQuality" (four
+ * weights and the maxima) when ltm and avl play no part; else the
+ * documented "quality" (six weights, maxima at their defaults).
+ */
+static void quality_dump(json_object *p, const struct ztb_bond *b)
+{
+	uint32_t def[ZTBOND_Q_A_MAX + 1];
+	json_object *q;
+	unsigned int i;
+
+	ztb_quality_default(def);
+	if (!b->has_q || !memcmp(def, b->q, sizeof(def)))
+		return;
+	q = json_object_new_object();
+	if (!b->q[ZTBOND_Q_A_W_LTM] && !b->q[ZTBOND_Q_A_W_AVL] &&
+	    !b->q[ZTBOND_Q_A_LTM_MAX_US] && !b->q[ZTBOND_Q_A_AVL_MIN_PPM]) {
+		for (i = 0; i < ZTB_ARRAY_SIZE(link_quality_keys); i++) {
+			uint32_t v = b->q[link_quality_keys[i].attr];
+
+			json_object_object_add(q, link_quality_keys[i].key,
+					       link_quality_keys[i].scale == 1e3 ?
+					       ztb_json_ms(v) : ztb_json_ppm(v));
+		}
+		json_object_object_add(p, "linkQuality", q);
+		return;
+	}
+	for (i = 0; i < ZTB_ARRAY_SIZE(quality_keys); i++)
+		json_object_object_add(q, quality_keys[i],
+			ztb_json_ppm(b->q[ZTBOND_Q_A_W_LAT + i]));
+	json_object_object_add(p, "quality", q);
+	for (i = ZTBOND_Q_A_LAT_MAX_US; i <= ZTBOND_Q_A_AVL_MIN_PPM; i++)
+		if (b->q[i] != def[i]) {
+			ztb_err("note: the bond's quality maxima cannot be "
+				"written with six weights; the dump has the "
+				"weights only");
+			break;
+		}
+}
+
 static json_object *policy_json(const struct ztb_bond *b, int policy,
 				const char *custom)
 {
@@ -1760,6 +1847,7 @@ static json_object *policy_json(const struct ztb_bond *b, int policy,
 			continue;
 		json_object_object_add(p, v->key->name, val_json(v));
 	}
+	quality_dump(p, b);
 	if (!b->nlinks)
 		return p;
 	links = json_object_new_object();

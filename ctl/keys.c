@@ -17,61 +17,9 @@
 
 #define ZTB_ENUM(arr)	{ .names = arr, .n = ZTB_ARRAY_SIZE(arr) }
 
-static const char *const policy_names[] = {
-	[ZTBOND_POLICY_NONE]		= "none",
-	[ZTBOND_POLICY_ACTIVE_BACKUP]	= "active-backup",
-	[ZTBOND_POLICY_BROADCAST]	= "broadcast",
-	[ZTBOND_POLICY_BALANCE_RR]	= "balance-rr",
-	[ZTBOND_POLICY_BALANCE_XOR]	= "balance-xor",
-	[ZTBOND_POLICY_BALANCE_AWARE]	= "balance-aware",
-};
+#include "names.h"
 
-static const char *const select_names[] = {
-	[ZTBOND_SELECT_ALWAYS]		= "always",
-	[ZTBOND_SELECT_BETTER]		= "better",
-	[ZTBOND_SELECT_FAILURE]		= "failure",
-	[ZTBOND_SELECT_OPTIMIZE]	= "optimize",
-};
-
-static const char *const balance_names[] = {
-	[ZTBOND_BALANCE_FLOW_DYNAMIC]	= "flow-dynamic",
-	[ZTBOND_BALANCE_FLOW_STATIC]	= "flow-static",
-	[ZTBOND_BALANCE_PACKET]		= "packet",
-};
-
-static const char *const monitor_names[] = {
-	[ZTBOND_MONITOR_PASSIVE]	= "passive",
-	[ZTBOND_MONITOR_ACTIVE]		= "active",
-	[ZTBOND_MONITOR_DYNAMIC]	= "dynamic",
-};
-
-static const char *const mode_names[] = {
-	[ZTBOND_LINK_MODE_SPARE]	= "spare",
-	[ZTBOND_LINK_MODE_PRIMARY]	= "primary",
-};
-
-static const char *const state_names[] = {
-	[ZTBOND_LINK_STATE_DOWN]	= "down",
-	[ZTBOND_LINK_STATE_UP]		= "up",
-	[ZTBOND_LINK_STATE_DISABLED]	= "disabled",
-	[ZTBOND_LINK_STATE_GOING_UP]	= "going-up",
-	[ZTBOND_LINK_STATE_GOING_DOWN]	= "going-down",
-	[ZTBOND_LINK_STATE_PUNISHED]	= "punished",
-};
-
-static const char *const event_names[] = {
-	[ZTBOND_EVENT_UNSPEC]		= NULL,
-	[ZTBOND_EVENT_BOND_NEW]		= "bond-new",
-	[ZTBOND_EVENT_BOND_DEL]		= "bond-del",
-	[ZTBOND_EVENT_BOND_CHANGE]	= "bond-change",
-	[ZTBOND_EVENT_LINK_ADD]		= "link-add",
-	[ZTBOND_EVENT_LINK_DEL]		= "link-del",
-	[ZTBOND_EVENT_LINK_CHANGE]	= "link-change",
-	[ZTBOND_EVENT_LINK_STATE]	= "link-state",
-	[ZTBOND_EVENT_ACTIVE_CHANGE]	= "active-change",
-};
-
-/* A new kernel enum value must get a name here before it is shown. */
+/* A new kernel enum value must get a name in names.h before it is shown. */
 _Static_assert(ZTB_ARRAY_SIZE(policy_names) == __ZTBOND_POLICY_MAX, "policy");
 _Static_assert(ZTB_ARRAY_SIZE(select_names) == __ZTBOND_SELECT_MAX, "select");
 _Static_assert(ZTB_ARRAY_SIZE(balance_names) == __ZTBOND_BALANCE_MAX, "bal");

@@ -282,24 +282,59 @@ static int do_link_del(const struct ztb_cmd *c, int argc, char **argv,
 static int do_monitor(const struct ztb_cmd *c, int argc, char **argv,
 		      struct ztb_opts *o)
 {
+	struct ztb_mon_opts mo = { .bond = NULL };
 	struct ztb_nl *nl;
 	char buf[32];
 	int i, err;
 
 	for (i = 0; i < argc; i++) {
-		if (!is_json(argv[i])) {
+		if (is_json(argv[i])) {
+			o->json = true;
+		} else if (!mo.bond && argv[i][0] != '-') {
+			if (ztb_check_ifname(argv[i]))
+				return 1;
+			mo.bond = argv[i];
+		} else {
 			ztb_err("%s: unexpected argument \"%s\"",
 				cmd_name(c, buf, sizeof(buf)), argv[i]);
 			return 1;
 		}
-		o->json = true;
 	}
+	mo.json = o->json;
 	nl = ztb_nl_open();
 	if (!nl)
 		return 1;
-	err = ztb_nl_monitor(nl, ztb_print_event, &o->json);
+	err = ztb_nl_monitor(nl, ztb_print_event, &mo);
 	ztb_nl_close(nl);
 	return err ? 1 : 0;
+}
+
+static int do_peer_list(const struct ztb_cmd *c, int argc, char **argv,
+			struct ztb_opts *o)
+{
+	const char *bond = NULL;
+	char buf[32];
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (is_json(argv[i])) {
+			o->json = true;
+		} else if (!bond) {
+			if (ztb_check_ifname(argv[i]))
+				return 1;
+			bond = argv[i];
+		} else {
+			ztb_err("%s: unexpected argument \"%s\"",
+				cmd_name(c, buf, sizeof(buf)), argv[i]);
+			return 1;
+		}
+	}
+	if (!bond) {
+		ztb_err("%s: missing NAME (try \"" ZTB_PROG " %s --help\")",
+			cmd_name(c, buf, sizeof(buf)), cmd_name(c, buf, sizeof(buf)));
+		return 1;
+	}
+	return ztb_peer_list(bond, o->json);
 }
 
 static int do_config(const struct ztb_cmd *c, int argc, char **argv,
@@ -324,7 +359,8 @@ static const struct ztb_cmd ztb_cmds[] = {
 	{ "link", "del", "link del NAME DEV", do_link_del, NULL },
 	{ "link", "set", "link set NAME DEV KEY VALUE...",
 	  do_link_addset, &ztb_link_keyset },
-	{ "monitor", NULL, "monitor [--json]", do_monitor, NULL },
+	{ "peer", "list", "peer list NAME [--json]", do_peer_list, NULL },
+	{ "monitor", NULL, "monitor [NAME] [--json]", do_monitor, NULL },
 	{ "config", "check", "config check FILE [--allow-comments]",
 	  do_config, NULL },
 	{ "config", "apply", "config apply NAME FILE [--allow-comments]",
@@ -335,9 +371,11 @@ static const struct ztb_cmd ztb_cmds[] = {
 static const char *obj_cmds(const char *obj)
 {
 	if (!strcmp(obj, "bond"))
-		return "add, del, set, show";
+		return "add, del, set, show, rotate";
 	if (!strcmp(obj, "config"))
 		return "check, apply, dump";
+	if (!strcmp(obj, "peer"))
+		return "list";
 	return "add, del, set";
 }
 
@@ -394,7 +432,7 @@ static void usage(FILE *f, const char *obj, const char *cmd)
 	if (link_keys)
 		print_keys(f, &ztb_link_keyset);
 	if (!obj || (!strcmp(obj, "bond") && (!cmd || !strcmp(cmd, "show"))) ||
-	    !strcmp(obj, "monitor"))
+	    !strcmp(obj, "peer") || !strcmp(obj, "monitor"))
 		fprintf(f, "\n--json (-j) prints JSON; it may also come before "
 			   "OBJECT.\n");
 	if (!obj || !strcmp(obj, "config"))
@@ -438,7 +476,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (a >= argc) {
-		ztb_err("missing OBJECT (bond, link, monitor, config, zt)");
+		ztb_err("missing OBJECT (bond, link, peer, monitor, config, zt)");
 		return usage_error(NULL, NULL);
 	}
 	obj = argv[a++];
@@ -448,9 +486,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(obj, "zt"))
 		return ztb_zt_main(argc - a, argv + a);
-	if (strcmp(obj, "bond") && strcmp(obj, "link") &&
+	if (strcmp(obj, "bond") && strcmp(obj, "link") && strcmp(obj, "peer") &&
 	    strcmp(obj, "monitor") && strcmp(obj, "config")) {
-		ztb_err("unknown object \"%s\" (bond, link, monitor, config, zt)",
+		ztb_err("unknown object \"%s\" (bond, link, peer, monitor, config, zt)",
 			obj);
 		return usage_error(NULL, NULL);
 	}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 #include <netlink/attr.h>
@@ -208,11 +209,35 @@ static int load_links(struct ztb_bond *b, struct nlattr *links)
 	return 0;
 }
 
+void ztb_quality_default(uint32_t q[ZTBOND_Q_A_MAX + 1])
+{
+	memset(q, 0, (ZTBOND_Q_A_MAX + 1) * sizeof(q[0]));
+	q[ZTBOND_Q_A_W_LAT] = q[ZTBOND_Q_A_W_PDV] = ZTBOND_DEF_Q_WEIGHT;
+	q[ZTBOND_Q_A_W_PLR] = q[ZTBOND_Q_A_W_PER] = ZTBOND_DEF_Q_WEIGHT;
+	q[ZTBOND_Q_A_LAT_MAX_US] = ZTBOND_DEF_Q_LAT_MAX_US;
+	q[ZTBOND_Q_A_PDV_MAX_US] = ZTBOND_DEF_Q_PDV_MAX_US;
+	q[ZTBOND_Q_A_PLR_MAX_PPM] = ZTBOND_DEF_Q_PLR_MAX_PPM;
+	q[ZTBOND_Q_A_PER_MAX_PPM] = ZTBOND_DEF_Q_PER_MAX_PPM;
+}
+
+static void quality_load(struct ztb_bond *b, struct nlattr *nest)
+{
+	struct nlattr *qtb[ZTBOND_Q_A_MAX + 1];
+	int i;
+
+	if (!nest || nla_parse_nested(qtb, ZTBOND_Q_A_MAX, nest, NULL) < 0)
+		return;
+	b->has_q = true;
+	for (i = 1; i <= ZTBOND_Q_A_MAX; i++)
+		b->q[i] = qtb[i] && nla_len(qtb[i]) >= 4 ? nla_get_u32(qtb[i]) : 0;
+}
+
 static int bond_load(struct ztb_bond *b, struct nlattr **tb)
 {
 	int err;
 
 	memset(b, 0, sizeof(*b));
+	quality_load(b, tb[ZTBOND_A_QUALITY]);
 	err = obj_load(&b->a, tb, ZTBOND_A_MAX, bond_types);
 	if (!err && tb[ZTBOND_A_LINKS])
 		err = load_links(b, tb[ZTBOND_A_LINKS]);
@@ -740,14 +765,12 @@ static json_object *field_json(const struct ztb_field *f,
 		return json_object_new_string(mac_str(o->mac, buf,
 						      sizeof(buf)));
 	case F_PPM:
-		return json_object_new_double_s((double)v / ZTBOND_PPM,
-						ztb_ppm_str(v, buf, sizeof(buf)));
+		return ztb_json_ppm(v);
 	case F_ACTIVE:
 		s = v ? link_name(b, v, nbuf) : NULL;
 		return s ? json_object_new_string(s) : NULL;
 	case F_MS:
-		return json_object_new_double_s((double)v / 1000,
-						us_str(v, buf, sizeof(buf)));
+		return ztb_json_ms(v);
 	case F_PEER_MAC:
 		return json_object_new_string(mac_str(o->peer_mac, buf,
 						      sizeof(buf)));
@@ -770,12 +793,57 @@ static json_object *obj_json(const struct ztb_field *fields,
 	return j;
 }
 
+json_object *ztb_json_ppm(uint64_t ppm)
+{
+	char buf[32];
+
+	return json_object_new_double_s((double)ppm / ZTBOND_PPM,
+					ztb_ppm_str(ppm, buf, sizeof(buf)));
+}
+
+json_object *ztb_json_ms(uint64_t us)
+{
+	char buf[32];
+
+	return json_object_new_double_s((double)us / 1000,
+					us_str(us, buf, sizeof(buf)));
+}
+
+/*
+ * "quality": the weights (fractions summing to 1) and the maxima a path
+ * is measured against (0 = none), in the units of bond show.
+ */
+static json_object *quality_json(const struct ztb_bond *b)
+{
+	static const char *const w[] = {
+		[ZTBOND_Q_A_W_LAT] = "lat", [ZTBOND_Q_A_W_LTM] = "ltm",
+		[ZTBOND_Q_A_W_PDV] = "pdv", [ZTBOND_Q_A_W_PLR] = "plr",
+		[ZTBOND_Q_A_W_PER] = "per", [ZTBOND_Q_A_W_AVL] = "avl",
+	};
+	json_object *j = json_object_new_object();
+	json_object *weights = json_object_new_object();
+	int i;
+
+	for (i = ZTBOND_Q_A_W_LAT; i <= ZTBOND_Q_A_W_AVL; i++)
+		json_object_object_add(weights, w[i], ztb_json_ppm(b->q[i]));
+	json_object_object_add(j, "weights", weights);
+	json_object_object_add(j, "rtt_max_ms", ztb_json_ms(b->q[ZTBOND_Q_A_LAT_MAX_US]));
+	json_object_object_add(j, "ltm_max_ms", ztb_json_ms(b->q[ZTBOND_Q_A_LTM_MAX_US]));
+	json_object_object_add(j, "pdv_max_ms", ztb_json_ms(b->q[ZTBOND_Q_A_PDV_MAX_US]));
+	json_object_object_add(j, "loss_max", ztb_json_ppm(b->q[ZTBOND_Q_A_PLR_MAX_PPM]));
+	json_object_object_add(j, "error_max", ztb_json_ppm(b->q[ZTBOND_Q_A_PER_MAX_PPM]));
+	json_object_object_add(j, "availability_min", ztb_json_ppm(b->q[ZTBOND_Q_A_AVL_MIN_PPM]));
+	return j;
+}
+
 static json_object *bond_json(const struct ztb_bond *b)
 {
 	json_object *j = obj_json(bond_fields, &b->a, b);
 	json_object *links = json_object_new_array();
 	unsigned int i;
 
+	if (b->has_q)
+		json_object_object_add(j, "quality", quality_json(b));
 	for (i = 0; i < b->nlinks; i++)
 		json_object_array_add(links,
 				      obj_json(link_fields, &b->links[i], b));
@@ -783,7 +851,7 @@ static json_object *bond_json(const struct ztb_bond *b)
 	return j;
 }
 
-static int json_print(json_object *j, int flags)
+int ztb_json_print(json_object *j, int flags)
 {
 	const char *s = json_object_to_json_string_ext(j, flags |
 						       JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -815,28 +883,48 @@ int ztb_print_bonds(const struct ztb_bondlist *l, bool json, bool single)
 		for (i = 0; i < l->n; i++)
 			json_object_array_add(j, bond_json(&l->b[i]));
 	}
-	err = json_print(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
+	err = ztb_json_print(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 	json_object_put(j);
 	return err;
 }
 
 /* ---- events ---------------------------------------------------------- */
 
+/* When the event was read: UTC, ISO 8601 with milliseconds. */
+static void event_time(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
 int ztb_print_event(struct nlattr **tb, void *arg)
 {
 	struct nlattr *ltb[ZTBOND_LINK_A_MAX + 1];
-	const bool *json = arg;
+	const struct ztb_mon_opts *mo = arg;
 	struct ztb_bond b;
 	struct ztb_obj link;
 	bool has_link = false;
 	char ebuf[32], sbuf[32], nbuf[IF_NAMESIZE];
 	const char *ev, *bname, *lname = NULL, *state = NULL, *al = NULL;
+	char when[40];
 	bool has_al;
 	int err;
 
 	err = bond_load(&b, tb);
 	if (err)
 		return err;
+	bname = str(&b.a, ZTBOND_A_IFNAME);
+	if (mo->bond && (!bname || strcmp(bname, mo->bond))) {
+		bond_free(&b);
+		return 0;
+	}
+	event_time(when, sizeof(when));
 	memset(&link, 0, sizeof(link));
 	if (tb[ZTBOND_A_LINK] &&
 	    nla_parse_nested(ltb, ZTBOND_LINK_A_MAX, tb[ZTBOND_A_LINK],
@@ -853,7 +941,6 @@ int ztb_print_event(struct nlattr **tb, void *arg)
 	ev = has(&b.a, ZTBOND_A_EVENT) ?
 	     ztb_enum_str(&ztb_event_names, val(&b.a, ZTBOND_A_EVENT), ebuf,
 			  sizeof(ebuf)) : "event";
-	bname = str(&b.a, ZTBOND_A_IFNAME);
 	if (has_link) {
 		lname = str(&link, ZTBOND_LINK_A_IFNAME);
 		if (has(&link, ZTBOND_LINK_A_STATE))
@@ -872,9 +959,10 @@ int ztb_print_event(struct nlattr **tb, void *arg)
 			al = link_name(&b, ai, nbuf);
 	}
 
-	if (*json) {
+	if (mo->json) {
 		json_object *j = json_object_new_object();
 
+		json_object_object_add(j, "time", json_object_new_string(when));
 		json_object_object_add(j, "event", json_object_new_string(ev));
 		if (bname)
 			json_object_object_add(j, "bond",
@@ -894,6 +982,12 @@ int ztb_print_event(struct nlattr **tb, void *arg)
 		if (has_link && has(&link, ZTBOND_LINK_A_ACTIVE))
 			json_object_object_add(j, "active",
 				json_object_new_boolean(val(&link, ZTBOND_LINK_A_ACTIVE) != 0));
+		if (has_link && has(&link, ZTBOND_LINK_A_ELIGIBLE))
+			json_object_object_add(j, "eligible",
+				json_object_new_boolean(val(&link, ZTBOND_LINK_A_ELIGIBLE) != 0));
+		if (has_link && has(&link, ZTBOND_LINK_A_PUNISHED_MS))
+			json_object_object_add(j, "punished_ms",
+				json_object_new_uint64(val(&link, ZTBOND_LINK_A_PUNISHED_MS)));
 		if (has_al)
 			json_object_object_add(j, "active_link",
 				al ? json_object_new_string(al) : NULL);
@@ -901,12 +995,13 @@ int ztb_print_event(struct nlattr **tb, void *arg)
 			json_object_object_add(j, "policy",
 				json_object_new_string(ztb_enum_str(&ztb_policy_names,
 					val(&b.a, ZTBOND_A_POLICY), sbuf, sizeof(sbuf))));
-		err = json_print(j, JSON_C_TO_STRING_PLAIN);
+		err = ztb_json_print(j, JSON_C_TO_STRING_PLAIN);
 		json_object_put(j);
 	} else {
 		struct ztb_line ln = { .len = 0, .sep = " " };
 		uint64_t e = val(&b.a, ZTBOND_A_EVENT);
 
+		item(&ln, "%s", when);
 		item(&ln, "%s", ev);
 		if (bname)
 			item(&ln, "%s", bname);
@@ -920,6 +1015,13 @@ int ztb_print_event(struct nlattr **tb, void *arg)
 			     (unsigned long long)val(&link, ZTBOND_LINK_A_IFINDEX));
 		if (state)
 			item(&ln, "state %s", state);
+		if (e == ZTBOND_EVENT_LINK_ELIGIBLE && has(&link, ZTBOND_LINK_A_ELIGIBLE))
+			item(&ln, "eligible %s",
+			     val(&link, ZTBOND_LINK_A_ELIGIBLE) ? "yes" : "no");
+		if (e == ZTBOND_EVENT_LINK_PUNISHED &&
+		    has(&link, ZTBOND_LINK_A_PUNISHED_MS))
+			item(&ln, "punished %llu ms", (unsigned long long)
+			     val(&link, ZTBOND_LINK_A_PUNISHED_MS));
 		if (has_al) {
 			if (al)
 				item(&ln, "active %s", al);
@@ -930,7 +1032,8 @@ int ztb_print_event(struct nlattr **tb, void *arg)
 				item(&ln, "active none");
 		}
 		if (has(&b.a, ZTBOND_A_POLICY) &&
-		    (e == ZTBOND_EVENT_BOND_NEW || e == ZTBOND_EVENT_BOND_CHANGE))
+		    (e == ZTBOND_EVENT_BOND_NEW || e == ZTBOND_EVENT_BOND_CHANGE ||
+		     e == ZTBOND_EVENT_CONFIG_APPLIED))
 			item(&ln, "policy %s",
 			     ztb_enum_str(&ztb_policy_names,
 					  val(&b.a, ZTBOND_A_POLICY), sbuf,

@@ -160,6 +160,9 @@ struct ztb_obj {
 
 struct ztb_bond {
 	struct ztb_obj a;
+	/* ZTBOND_A_QUALITY, indexed by enum ztbond_quality_attr */
+	bool has_q;
+	uint32_t q[ZTBOND_Q_A_MAX + 1];
 	unsigned int nlinks, cap;
 	struct ztb_obj *links;
 };
@@ -169,13 +172,31 @@ struct ztb_bondlist {
 	struct ztb_bond *b;
 };
 
+/* The quality parameters a bond gets when none are given. */
+void ztb_quality_default(uint32_t q[ZTBOND_Q_A_MAX + 1]);
 /* ppm as a decimal fraction without trailing zeros: 250000 -> "0.25". */
 const char *ztb_ppm_str(uint64_t ppm, char *buf, size_t len);
 /* ztb_msg_fn: collect a BOND_GET reply into a struct ztb_bondlist. */
 int ztb_collect_bond(struct nlattr **tb, void *arg);
 void ztb_bondlist_free(struct ztb_bondlist *l);
 int ztb_print_bonds(const struct ztb_bondlist *l, bool json, bool single);
-/* ztb_msg_fn for monitor; arg points to a bool (json). */
+/* monitor: arg of ztb_print_event */
+struct ztb_mon_opts {
+	bool json;
+	const char *bond;	/* only this bond's events; NULL: all */
+};
+
 int ztb_print_event(struct nlattr **tb, void *arg);
+/* Print a JSON value on stdout with json-c's flags; -1 on failure. */
+struct json_object;
+/* JSON numbers as bond show writes them: ppm as a fraction, us as ms. */
+struct json_object *ztb_json_ppm(uint64_t ppm);
+struct json_object *ztb_json_ms(uint64_t us);
+int ztb_json_print(struct json_object *j, int flags);
+
+/* ---- peer.c ---------------------------------------------------------- */
+
+/* peer list NAME [--json] */
+int ztb_peer_list(const char *bond, bool json);
 
 #endif /* ZTBONDCTL_H */

@@ -376,6 +376,16 @@ static void ztbond_setup(struct net_device *dev)
 static int ztbond_validate(struct nlattr *tb[], struct nlattr *data[],
 			   struct netlink_ext_ack *extack)
 {
+	int i;
+
+	/* IFLA_INFO_DATA is what ip -d link shows; it is not a way in */
+	for (i = 1; data && i <= IFLA_ZTBOND_MAX; i++) {
+		if (data[i]) {
+			NL_SET_ERR_MSG_ATTR(extack, data[i],
+					    "ztbond: parameters are set with ztbondctl (generic netlink)");
+			return -EOPNOTSUPP;
+		}
+	}
 	if (tb[IFLA_ADDRESS]) {
 		if (nla_len(tb[IFLA_ADDRESS]) != ETH_ALEN) {
 			NL_SET_ERR_MSG(extack, "ztbond: MAC address must be 6 bytes");
@@ -394,6 +404,13 @@ struct rtnl_link_ops ztbond_link_ops __read_mostly = {
 	.priv_size	= sizeof(struct ztbond),
 	.setup		= ztbond_setup,
 	.validate	= ztbond_validate,
+	/* ip -d link: read-only (linkinfo.c) */
+	.maxtype	= IFLA_ZTBOND_MAX,
+	.get_size	= ztbond_get_size,
+	.fill_info	= ztbond_fill_info,
+	.slave_maxtype	= IFLA_ZTBOND_SLAVE_MAX,
+	.get_slave_size	= ztbond_get_slave_size,
+	.fill_slave_info = ztbond_fill_slave_info,
 };
 
 /* Creation through generic netlink: the same device `ip link add` makes. */

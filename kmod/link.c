@@ -23,6 +23,30 @@ struct ztbond_link *ztbond_link_get(const struct net_device *dev)
 	return rtnl_dereference(dev->rx_handler_data);
 }
 
+/* Under RCU (rtnetlink's fill_slave_info may hold only that). */
+struct ztbond_link *ztbond_link_get_rcu(const struct net_device *dev)
+{
+	if (rcu_access_pointer(dev->rx_handler) != ztbond_handle_frame)
+		return NULL;
+	return rcu_dereference_rtnl(dev->rx_handler_data);
+}
+
+/*
+ * Does the link carry traffic now: the active link where the policy has
+ * one, else any usable link of a policy that spreads traffic.
+ */
+bool ztbond_link_carries(const struct ztbond *bond,
+			 const struct ztbond_link *link)
+{
+	const struct ztbond_link *active = READ_ONCE(bond->active);
+	u8 policy = READ_ONCE(bond->cfg.policy);
+
+	if (active)
+		return active == link;
+	return ztbond_link_usable(link) && policy != ZTBOND_POLICY_NONE &&
+	       policy != ZTBOND_POLICY_ACTIVE_BACKUP;
+}
+
 struct ztbond_link *ztbond_link_by_name(struct ztbond *bond, const char *name)
 {
 	struct ztbond_link *link;
@@ -115,26 +139,31 @@ static u32 ztbond_link_delay(const struct ztbond_link *link, bool up)
  */
 #define ZTBOND_FLAP_WINDOW_NS	(60ULL * NSEC_PER_SEC)
 
-static void ztbond_link_failed(struct ztbond_link *link)
+/* Returns true if the link was punished. */
+static bool ztbond_link_failed(struct ztbond_link *link)
 {
 	struct net_device *dev = link->dev;
 	u64 now = ktime_get_ns();
 	bool carrier_loss = !(netif_running(dev) && netif_carrier_ok(dev));
+	bool punished = false;
 
 	link->failures++;
 	if (!carrier_loss ||
 	    (link->last_fail_ns && now - link->last_fail_ns < ZTBOND_FLAP_WINDOW_NS))
-		ztbond_link_punish(link);
+		punished = ztbond_link_punish(link);
 	if (carrier_loss)
 		link->last_fail_ns = now;
+	return punished;
 }
 
 /*
- * Advance one link's state from what the device says now. Returns true if
- * the state changed. A pending delay leaves the link in GOING_UP/GOING_DOWN
- * with a deadline that ztbond_state_work() checks.
+ * Advance one link's state from what the device says now. Returns the
+ * event that tells the change (LINK_STATE, LINK_PUNISHED when it left and
+ * was punished, LINK_READMITTED when its punishment ended), or 0 if the
+ * state did not change. A pending delay leaves the link in
+ * GOING_UP/GOING_DOWN with a deadline that ztbond_state_work() checks.
  */
-static bool ztbond_link_eval(struct ztbond_link *link)
+static u8 ztbond_link_eval(struct ztbond_link *link)
 {
 	bool healthy = ztbond_link_healthy(link);
 	unsigned long now = jiffies;
@@ -187,12 +216,23 @@ static bool ztbond_link_eval(struct ztbond_link *link)
 	}
 
 	if (next == old)
-		return false;
-	/* leaving the bond, or failing again while on the way back: a flap */
-	if (next == ZTBOND_LINK_STATE_DOWN && old != ZTBOND_LINK_STATE_DISABLED)
-		ztbond_link_failed(link);
+		return 0;
 	link->state = next;
-	return true;
+	/* leaving the bond, or failing again while on the way back: a flap */
+	if (next == ZTBOND_LINK_STATE_DOWN && old != ZTBOND_LINK_STATE_DISABLED &&
+	    ztbond_link_failed(link))
+		return ZTBOND_EVENT_LINK_PUNISHED;
+	if (old == ZTBOND_LINK_STATE_PUNISHED &&
+	    (next == ZTBOND_LINK_STATE_UP || next == ZTBOND_LINK_STATE_GOING_UP))
+		return ZTBOND_EVENT_LINK_READMITTED;
+	return ZTBOND_EVENT_LINK_STATE;
+}
+
+/* May carry traffic: enabled, healthy and not serving a punishment. */
+bool ztbond_link_eligible(struct ztbond_link *link)
+{
+	return link->cfg.enabled && ztbond_link_healthy(link) &&
+	       !ztbond_link_punish_left(link);
 }
 
 /* Re-evaluate every link, publish, notify, and arm the delay timer. */
@@ -204,9 +244,16 @@ void ztbond_links_eval(struct ztbond *bond)
 
 	ASSERT_RTNL();
 	list_for_each_entry(link, &bond->links, list) {
-		if (ztbond_link_eval(link)) {
+		u8 event = ztbond_link_eval(link);
+		bool eligible = ztbond_link_eligible(link);
+
+		if (event) {
 			changed = true;
-			ztbond_nl_notify(bond, ZTBOND_EVENT_LINK_STATE, link);
+			ztbond_nl_notify(bond, event, link);
+		}
+		if (eligible != link->eligible) {
+			link->eligible = eligible;
+			ztbond_nl_notify(bond, ZTBOND_EVENT_LINK_ELIGIBLE, link);
 		}
 		if (link->state == ZTBOND_LINK_STATE_GOING_UP ||
 		    link->state == ZTBOND_LINK_STATE_GOING_DOWN) {
@@ -368,6 +415,7 @@ int ztbond_link_add(struct ztbond *bond, struct net_device *dev,
 		bond->dev->needed_headroom = dev->needed_headroom;
 	ztbond_update_mtu(bond);
 	ztbond_link_eval(link);
+	link->eligible = ztbond_link_eligible(link);
 	ztbond_rebuild(bond);
 	ztbond_links_eval(bond);	/* arm the upDelay timer if needed */
 	ztbond_nl_notify(bond, ZTBOND_EVENT_LINK_ADD, link);

@@ -64,8 +64,11 @@ bool ztbond_link_healthy(const struct ztbond_link *link)
 	       !READ_ONCE(link->probe_dead) && !READ_ONCE(link->over_max);
 }
 
-/* RTNL: the link just left the bond; ZeroTier's refractory period. */
-void ztbond_link_punish(struct ztbond_link *link)
+/*
+ * RTNL: the link just left the bond; ZeroTier's refractory period.
+ * Returns true if the link is now punished.
+ */
+bool ztbond_link_punish(struct ztbond_link *link)
 {
 	const struct ztbond_cfg *c = &link->bond->cfg;
 
@@ -74,9 +77,11 @@ void ztbond_link_punish(struct ztbond_link *link)
 					   c->punish_max);
 	link->punish_stamp_ns = ktime_get_ns();
 	spin_unlock_bh(&link->plock);
-	if (link->punish_ms)
-		netdev_info(link->bond->dev, "link %s punished for %u ms\n",
-			    link->dev->name, link->punish_ms);
+	if (!link->punish_ms)
+		return false;
+	netdev_info(link->bond->dev, "link %s punished for %u ms\n",
+		    link->dev->name, link->punish_ms);
+	return true;
 }
 
 /*

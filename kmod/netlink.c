@@ -66,6 +66,7 @@ static const struct nla_policy ztbond_nl_policy[ZTBOND_A_MAX + 1] = {
 	[ZTBOND_A_DOWN_DELAY]		= { .type = NLA_U32 },
 	[ZTBOND_A_LINK_SELECT]		= { .type = NLA_U8 },
 	[ZTBOND_A_LINK]			= NLA_POLICY_NESTED(ztbond_link_nl_policy),
+	[ZTBOND_A_LINKS]		= { .type = NLA_NESTED },
 	[ZTBOND_A_MONITOR]		= NLA_POLICY_MAX(NLA_U8, ZTBOND_MONITOR_MAX),
 	[ZTBOND_A_AUTH_KEY]		= { .type = NLA_BINARY,
 					    .len = ZTBOND_AUTH_KEY_LEN },
@@ -110,20 +111,16 @@ static struct ztbond *ztbond_nl_bond(struct genl_info *info)
 	return netdev_priv(dev);
 }
 
-/* Parse the ZTBOND_A_LINK nest and find the device it names. */
-static struct net_device *ztbond_nl_link_dev(struct genl_info *info,
-					     struct nlattr **tb)
+/* Parse one link nest and find the device it names. */
+static struct net_device *ztbond_nl_dev_of(struct net *net, struct nlattr *nest,
+					   struct nlattr **tb,
+					   struct netlink_ext_ack *extack)
 {
-	struct net *net = genl_info_net(info);
 	struct net_device *dev = NULL;
 	int err;
 
-	if (!info->attrs[ZTBOND_A_LINK]) {
-		NL_SET_ERR_MSG(info->extack, "ztbond: link not given");
-		return ERR_PTR(-EINVAL);
-	}
-	err = nla_parse_nested(tb, ZTBOND_LINK_A_MAX, info->attrs[ZTBOND_A_LINK],
-			       ztbond_link_nl_policy, info->extack);
+	err = nla_parse_nested(tb, ZTBOND_LINK_A_MAX, nest,
+			       ztbond_link_nl_policy, extack);
 	if (err)
 		return ERR_PTR(err);
 	if (tb[ZTBOND_LINK_A_IFINDEX]) {
@@ -131,14 +128,27 @@ static struct net_device *ztbond_nl_link_dev(struct genl_info *info,
 	} else if (tb[ZTBOND_LINK_A_IFNAME]) {
 		dev = __dev_get_by_name(net, nla_data(tb[ZTBOND_LINK_A_IFNAME]));
 	} else {
-		NL_SET_ERR_MSG(info->extack, "ztbond: link not named (ifindex or ifname needed)");
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "ztbond: link not named (ifindex or ifname needed)");
 		return ERR_PTR(-EINVAL);
 	}
 	if (!dev) {
-		NL_SET_ERR_MSG(info->extack, "ztbond: no such link device");
+		NL_SET_ERR_MSG_ATTR(extack, nest, "ztbond: no such link device");
 		return ERR_PTR(-ENODEV);
 	}
 	return dev;
+}
+
+/* The request's ZTBOND_A_LINK nest and the device it names. */
+static struct net_device *ztbond_nl_link_dev(struct genl_info *info,
+					     struct nlattr **tb)
+{
+	if (!info->attrs[ZTBOND_A_LINK]) {
+		NL_SET_ERR_MSG(info->extack, "ztbond: link not given");
+		return ERR_PTR(-EINVAL);
+	}
+	return ztbond_nl_dev_of(genl_info_net(info), info->attrs[ZTBOND_A_LINK],
+				tb, info->extack);
 }
 
 /* ---- configuration parsing --------------------------------------------- */
@@ -457,10 +467,7 @@ static int ztbond_nl_put_quality(struct sk_buff *msg, struct ztbond_link *link)
 	spin_unlock_bh(&link->plock);
 	r.tx = atomic64_read(&link->ctl_tx);
 
-	if (nla_put_u8(msg, ZTBOND_LINK_A_ELIGIBLE,
-		       link->cfg.enabled && ztbond_link_healthy(link) && !r.punish) ||
-	    nla_put_u32(msg, ZTBOND_LINK_A_PUNISHED_MS, r.punish) ||
-	    nla_put_u32(msg, ZTBOND_LINK_A_PATHS, r.paths) ||
+	if (nla_put_u32(msg, ZTBOND_LINK_A_PATHS, r.paths) ||
 	    nla_put_u32(msg, ZTBOND_LINK_A_QUALITY_PPM, READ_ONCE(link->quality)) ||
 	    nla_put_u32(msg, ZTBOND_LINK_A_SHARE_PPM, link->share) ||
 	    nla_put_u32(msg, ZTBOND_LINK_A_FLOWS,
@@ -504,11 +511,10 @@ static int ztbond_nl_put_link(struct sk_buff *msg, struct ztbond_link *link,
 	if (nla_put_u32(msg, ZTBOND_LINK_A_IFINDEX, link->dev->ifindex) ||
 	    nla_put_string(msg, ZTBOND_LINK_A_IFNAME, link->dev->name) ||
 	    nla_put_u8(msg, ZTBOND_LINK_A_STATE, link->state) ||
-	    nla_put_u8(msg, ZTBOND_LINK_A_ACTIVE,
-		       bond->active ? bond->active == link :
-		       ztbond_link_usable(link) &&
-		       bond->cfg.policy != ZTBOND_POLICY_NONE &&
-		       bond->cfg.policy != ZTBOND_POLICY_ACTIVE_BACKUP))
+	    nla_put_u8(msg, ZTBOND_LINK_A_ACTIVE, ztbond_link_carries(bond, link)) ||
+	    nla_put_u8(msg, ZTBOND_LINK_A_ELIGIBLE, ztbond_link_eligible(link)) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_PUNISHED_MS,
+			ztbond_link_punish_left(link)))
 		goto cancel;
 	if (!full)
 		goto done;
@@ -740,11 +746,79 @@ static int ztbond_nl_bond_del(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+/* One link's new parameters in a BOND_SET, held until all are checked. */
+struct ztbond_link_change {
+	struct ztbond_link *link;
+	struct ztbond_link_cfg cfg;
+};
+
+/*
+ * The ZTBOND_A_LINKS of a BOND_SET: every nest names a link of this bond,
+ * at most once, with parameters that parse. Nothing is changed here.
+ */
+static int ztbond_nl_parse_links(struct ztbond *bond, struct genl_info *info,
+				 struct ztbond_link_change *ch, u32 *n)
+{
+	struct nlattr *tb[ZTBOND_LINK_A_MAX + 1];
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest;
+	int rem, err;
+	u32 i;
+
+	*n = 0;
+	nla_for_each_nested(nest, info->attrs[ZTBOND_A_LINKS], rem) {
+		struct ztbond_link *link;
+		struct net_device *dev;
+
+		if (nla_type(nest) != ZTBOND_A_LINK) {
+			NL_SET_ERR_MSG_ATTR(extack, nest,
+					    "ztbond: links holds only link nests");
+			return -EINVAL;
+		}
+		dev = ztbond_nl_dev_of(genl_info_net(info), nest, tb, extack);
+		if (IS_ERR(dev))
+			return PTR_ERR(dev);
+		link = ztbond_link_get(dev);
+		if (!link || link->bond != bond) {
+			NL_SET_ERR_MSG_ATTR(extack, nest,
+					    "ztbond: device is not a link of this bond");
+			return -ENOENT;
+		}
+		for (i = 0; i < *n; i++) {
+			if (ch[i].link == link) {
+				NL_SET_ERR_MSG_ATTR(extack, nest,
+						    "ztbond: a link is named twice");
+				return -EINVAL;
+			}
+		}
+		/* distinct links of this bond: never more than bond->nlinks */
+		ch[*n].link = link;
+		ch[*n].cfg = link->cfg;
+		err = ztbond_nl_parse_link_cfg(bond, dev, tb, &ch[*n].cfg, extack);
+		if (err)
+			return err;
+		(*n)++;
+	}
+	if (rem) {
+		NL_SET_ERR_MSG(extack, "ztbond: links nest is truncated");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Bond parameters and, with ZTBOND_A_LINKS, the links' too: everything is
+ * checked into copies first and then written at once, under RTNL, with one
+ * new snapshot, so a configuration is applied whole or not at all.
+ * Measurements and flows of the links stay.
+ */
 static int ztbond_nl_bond_set(struct sk_buff *skb, struct genl_info *info)
 {
+	struct ztbond_link_change *ch = NULL;
 	struct ztbond_flow_table *old_ft;
 	struct ztbond_cfg cfg;
 	struct ztbond *bond;
+	u32 i, n = 0;
 	int err;
 
 	rtnl_lock();
@@ -757,20 +831,35 @@ static int ztbond_nl_bond_set(struct sk_buff *skb, struct genl_info *info)
 	err = ztbond_nl_parse_cfg(info->attrs, &cfg, info->extack);
 	if (err)
 		goto out;
+	if (info->attrs[ZTBOND_A_LINKS]) {
+		ch = kcalloc(max(bond->nlinks, 1U), sizeof(*ch), GFP_KERNEL);
+		if (!ch) {
+			err = -ENOMEM;
+			goto out;
+		}
+		err = ztbond_nl_parse_links(bond, info, ch, &n);
+		if (err)
+			goto out;
+	}
 	err = ztbond_aware_prepare(bond, &cfg, &old_ft);
 	if (err) {
 		NL_SET_ERR_MSG(info->extack, "ztbond: no memory for the flow table");
 		goto out;
 	}
 	bond->cfg = cfg;
+	for (i = 0; i < n; i++)
+		ch[i].link->cfg = ch[i].cfg;
 	ztbond_punish_clamp(bond);
 	ztbond_links_eval(bond);
 	ztbond_rebuild(bond);
 	ztbond_aware_release(old_ft);
 	ztbond_monitor_kick(bond);
-	ztbond_nl_notify(bond, ZTBOND_EVENT_BOND_CHANGE, NULL);
+	ztbond_nl_notify(bond, info->attrs[ZTBOND_A_LINKS] ?
+			 ZTBOND_EVENT_CONFIG_APPLIED : ZTBOND_EVENT_BOND_CHANGE,
+			 NULL);
 out:
 	rtnl_unlock();
+	kfree(ch);
 	return err;
 }
 
@@ -831,6 +920,123 @@ static int ztbond_nl_bond_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	if (err && idx == skip)
 		return err;
 	return skb->len;
+}
+
+/* One path, copied under the link's lock so the message is consistent. */
+struct ztbond_path_view {
+	u64 peer_id;
+	u8 peer_mac[ETH_ALEN], peer_bond_mac[ETH_ALEN];
+	u16 peer_index;
+	bool alive, best, measured;
+	u32 heard_ms, lat_us, plr_ppm, probes;
+};
+
+static int ztbond_nl_put_path(struct sk_buff *msg, struct ztbond_link *link,
+			      const struct ztbond_path_view *v)
+{
+	struct nlattr *nest = nla_nest_start(msg, ZTBOND_A_PATH);
+
+	if (!nest ||
+	    nla_put_u32(msg, ZTBOND_PATH_A_LINK_IFINDEX, link->dev->ifindex) ||
+	    nla_put_string(msg, ZTBOND_PATH_A_LINK_IFNAME, link->dev->name) ||
+	    nla_put_u64_64bit(msg, ZTBOND_PATH_A_PEER_ID, v->peer_id,
+			      ZTBOND_PATH_A_PAD) ||
+	    nla_put(msg, ZTBOND_PATH_A_PEER_BOND_MAC, ETH_ALEN, v->peer_bond_mac) ||
+	    nla_put(msg, ZTBOND_PATH_A_PEER_MAC, ETH_ALEN, v->peer_mac) ||
+	    nla_put_u32(msg, ZTBOND_PATH_A_PEER_INDEX, v->peer_index) ||
+	    nla_put_u8(msg, ZTBOND_PATH_A_ALIVE, v->alive) ||
+	    nla_put_u8(msg, ZTBOND_PATH_A_BEST, v->best) ||
+	    nla_put_u32(msg, ZTBOND_PATH_A_HEARD_MS, v->heard_ms) ||
+	    nla_put_u32(msg, ZTBOND_PATH_A_PLR_PPM, v->plr_ppm) ||
+	    nla_put_u32(msg, ZTBOND_PATH_A_PROBES, v->probes) ||
+	    (v->measured &&
+	     nla_put_u32(msg, ZTBOND_PATH_A_LATENCY_US, v->lat_us)))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int ztbond_nl_put_paths(struct sk_buff *msg, struct ztbond_link *link,
+			       u64 now)
+{
+	struct ztbond_path_view v[ZTBOND_MAX_PATHS];
+	int i, n = 0;
+
+	spin_lock_bh(&link->plock);
+	for (i = 0; i < ZTBOND_MAX_PATHS; i++) {
+		const struct ztbond_path *p = &link->paths[i];
+		u64 heard = p->last_hello_ns && now > p->last_hello_ns ?
+			    now - p->last_hello_ns : 0;
+
+		if (!p->used)
+			continue;
+		v[n].peer_id = p->peer_id;
+		ether_addr_copy(v[n].peer_mac, p->peer_mac);
+		ether_addr_copy(v[n].peer_bond_mac, p->peer_bond_mac);
+		v[n].peer_index = p->peer_index;
+		v[n].alive = p->alive;
+		v[n].best = i == link->best;
+		v[n].measured = p->rtt_n > 0;
+		v[n].lat_us = p->m[ZTBE_M_LAT];
+		v[n].plr_ppm = p->m[ZTBE_M_PLR];
+		v[n].probes = p->loss.count;
+		v[n].heard_ms = (u32)min_t(u64, div_u64(heard, NSEC_PER_MSEC),
+					   U32_MAX);
+		n++;
+	}
+	spin_unlock_bh(&link->plock);
+	for (i = 0; i < n; i++)
+		if (ztbond_nl_put_path(msg, link, &v[i]))
+			return -EMSGSIZE;
+	return 0;
+}
+
+/* The paths of every link: bounded by ZTBOND_MAX_LINKS * ZTBOND_MAX_PATHS. */
+static int ztbond_nl_peer_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ztbond_link *link;
+	struct nlattr *paths;
+	struct ztbond *bond;
+	struct sk_buff *msg;
+	u64 now = ktime_get_ns();
+	void *hdr;
+	int err;
+
+	rtnl_lock();
+	bond = ztbond_nl_bond(info);
+	if (IS_ERR(bond)) {
+		err = PTR_ERR(bond);
+		goto err_unlock;
+	}
+	msg = genlmsg_new(NLMSG_GOODSIZE +
+			  bond->nlinks * ZTBOND_MAX_PATHS * 160, GFP_KERNEL);
+	if (!msg) {
+		err = -ENOMEM;
+		goto err_unlock;
+	}
+	hdr = genlmsg_put(msg, info->snd_portid, info->snd_seq,
+			  &ztbond_genl_family, 0, ZTBOND_CMD_PEER_GET);
+	if (!hdr)
+		goto err_size;
+	if (ztbond_nl_put_bond_id(msg, bond))
+		goto err_size;
+	paths = nla_nest_start(msg, ZTBOND_A_PATHS);
+	if (!paths)
+		goto err_size;
+	list_for_each_entry(link, &bond->links, list)
+		if (ztbond_nl_put_paths(msg, link, now))
+			goto err_size;
+	nla_nest_end(msg, paths);
+	genlmsg_end(msg, hdr);
+	rtnl_unlock();
+	return genlmsg_reply(msg, info);
+
+err_size:
+	nlmsg_free(msg);
+	err = -EMSGSIZE;
+err_unlock:
+	rtnl_unlock();
+	return err;
 }
 
 static int ztbond_nl_bond_rotate(struct sk_buff *skb, struct genl_info *info)
@@ -975,6 +1181,10 @@ static const struct genl_ops ztbond_genl_ops[] = {
 		.cmd	= ZTBOND_CMD_BOND_ROTATE,
 		.doit	= ztbond_nl_bond_rotate,
 		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= ZTBOND_CMD_PEER_GET,
+		.doit	= ztbond_nl_peer_get,
 	},
 	{
 		.cmd	= ZTBOND_CMD_LINK_ADD,

@@ -106,6 +106,7 @@ struct ztbond_link {
 	bool had_no_addrconf;		/* IFF_NO_ADDRCONF before enslaving */
 	unsigned long deadline;		/* jiffies: end of up/down delay */
 	u32 failures;
+	bool eligible;			/* as last announced (LINK_ELIGIBLE) */
 	struct rcu_head rcu;
 
 	/* quality engine (monitor.c, proto.c) */
@@ -242,9 +243,13 @@ int ztbond_link_del(struct ztbond *bond, struct net_device *dev,
 		    struct netlink_ext_ack *extack);
 void ztbond_link_release_all(struct ztbond *bond);
 struct ztbond_link *ztbond_link_get(const struct net_device *dev);
+struct ztbond_link *ztbond_link_get_rcu(const struct net_device *dev);
+bool ztbond_link_carries(const struct ztbond *bond,
+			 const struct ztbond_link *link);
 struct ztbond_link *ztbond_link_by_name(struct ztbond *bond, const char *name);
 void ztbond_link_cfg_default(struct ztbond_link_cfg *cfg);
 bool ztbond_link_usable(const struct ztbond_link *link);
+bool ztbond_link_eligible(struct ztbond_link *link);
 void ztbond_state_work(struct work_struct *work);
 void ztbond_links_eval(struct ztbond *bond);
 int ztbond_notifier_register(void);
@@ -267,7 +272,7 @@ void ztbond_monitor_kick(struct ztbond *bond);
 void ztbond_monitor_stop(struct ztbond *bond);
 void ztbond_link_monitor_init(struct ztbond_link *link);
 bool ztbond_link_healthy(const struct ztbond_link *link);
-void ztbond_link_punish(struct ztbond_link *link);
+bool ztbond_link_punish(struct ztbond_link *link);
 u32 ztbond_link_punish_left(struct ztbond_link *link);
 void ztbond_punish_clamp(struct ztbond *bond);
 u32 ztbond_link_fi(const struct ztbond_link *link);
@@ -292,6 +297,15 @@ void ztbond_aware_release(struct ztbond_flow_table *old);
 void ztbond_aware_free(struct ztbond *bond);
 void ztbond_aware_tick(struct ztbond *bond, bool rebalance);
 u32 ztbond_aware_flows(struct ztbond *bond);
+
+/* linkinfo.c: ip -d link */
+size_t ztbond_get_size(const struct net_device *dev);
+int ztbond_fill_info(struct sk_buff *skb, const struct net_device *dev);
+size_t ztbond_get_slave_size(const struct net_device *bond_dev,
+			     const struct net_device *slave_dev);
+int ztbond_fill_slave_info(struct sk_buff *skb,
+			   const struct net_device *bond_dev,
+			   const struct net_device *slave_dev);
 
 /* netlink.c */
 int ztbond_genl_register(void);

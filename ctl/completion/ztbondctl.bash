@@ -84,7 +84,7 @@ _ztbondctl()
 	if [[ $cur == -* ]]; then
 		case $obj/$cmd in
 		/) COMPREPLY=($(compgen -W "--json -j --help -h --version -V" -- "$cur")) ;;
-		bond/show|monitor/) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
+		bond/show|peer/list|monitor/) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
 		config/check|config/apply) COMPREPLY=($(compgen -W "--allow-comments --help" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
 		esac
@@ -93,12 +93,16 @@ _ztbondctl()
 
 	case $obj in
 	"")
-		COMPREPLY=($(compgen -W "bond link monitor config help" -- "$cur"))
+		COMPREPLY=($(compgen -W "bond link peer monitor config zt help" -- "$cur"))
 		return ;;
-	bond|link|config)
+	monitor)
+		((n == 0)) && COMPREPLY=($(compgen -W "$(_ztbondctl_bonds)" -- "$cur"))
+		return ;;
+	bond|link|peer|config)
 		if [[ -z $cmd ]]; then
 			case $obj in
-			bond) COMPREPLY=($(compgen -W "add del set show help" -- "$cur")) ;;
+			bond) COMPREPLY=($(compgen -W "add del set show rotate help" -- "$cur")) ;;
+			peer) COMPREPLY=($(compgen -W "list help" -- "$cur")) ;;
 			link) COMPREPLY=($(compgen -W "add del set help" -- "$cur")) ;;
 			config) COMPREPLY=($(compgen -W "check apply dump help" -- "$cur")) ;;
 			esac
@@ -111,7 +115,7 @@ _ztbondctl()
 	case $obj/$cmd in
 	bond/add)
 		((n == 0)) && return ;;
-	bond/del|bond/show|config/dump)
+	bond/del|bond/show|bond/rotate|peer/list|config/dump)
 		((n == 0)) && COMPREPLY=($(compgen -W "$(_ztbondctl_bonds)" -- "$cur"))
 		return ;;
 	bond/set)

@@ -94,7 +94,7 @@ fi
 help "Usage:" --help
 help "Usage:" -h
 help "Usage:" help
-help "ztbondctl monitor [--json]" --help
+help "ztbondctl monitor [NAME] [--json]" --help
 help "ztbondctl 0" -V
 help "ztbondctl 0" --version
 help "ztbondctl bond add NAME" bond --help
@@ -110,7 +110,8 @@ help "bond show [NAME] [--json]" bond show -h
 help "failoverTo" link set zb0 zt0 --help
 help "failoverTo" link add help
 help "link del NAME DEV" link del -h
-help "monitor [--json]" monitor --help
+help "monitor [NAME] [--json]" monitor --help
+help "peer list NAME [--json]" peer --help
 help "Usage:" --json --help
 
 # ---- grammar -----------------------------------------------------------------
@@ -132,7 +133,12 @@ bad "link set: missing DEV" link set zb0
 bad "bond del: unexpected argument \"zb1\"" bond del zb0 zb1
 bad "bond show: unexpected argument \"zb1\"" bond show zb0 zb1
 bad "link del: unexpected argument \"x\"" link del zb0 zt0 x
-bad "monitor: unexpected argument \"all\"" monitor all
+bad "monitor: unexpected argument \"zb1\"" monitor zb0 zb1
+bad "peer list: missing NAME" peer list
+bad "peer list: unexpected argument \"zb1\"" peer list zb0 zb1
+bad "peer: unknown command \"show\" (list)" peer show zb0
+bad "is not a valid interface name" peer list "a b"
+bad "is not a valid interface name" monitor "a b"
 bad "bond set: nothing to set (policy, packetsPerLink" bond set zb0
 bad "link set: nothing to set (mode, failoverTo" link set zb0 zt0
 bad "\"zb0/x\" is not a valid interface name" bond add zb0/x
@@ -261,6 +267,10 @@ valid link set zb0 zt0 enabled 0
 valid link del zb0 zt0
 valid monitor
 valid monitor --json
+valid monitor zb0 --json
+valid peer list zb0
+valid peer list zb0 --json
+valid --json peer list zb0
 valid --json monitor
 
 # ---- live kernel (only with the ztbond family, as root) ------------------------
@@ -381,22 +391,28 @@ live_tests()
 		ko "live: monitor --json (exit $mrc): $(cat "$tmp/mon" "$tmp/monerr")"
 	fi
 
-	ip netns exec "$NS" "$CTL" monitor >"$tmp/mon" 2>"$tmp/monerr" &
+	# text: a time stamp, the event, the bond...; "monitor NAME" shows
+	# that bond's events only
+	ts='^[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9:]\{8\}\.[0-9]\{3\}Z'
+	ip netns exec "$NS" "$CTL" monitor zbt0 >"$tmp/mon" 2>"$tmp/monerr" &
 	mpid=$!
 	i=0
 	while [ $i -lt 20 ]; do
 		sleep 0.5
 		ip netns exec "$NS" "$CTL" bond set zbt0 downDelay 0
-		grep -q "^bond-change zbt0" "$tmp/mon" && break
+		grep -q "$ts bond-change zbt0" "$tmp/mon" && break
 		i=$((i + 1))
 	done
+	ip netns exec "$NS" "$CTL" bond add zbt9
 	ip -n "$NS" link set vb0 down
 	ip netns exec "$NS" "$CTL" link del zbt0 va2
+	ip netns exec "$NS" "$CTL" bond del zbt9
 	sleep 1
 	kill -INT "$mpid"
 	wait "$mpid"
 	mrc=$?
-	if [ "$mrc" -eq 0 ] && grep -q "^link-del zbt0 link va2" "$tmp/mon"; then
+	if [ "$mrc" -eq 0 ] && grep -q "$ts link-del zbt0 link va2" "$tmp/mon" &&
+	   ! grep -q zbt9 "$tmp/mon"; then
 		ok
 	else
 		ko "live: monitor (exit $mrc): $(cat "$tmp/mon" "$tmp/monerr")"

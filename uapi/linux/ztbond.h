@@ -56,7 +56,7 @@ enum ztbond_cmd {
 	ZTBOND_CMD_BOND_NEW,	/* create a bond: IFNAME, [POLICY], [params] */
 	ZTBOND_CMD_BOND_DEL,	/* delete a bond: IFINDEX | IFNAME */
 	ZTBOND_CMD_BOND_GET,	/* doit: one bond; dumpit: all in the netns */
-	ZTBOND_CMD_BOND_SET,	/* change policy and/or bond parameters */
+	ZTBOND_CMD_BOND_SET,	/* change policy, bond parameters, [LINKS] */
 	ZTBOND_CMD_LINK_ADD,	/* enslave LINK{IFINDEX|IFNAME, params} */
 	ZTBOND_CMD_LINK_DEL,	/* release LINK{IFINDEX|IFNAME} */
 	ZTBOND_CMD_LINK_SET,	/* change per-link parameters */
@@ -70,6 +70,7 @@ enum ztbond_cmd {
 	 */
 	ZTBOND_CMD_EVENT,
 	ZTBOND_CMD_BOND_ROTATE,	/* active-backup: move to the next link in the queue */
+	ZTBOND_CMD_PEER_GET,	/* the paths to the ztbond peers of a bond: PATHS */
 	__ZTBOND_CMD_MAX,
 };
 
@@ -154,6 +155,10 @@ enum ztbond_event {
 	ZTBOND_EVENT_LINK_CHANGE,	/* parameters changed */
 	ZTBOND_EVENT_LINK_STATE,	/* state changed (up, down, ...) */
 	ZTBOND_EVENT_ACTIVE_CHANGE,	/* active-backup switched links */
+	ZTBOND_EVENT_CONFIG_APPLIED,	/* BOND_SET with LINKS: one atomic change */
+	ZTBOND_EVENT_LINK_ELIGIBLE,	/* LINK_A_ELIGIBLE changed (either way) */
+	ZTBOND_EVENT_LINK_PUNISHED,	/* left the bond and punished (PUNISHED_MS) */
+	ZTBOND_EVENT_LINK_READMITTED,	/* punishment served, back in the bond */
 	__ZTBOND_EVENT_MAX,
 };
 
@@ -174,7 +179,11 @@ enum ztbond_attr {
 	ZTBOND_A_LINK_SELECT,		/* u8, enum ztbond_select */
 	ZTBOND_A_BALANCE_POLICY,	/* u8, enum ztbond_balance */
 	ZTBOND_A_MONITOR,		/* u8, enum ztbond_monitor */
-	ZTBOND_A_LINKS,			/* nest of ZTBOND_A_LINK */
+	/*
+	 * Nest of ZTBOND_A_LINK. In BOND_SET: the links' parameters, applied
+	 * with the bond's as one change or not at all.
+	 */
+	ZTBOND_A_LINKS,
 	ZTBOND_A_LINK,			/* nest, enum ztbond_link_attr */
 	ZTBOND_A_EVENT,			/* u8, enum ztbond_event */
 	ZTBOND_A_TX_PACKETS,		/* u64, bond totals */
@@ -195,6 +204,8 @@ enum ztbond_attr {
 	ZTBOND_A_FLOW_MAX,		/* u32: flow table size, power of two */
 	ZTBOND_A_FLOWS,			/* u32, ro: flows in the table */
 	ZTBOND_A_FLOW_MOVES,		/* u64, ro: flows moved to another link */
+	ZTBOND_A_PATHS,			/* nest of ZTBOND_A_PATH, ro (PEER_GET) */
+	ZTBOND_A_PATH,			/* nest, enum ztbond_path_attr */
 	__ZTBOND_A_MAX,
 };
 
@@ -272,6 +283,74 @@ enum ztbond_quality_attr {
 
 #define ZTBOND_Q_A_MAX (__ZTBOND_Q_A_MAX - 1)
 
+/*
+ * Defaults of the quality parameters (ZeroTier's linkQuality defaults,
+ * except the loss and error maxima: 10% rather than 0.1% and 0.01%, so
+ * that one lost probe in a thousand does not evict a link).
+ */
+#define ZTBOND_DEF_Q_WEIGHT		250000	/* lat, pdv, plr, per; ltm, avl 0 */
+#define ZTBOND_DEF_Q_LAT_MAX_US		500000
+#define ZTBOND_DEF_Q_PDV_MAX_US		100000
+#define ZTBOND_DEF_Q_PLR_MAX_PPM	100000
+#define ZTBOND_DEF_Q_PER_MAX_PPM	100000
+
 #define ZTBOND_LINK_A_MAX (__ZTBOND_LINK_A_MAX - 1)
+
+/*
+ * One path: a link of this bond and a remote ztbond link heard on it
+ * (HELLO). Read-only, from PEER_GET.
+ */
+enum ztbond_path_attr {
+	ZTBOND_PATH_A_UNSPEC,
+	ZTBOND_PATH_A_PAD,
+	ZTBOND_PATH_A_LINK_IFINDEX,	/* u32: our link */
+	ZTBOND_PATH_A_LINK_IFNAME,	/* string */
+	ZTBOND_PATH_A_PEER_ID,		/* u64: remote bond id */
+	ZTBOND_PATH_A_PEER_BOND_MAC,	/* binary, ETH_ALEN: remote bond MAC */
+	ZTBOND_PATH_A_PEER_MAC,		/* binary, ETH_ALEN: remote link MAC */
+	ZTBOND_PATH_A_PEER_INDEX,	/* u32: remote link index */
+	ZTBOND_PATH_A_ALIVE,		/* u8 bool: answered within failoverInterval */
+	ZTBOND_PATH_A_BEST,		/* u8 bool: the link's best path */
+	ZTBOND_PATH_A_HEARD_MS,		/* u32: since the last HELLO */
+	ZTBOND_PATH_A_LATENCY_US,	/* u32: mean RTT, once measured */
+	ZTBOND_PATH_A_PLR_PPM,		/* u32: probe loss */
+	ZTBOND_PATH_A_PROBES,		/* u32: probes matured in the loss window */
+	__ZTBOND_PATH_A_MAX,
+};
+
+#define ZTBOND_PATH_A_MAX (__ZTBOND_PATH_A_MAX - 1)
+
+/*
+ * rtnetlink (ip -d link): IFLA_INFO_DATA of a ztbond and IFLA_INFO_SLAVE_DATA
+ * of its links, read-only; the generic netlink family is the interface for
+ * changes.
+ */
+enum {
+	IFLA_ZTBOND_UNSPEC,
+	IFLA_ZTBOND_POLICY,		/* u8, enum ztbond_policy */
+	IFLA_ZTBOND_POLICY_NAME,	/* string: custom policy, if any */
+	IFLA_ZTBOND_ACTIVE_LINK,	/* u32 ifindex, 0 = none */
+	IFLA_ZTBOND_LINKS,		/* u32: links enslaved */
+	IFLA_ZTBOND_FAILOVER_INTERVAL,	/* u32 ms */
+	IFLA_ZTBOND_LINK_SELECT,	/* u8, enum ztbond_select */
+	IFLA_ZTBOND_AUTH,		/* u8 bool: control frames authenticated */
+	__IFLA_ZTBOND_MAX,
+};
+
+#define IFLA_ZTBOND_MAX (__IFLA_ZTBOND_MAX - 1)
+
+enum {
+	IFLA_ZTBOND_SLAVE_UNSPEC,
+	IFLA_ZTBOND_SLAVE_STATE,	/* u8, enum ztbond_link_state */
+	IFLA_ZTBOND_SLAVE_MODE,		/* u8, enum ztbond_link_mode */
+	IFLA_ZTBOND_SLAVE_ACTIVE,	/* u8 bool: carries traffic now */
+	IFLA_ZTBOND_SLAVE_ELIGIBLE,	/* u8 bool */
+	IFLA_ZTBOND_SLAVE_QUALITY,	/* u32 ppm, relative */
+	IFLA_ZTBOND_SLAVE_PUNISHED_MS,	/* u32: punishment left */
+	IFLA_ZTBOND_SLAVE_FAILURES,	/* u32 */
+	__IFLA_ZTBOND_SLAVE_MAX,
+};
+
+#define IFLA_ZTBOND_SLAVE_MAX (__IFLA_ZTBOND_SLAVE_MAX - 1)
 
 #endif /* _UAPI_LINUX_ZTBOND_H */

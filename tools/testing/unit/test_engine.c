@@ -7,9 +7,30 @@
 #include <string.h>
 #include "kselftest_harness.h"
 #include "engine.h"
+#include <linux/ztbond.h>
 
 #define L(u, p, to) { .usable = (u), .enabled = true, .primary = (p), .failover_to = (to), \
 			    .quality = ZTBE_PPM }
+
+/* ztbondctl sends the uapi defaults for a policy without quality keys */
+TEST(qparams_default_is_the_uapi_default)
+{
+	struct ztbe_qparams p;
+
+	ztbe_qparams_default(&p);
+	ASSERT_EQ(ZTBOND_DEF_Q_WEIGHT, p.weight[ZTBE_M_LAT]);
+	ASSERT_EQ(0, p.weight[ZTBE_M_LTM]);
+	ASSERT_EQ(ZTBOND_DEF_Q_WEIGHT, p.weight[ZTBE_M_PDV]);
+	ASSERT_EQ(ZTBOND_DEF_Q_WEIGHT, p.weight[ZTBE_M_PLR]);
+	ASSERT_EQ(ZTBOND_DEF_Q_WEIGHT, p.weight[ZTBE_M_PER]);
+	ASSERT_EQ(0, p.weight[ZTBE_M_AVL]);
+	ASSERT_EQ(ZTBOND_DEF_Q_LAT_MAX_US, p.max[ZTBE_M_LAT]);
+	ASSERT_EQ(0, p.max[ZTBE_M_LTM]);
+	ASSERT_EQ(ZTBOND_DEF_Q_PDV_MAX_US, p.max[ZTBE_M_PDV]);
+	ASSERT_EQ(ZTBOND_DEF_Q_PLR_MAX_PPM, p.max[ZTBE_M_PLR]);
+	ASSERT_EQ(ZTBOND_DEF_Q_PER_MAX_PPM, p.max[ZTBE_M_PER]);
+	ASSERT_EQ(0, p.max[ZTBE_M_AVL]);
+}
 
 TEST(ab_prefers_first_primary)
 {

@@ -10,8 +10,9 @@
 ALL_TESTS="
 	apply_dump_reapply
 	apply_standard_block
+	apply_quality
 	bad_apply_changes_nothing
-	kernel_refusal_undone
+	kernel_refusal_atomic
 	apply_under_ping
 	permissions
 "
@@ -258,6 +259,60 @@ apply_refused()
 	unchanged "$file"
 }
 
+# qual: the bond's quality parameters as "name=value ..." in bond show's
+# units, sorted
+qual()
+{
+	ztb_ctl "$NS_A" --json bond show zb0 |
+		jq -r '.quality | (.weights | to_entries[] | "\(.key)=\(.value)"),
+		       (del(.weights) | to_entries[] | "\(.key)=\(.value)")' |
+		sort | tr '\n' ' '
+}
+
+# linkQuality (ZeroTier's code) and quality (its documentation) reach the
+# kernel's quality engine; a dump says them back and re-applies as a
+# no-op; a policy without them returns to the defaults.
+apply_quality()
+{
+	local q out def
+
+	RET=0
+	ztb_ctl "$NS_A" config apply zb0 "$TMPD/rr.json" >/dev/null 2>&1
+	def=$(qual)
+	[[ $def == "availability_min=0 avl=0 error_max=0.1 lat=0.25 loss_max=0.1 ltm=0 ltm_max_ms=0 pdv=0.25 pdv_max_ms=100 per=0.25 plr=0.25 rtt_max_ms=500 " ]]
+	check_err $? "defaults: $def"
+	cfg lq <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "balance-aware", "balance-aware": {
+	    "linkQuality": { "lat_max": 80, "plr_max": 0.05, "lat_weight": 0.1,
+	                     "plr_weight": 0.4 } } } }
+	EOF
+	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/lq.json" 2>&1)
+	check_err $? "linkQuality: $out"
+	q=$(qual)
+	[[ $q == "availability_min=0 avl=0 error_max=0.1 lat=0.1 loss_max=0.05 ltm=0 ltm_max_ms=0 pdv=0.25 pdv_max_ms=100 per=0.25 plr=0.4 rtt_max_ms=80 " ]]
+	check_err $? "linkQuality applied as: $q"
+	dump | ztb_ctl "$NS_A" config apply zb0 - > "$TMPD/out" 2>&1
+	grep -q "no change" "$TMPD/out"
+	check_err $? "re-applied dump with linkQuality changed something: $(cat "$TMPD/out"); dump: $(dump)"
+	cfg q6 <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "balance-aware", "balance-aware": {
+	    "quality": { "lat": 0.3, "ltm": 0.1, "pdv": 0.1, "plr": 0.3, "per": 0.1,
+	                 "avl": 0.1 } } } }
+	EOF
+	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/q6.json" 2>&1)
+	check_err $? "quality: $out"
+	q=$(qual)
+	[[ $q == "availability_min=0 avl=0.1 error_max=0.1 lat=0.3 loss_max=0.1 ltm=0.1 ltm_max_ms=0 pdv=0.1 pdv_max_ms=100 per=0.1 plr=0.3 rtt_max_ms=500 " ]]
+	check_err $? "quality applied as: $q"
+	dump | ztb_ctl "$NS_A" config apply zb0 - > "$TMPD/out" 2>&1
+	grep -q "no change" "$TMPD/out"
+	check_err $? "re-applied dump with quality changed something: $(cat "$TMPD/out"); dump: $(dump)"
+	ztb_ctl "$NS_A" config apply zb0 "$TMPD/rr.json" >/dev/null 2>&1
+	[[ $(qual) == "$def" ]]
+	check_err $? "a policy without quality keys did not restore the defaults: $(qual)"
+	log_test "quality and linkQuality weights and maxima reach the kernel; dumps re-apply as no-ops"
+}
+
 bad_apply_changes_nothing()
 {
 	local out
@@ -280,19 +335,38 @@ bad_apply_changes_nothing()
 	log_test "a refused configuration leaves the bond's dump identical"
 }
 
-# The kernel refusing a write half-way (ztbondctl's fault injection makes
-# the Nth write carry an out-of-range value): what was written before is
-# put back, and the dump is as before.
-kernel_refusal_undone()
+# The kernel checks the whole configuration before it changes anything:
+# with a value only the kernel refuses (ztbondctl's fault injection puts an
+# out-of-range value into part N of the one request: 1 the bond, 2... the
+# links), nothing is applied and the dump is as before. A monitor sees one
+# config-applied event per accepted apply and none for a refused one.
+kernel_refusal_atomic()
 {
+	local events mon n
+
 	RET=0
 	ztb_ctl "$NS_A" config apply zb0 "$TMPD/xor.json" >/dev/null 2>&1
 	save_state
+	events=$(mktemp)
+	ip netns exec "$NS_A" "$ZTBONDCTL" monitor zb0 > "$events" 2>&1 &
+	mon=$!
+	sleep 1
 	apply_refused 3 "$TMPD/fast.json" "ipvPref must be" \
-		"the kernel refused a2; the 2 changes made before were undone"
+		"the kernel refused the configuration; nothing was changed"
 	apply_refused 1 "$TMPD/fast.json" "packetsPerLink must be" \
 		"nothing was changed"
-	log_test "a write the kernel refuses half-way is undone; the dump is as before"
+	ztb_ctl "$NS_A" config apply zb0 "$TMPD/fast.json" >/dev/null 2>&1
+	check_err $? "fast.json not applied without the fault"
+	slowwait 5 grep -q config-applied "$events"
+	kill "$mon" 2>/dev/null
+	wait "$mon" 2>/dev/null
+	n=$(grep -c config-applied "$events")
+	[[ $n -eq 1 ]]
+	check_err $? "$n config-applied events for one accepted apply: $(cat "$events")"
+	grep -q 'link-change\|bond-change' "$events"
+	check_fail $? "an atomic apply was announced piecewise: $(cat "$events")"
+	rm -f "$events"
+	log_test "the kernel refuses a configuration whole (nothing changes); an accepted one is one config-applied event"
 }
 
 apply_under_ping()

@@ -7,6 +7,7 @@
 ALL_TESTS="
 	show_json
 	show_table
+	ip_link_details
 	link_override_inherit
 	rejected_requests_change_nothing
 	monitor_events
@@ -50,6 +51,43 @@ show_json()
 	python3 -c 'import json,sys; d=json.load(sys.stdin); assert isinstance(d, list) and d[0]["name"] == "zb0"' <<< "$out"
 	check_err $? "bond show --json of all bonds is not a list of bonds: $out"
 	log_test "bond show --json reports bond and per-link state"
+}
+
+# ip -d link: the kernel's IFLA_INFO_DATA / IFLA_INFO_SLAVE_DATA, shown
+# by the iproute2 plugin (ctl/ip/link_ztbond.so, found through IP_LIB_DIR
+# as an installed one is through iproute2's library directory).
+ip_link_details()
+{
+	local j out
+
+	RET=0
+	j=$(ip -n "$NS" -d -j link show zb0)
+	[[ $(jq -r '.[0].linkinfo.info_kind' <<< "$j") == ztbond ]]
+	check_err $? "kernel: info_kind is not ztbond: $j"
+	export IP_LIB_DIR=$ZTBOND_ROOT/ctl/ip
+	j=$(ip -n "$NS" -d -j link show zb0)
+	[[ $(jq -c '.[0].linkinfo.info_data | {policy, active_link, links, failover_interval, link_select, auth}' <<< "$j") == \
+	   '{"policy":"active-backup","active_link":"v1","links":2,"failover_interval":5000,"link_select":"always","auth":"off"}' ]]
+	check_err $? "bond info_data: $(jq -c '.[0].linkinfo' <<< "$j")"
+	j=$(ip -n "$NS" -d -j link show v1)
+	[[ $(jq -c '.[0].linkinfo | [.info_slave_kind, (.info_slave_data | {state, mode, active, eligible, failures})]' <<< "$j") == \
+	   '["ztbond",{"state":"up","mode":"primary","active":true,"eligible":true,"failures":0}]' ]]
+	check_err $? "link v1 info_slave_data: $(jq -c '.[0].linkinfo' <<< "$j")"
+	j=$(ip -n "$NS" -d -j link show v2)
+	[[ $(jq -c '.[0].linkinfo.info_slave_data | [.state, .active, .eligible]' <<< "$j") == '["disabled",false,false]' ]]
+	check_err $? "link v2 info_slave_data: $(jq -c '.[0].linkinfo' <<< "$j")"
+	out=$(ip -n "$NS" -d link show zb0)
+	grep -q "ztbond policy active-backup active_link v1 links 2 " <<< "$out"
+	check_err $? "ip -d link show zb0: $out"
+	out=$(ip -n "$NS" -d link show v1)
+	grep -q "ztbond_slave state up mode primary active true eligible true " <<< "$out"
+	check_err $? "ip -d link show v1: $out"
+	# IFLA_INFO_DATA is output only: parameters go through ztbondctl
+	out=$(ip -n "$NS" link add zbx type ztbond 2>&1)
+	check_err $? "ip link add type ztbond failed: $out"
+	ip -n "$NS" link del zbx 2>/dev/null
+	unset IP_LIB_DIR
+	log_test "ip -d link shows the bond's policy and active link, and each link's state"
 }
 
 show_table()

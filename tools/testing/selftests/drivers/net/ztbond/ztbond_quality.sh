@@ -105,6 +105,25 @@ discovery()
 	[[ -n $(ztb_link_field "$NS_A" a1 rtt_ms) ]]
 	check_err $? "a1 has no rtt_ms"
 	log_test "discovery: HELLO finds the peer link on every link, probes answered, through ZeroTier's flow rules"
+
+	# peer list: one peer (B), reached from a1 and a2, each path alive
+	RET=0
+	local want
+	want=$(jq -cn --arg id "$(ztb_bond_field "$NS_B" bond_id)" \
+		--arg bmac "$(ip -n "$NS_B" -j link show zb0 | jq -r '.[0].address')" \
+		--arg m1 "$mac" \
+		--arg m2 "$(ip -n "$NS_B" -j link show b2 | jq -r '.[0].address')" \
+		'[{peer_id: $id, bond_mac: $bmac, policy: "active-backup",
+		   paths: [{link: "a1", peer_mac: $m1, alive: true},
+			   {link: "a2", peer_mac: $m2, alive: true}]}]')
+	peer=$(ztb_ctl "$NS_A" peer list zb0 --json |
+		jq -c '[.[] | {peer_id, bond_mac, policy,
+			paths: [.paths[] | {link, peer_mac, alive}] | sort_by(.link)}]')
+	[[ $peer == "$want" ]]
+	check_err $? "peer list: $peer, expected $want"
+	ztb_ctl "$NS_A" peer list zb0 | grep -q "^  a2 .*-> .* alive .*rtt [0-9.]* ms"
+	check_err $? "peer list table: $(ztb_ctl "$NS_A" peer list zb0)"
+	log_test "peer list: B's bond with a live path from each link, as JSON and as a table"
 }
 
 # One run measures three links at once: a1 +40 ms one way, a2 5% loss
@@ -165,7 +184,7 @@ ping_bg()
 
 blackhole_failover()
 {
-	local tmp lost sent recv pun
+	local tmp lost sent recv pun events mon ping
 
 	RET=0
 	topo 2 active-backup failoverInterval 250 upDelay 500 punishBase 2000 ||
@@ -175,7 +194,11 @@ blackhole_failover()
 	slowwait 10 is_active "$NS_A" a1
 	slowwait 10 has_path "$NS_A" a2
 	tmp=$(mktemp)
+	events=$(mktemp)
+	ip netns exec "$NS_A" "$ZTBONDCTL" monitor zb0 --json > "$events" 2>&1 &
+	mon=$!
 	ping_bg 6 "$tmp"
+	ping=$!
 	sleep 1.5
 	# the overlay behind a1 dies; the tap keeps its carrier
 	tc -n "$NS_A" qdisc add dev a1 root netem loss 100%
@@ -188,7 +211,7 @@ blackhole_failover()
 	pun=$(ztb_link_field "$NS_A" a1 punished_ms)
 	[[ ${pun:-0} -gt 0 ]]
 	check_err $? "blackholed a1 not punished"
-	wait
+	wait "$ping"
 	read -r sent recv <"$tmp"
 	rm -f "$tmp"
 	lost=$((sent - recv))
@@ -201,6 +224,35 @@ blackhole_failover()
 	slowwait 15 is_active "$NS_A" a1
 	check_err $? "primary a1 did not come back"
 	log_test "blackhole with carrier up: failover within 0.5 s, punished, back after punishment and upDelay"
+
+	# what "ztbondctl monitor" told an operator meanwhile, in order
+	RET=0
+	kill "$mon" 2>/dev/null
+	wait "$mon" 2>/dev/null
+	python3 - "$events" <<-'PY'
+	import json, re, sys
+	evs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+	def at(pred, start=0):
+	    for i in range(start, len(evs)):
+	        if pred(evs[i]):
+	            return i
+	    sys.exit("missing after event %d; got:\n%s" % (start, "\n".join(map(json.dumps, evs))))
+	a1 = lambda e, name, **kw: e["event"] == name and e.get("link") == "a1" and \
+	    all(e.get(k) == v for k, v in kw.items())
+	i = at(lambda e: a1(e, "link-eligible", eligible=False))
+	j = at(lambda e: a1(e, "link-punished") and e["punished_ms"] > 0)
+	at(lambda e: e["event"] == "active-change" and e.get("active_link") == "a2")
+	k = at(lambda e: a1(e, "link-readmitted"), j)
+	at(lambda e: a1(e, "link-eligible", eligible=True), k)
+	at(lambda e: e["event"] == "active-change" and e.get("active_link") == "a1", k)
+	bad = [e for e in evs if e.get("bond") != "zb0" or
+	       not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e.get("time", ""))]
+	if bad:
+	    sys.exit("events without a time or of another bond: %s" % bad)
+	PY
+	check_err $? "monitor: $(cat "$events")"
+	rm -f "$events"
+	log_test "monitor: a1 ineligible, punished, a2 active, a1 readmitted and eligible, a1 active again, time-stamped"
 }
 
 # flap NS_B's peer of a link: carrier down until A sees it, then up.
@@ -255,21 +307,39 @@ select_on_return()
 
 flap_punishment()
 {
-	local p1 p2 p3
+	local p1 p2 p3 events mon
 
 	RET=0
 	topo 2 active-backup failoverInterval 250 punishBase 2000 ||
 		{ check_err 1 "set-up failed"; log_test "flap punishment"; return; }
 	slowwait 10 link_state "$NS_A" a1 up
+	# the punishment given at each failure, as the monitor reports it at
+	# that moment (reading punished_ms afterwards races its fading)
+	events=$(mktemp)
+	ip netns exec "$NS_A" "$ZTBONDCTL" monitor zb0 --json > "$events" 2>&1 &
+	mon=$!
+	sleep 1
+	punishments()
+	{
+		jq -r 'select(.event == "link-punished" and .link == "a1") |
+		       .punished_ms' "$events" | tr '\n' ' '
+	}
 	flap b1 a1
-	p1=$(ztb_link_field "$NS_A" a1 punished_ms)
+	p1=$(punishments)
 	flap b1 a1
-	p2=$(ztb_link_field "$NS_A" a1 punished_ms)
+	slowwait 5 test -n "$(punishments)"
+	p2=$(punishments)
 	flap b1 a1
-	p3=$(ztb_link_field "$NS_A" a1 punished_ms)
-	echo "    punishment after each flap: ${p1:-?} ${p2:-?} ${p3:-?} ms"
-	[[ ${p1:-0} -eq 0 && ${p2:-0} -ge 1500 && ${p3:-0} -gt ${p2:-0} ]]
-	check_err $? "punishment does not grow with repeated flaps ($p1, $p2, $p3)"
+	slowwait 5 test "$(punishments | wc -w)" -ge 2
+	p3=$(punishments)
+	kill "$mon" 2>/dev/null
+	wait "$mon" 2>/dev/null
+	rm -f "$events"
+	read -r p2 _ <<< "$p2"
+	read -r _ p3 _ <<< "$p3"
+	echo "    punishment at each flap: ${p1:-none} ${p2:-none} ${p3:-none} ms"
+	[[ -z $p1 && ${p2:-0} -ge 2000 && ${p3:-0} -gt ${p2:-0} ]]
+	check_err $? "punishment does not grow with repeated flaps (${p1:-none}, ${p2:-none}, ${p3:-none})"
 	slowwait 5 link_state "$NS_A" a1 punished
 	check_err $? "a1 not held out while punished"
 	slowwait 20 link_state "$NS_A" a1 up
