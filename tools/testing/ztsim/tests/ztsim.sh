@@ -357,6 +357,9 @@ stop E
 # --- one core per process ------------------------------------------------------------------
 
 # Members F and G burn 500 us of CPU per frame: at most 2000 frames/s each.
+# /proc's CPU time per frame was seen at 440 us on a host loaded by three
+# TCG guests (the burn reads the thread's CPU clock; /proc's accounting
+# disagrees under contention), so the check asks for 400.
 COST=500000
 start F 9993 ZTSIM_CPU_COST_NS=$COST
 start G 9993 ZTSIM_CPU_COST_NS=$COST
@@ -384,6 +387,6 @@ read -r rate offered cores per_frame < <(awk -v tx=$((tx1 - tx0)) -v s="$sent" \
 			(tx ? c2 / hz / tx * 1e6 : 0) }')
 check "CPU-bound member: offered $offered frames/s, forwarded $((tx1 - tx0)) (~$rate/s, cap 2000/s) on ${cores} cores at ${per_frame} us CPU/frame; G received $((rx1 - rx0))" \
 	awk -v r="$rate" -v o="$offered" -v c="$cores" -v p="$per_frame" -v tx=$((tx1 - tx0)) -v rx=$((rx1 - rx0)) \
-	'BEGIN { exit !(tx > 500 && r <= 2100 && o > 3 * r && c <= 1.05 && p >= 480 && rx <= tx) }'
+	'BEGIN { exit !(tx > 500 && r <= 2100 && o > 3 * r && c <= 1.05 && p >= 400 && rx <= tx) }'
 
 finish
