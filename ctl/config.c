@@ -1934,6 +1934,42 @@ out:
 
 /* ---- commands ---------------------------------------------------------- */
 
+/* Load FILE; on errors say how many and that nothing was applied. */
+static int cfg_load_report(struct cfg *c, const char *file, bool comments,
+			   bool applying)
+{
+	if (!cfg_load(c, file, comments))
+		return 0;
+	if (c->nerr)
+		ztb_err("%s: %u error%s%s", c->file, c->nerr,
+			c->nerr > 1 ? "s" : "",
+			applying ? "; nothing was applied" : "");
+	cfg_free(c);
+	return -1;
+}
+
+int ztb_config_check_file(const char *file)
+{
+	struct cfg c;
+
+	if (cfg_load_report(&c, file, false, true))
+		return 1;
+	cfg_free(&c);
+	return 0;
+}
+
+int ztb_config_apply_file(const char *bond, const char *file)
+{
+	struct cfg c;
+	int ret;
+
+	if (cfg_load_report(&c, file, false, true))
+		return 1;
+	ret = cfg_apply(&c, bond);
+	cfg_free(&c);
+	return ret;
+}
+
 int ztb_config_cmd(const char *cmd, int argc, char **argv)
 {
 	const char *args[2] = { NULL, NULL };
@@ -1966,16 +2002,9 @@ int ztb_config_cmd(const char *cmd, int argc, char **argv)
 	if (!strcmp(cmd, "dump"))
 		return cfg_dump(args[0]);
 
-	ret = cfg_load(&c, args[need - 1], comments);
-	if (ret) {
-		if (c.nerr)
-			ztb_err("%s: %u error%s%s", c.file, c.nerr,
-				c.nerr > 1 ? "s" : "",
-				strcmp(cmd, "apply") ? "" :
-				"; nothing was applied");
-		cfg_free(&c);
+	if (cfg_load_report(&c, args[need - 1], comments,
+			    !strcmp(cmd, "apply")))
 		return 1;
-	}
 	if (!strcmp(cmd, "check")) {
 		struct cfg_policy *p = in_force(&c);
 

@@ -13,5 +13,9 @@
 
 /* Run "config CMD ARGS..."; returns the exit status. */
 int ztb_config_cmd(const char *cmd, int argc, char **argv);
+/* zt up --config FILE: check it before anything starts (errors printed;
+ * 1 on failure), apply it once the bond has its links. */
+int ztb_config_check_file(const char *file);
+int ztb_config_apply_file(const char *bond, const char *file);
 
 #endif /* ZTBONDCTL_CONFIG_H */

@@ -5,7 +5,7 @@
  *   zt up --network NWID --count N [--bond NAME] [--home DIR]
  *         [--base-port P] [--zerotier-one PATH] [--central-token-file F]
  *         [--central-url URL] [--timeout SEC] [--no-bond]
- *         [--address CIDR]... [--pin] [--foreground]
+ *         [--address CIDR]... [--config FILE] [--pin] [--foreground]
  *   zt down [--bond NAME] [--home DIR]
  *   zt status [--bond NAME] [--home DIR] [--json]
  *
@@ -46,6 +46,7 @@
 
 #include "ztbondctl.h"
 #include "zt.h"
+#include "config.h"
 
 #define ZT_MAX_MEMBERS		64
 #define ZT_DEFAULT_HOME		"/var/lib/ztbond"
@@ -82,6 +83,7 @@ struct zt_cfg {
 	const char *token_file;
 	char token[256];
 	const char *central_url;
+	const char *config;		/* --config: local.conf for the bond */
 	unsigned int timeout;
 	bool no_bond, json, pin, foreground;
 	bool bond_created, bond_new;
@@ -1057,7 +1059,7 @@ static bool zt_port_free(unsigned int port)
 
 struct zt_args {
 	const char *network, *count, *bond, *home, *port, *bin, *token_file;
-	const char *central_url, *timeout;
+	const char *central_url, *timeout, *config;
 	const char *addrs[ZT_MAX_ADDRS];
 	unsigned int naddrs;
 	bool no_bond, json, pin, foreground;
@@ -1068,12 +1070,12 @@ static int zt_parse(const char *cmd, int argc, char **argv, struct zt_args *a)
 	static const char *const up_opts[] = {
 		"--network", "--count", "--bond", "--home", "--base-port",
 		"--zerotier-one", "--central-token-file", "--central-url",
-		"--timeout", NULL,
+		"--timeout", "--config", NULL,
 	};
 	bool up = !strcmp(cmd, "up");
 	const char **slot[] = {
 		&a->network, &a->count, &a->bond, &a->home, &a->port, &a->bin,
-		&a->token_file, &a->central_url, &a->timeout,
+		&a->token_file, &a->central_url, &a->timeout, &a->config,
 	};
 	int i, k;
 
@@ -1248,6 +1250,10 @@ static int zt_supervise(struct zt_cfg *c, const sigset_t *sigs)
 				       i, m->tap);
 				continue;
 			}
+			/* the new tap gets its link settings again */
+			if (c->config && ztb_config_apply_file(c->bond, c->config))
+				zt_log("member %u: applying %s to %s failed",
+				       i, c->config, c->bond);
 			zt_log("member %u: back as pid %d%s%s", i, (int)m->pid,
 			       c->no_bond ? "" : ", tap re-enslaved to ",
 			       c->no_bond ? "" : c->bond);
@@ -1308,6 +1314,14 @@ static int zt_up(int argc, char **argv)
 	for (i = 0; i < a.naddrs; i++)
 		if (zt_parse_addr(a.addrs[i], &c.addrs[i]))
 			return 1;
+	if (a.config && c.no_bond) {
+		ztb_err("zt up: --config configures the bond; it cannot go with --no-bond");
+		return 1;
+	}
+	/* a bad file stops "up" before any process starts */
+	if (a.config && ztb_config_check_file(a.config))
+		return 1;
+	c.config = a.config;
 	c.naddrs = a.naddrs;
 	c.central_url = a.central_url ? a.central_url : ZT_DEFAULT_CENTRAL;
 	if (strncmp(c.central_url, "http://", 7) &&
@@ -1415,6 +1429,8 @@ static int zt_up(int argc, char **argv)
 				i, c.m[i].node);
 	}
 	if (!c.no_bond && zt_bond_up(&c))
+		goto fail;
+	if (c.config && ztb_config_apply_file(c.bond, c.config))
 		goto fail;
 	for (i = 0; i < c.naddrs; i++) {
 		if (zt_addr_add(c.bond, &c.addrs[i]))
@@ -1578,7 +1594,7 @@ void ztb_zt_usage(FILE *f)
 		"       " ZTB_PROG " zt up --network NWID --count N [--bond NAME] [--home DIR]\n"
 		"                     [--base-port P] [--zerotier-one PATH] [--timeout SEC]\n"
 		"                     [--central-token-file F] [--central-url URL] [--no-bond]\n"
-		"                     [--address CIDR]... [--pin] [--foreground]\n"
+		"                     [--address CIDR]... [--config FILE] [--pin] [--foreground]\n"
 		"       " ZTB_PROG " zt down [--bond NAME] [--home DIR]\n"
 		"       " ZTB_PROG " zt status [--bond NAME] [--home DIR] [--json]\n");
 }

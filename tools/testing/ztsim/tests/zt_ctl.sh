@@ -115,6 +115,12 @@ bad "an address without a prefix is refused" "want ADDRESS/PREFIX" \
 	up --network "$NW" --count 2 --home "$H" --zerotier-one "$ZTSIM" --address 10.1.2.3
 bad "an address with --no-bond is refused" "cannot go with --no-bond" \
 	"${UP[@]}" --address 10.1.2.3/24
+bad "--config with --no-bond is refused" "cannot go with --no-bond" \
+	"${UP[@]}" --config /dev/null
+printf '{ "settings": { "defaultBondingPolicy": "balance-rr", "balance-rr": { "packetsPerLink": -1 } } }\n' > "$T/bad.json"
+bad "a bad --config is refused before anything starts, with its errors" \
+	"settings.balance-rr.packetsPerLink: -1" \
+	up --network "$NW" --count 2 --home "$H" --zerotier-one "$ZTSIM" --config "$T/bad.json"
 bad "down of a bond that is not up says so" "is not up" down --home "$H"
 
 # --- up -------------------------------------------------------------------------------

@@ -98,18 +98,37 @@ zt_down_and_up_again()
 	check_err $? "bond still there after down"
 	[[ $(procs) == 0 && $(ip -n "$HUB" -o link | grep -c 'ztbond0-') == 0 ]]
 	check_err $? "processes ($(procs)) or taps left after down"
+	# --config: a bad file stops "up" before anything starts; a good one
+	# is applied once the taps are in the bond
+	printf '{ "settings": { "defaultBondingPolicy": "balance-rr",\n  "balance-rr": { "packetsPerLink": 0, "links": { "ztbond0-0": {}, "ztbond0-9": {} } } } }\n' > "$T/bad.json"
+	printf '{ "settings": { "defaultBondingPolicy": "ab",\n  "policies": { "ab": { "basePolicy": "active-backup", "failoverInterval": 750,\n    "links": { "ztbond0-1": { "mode": "primary" }, "ztbond0-0": {} } } } } }\n' > "$T/good.json"
 	# shellcheck disable=SC2046
-	out=$(zt $(up_args) 2>&1)
+	out=$(zt $(up_args) --config "$T/nosuch.json" 2>&1)
+	check_fail $? "zt up with a missing --config file succeeded"
+	grep -q "nosuch.json" <<< "$out"
+	check_err $? "missing config file not named: $out"
+	[[ $(procs) == 0 ]] && ! ip -n "$HUB" link show ztbond0 >/dev/null 2>&1
+	check_err $? "zt up with a missing config started something"
+	# shellcheck disable=SC2046
+	out=$(zt $(up_args) --config "$T/bad.json" 2>&1)
+	check_fail $? "zt up with a config naming a tap that is not a member succeeded"
+	[[ $(procs) == 0 ]] && ! ip -n "$HUB" link show ztbond0 >/dev/null 2>&1
+	check_err $? "a refused --config left processes ($(procs)) or the bond: $out"
+	# shellcheck disable=SC2046
+	out=$(zt $(up_args) --config "$T/good.json" 2>&1)
 	check_err $? "zt up after down failed: $out"
 	[[ $(nodes) == "$n0" && $(links_json) == "ztbond0-0 ztbond0-1" ]]
 	check_err $? "node ids changed ($n0 -> $(nodes)) or links wrong ($(links_json))"
+	[[ $(ztb_ctl "$HUB" --json bond show ztbond0 | jq -c '[.policy, .policyName, .failoverInterval, (.links[] | select(.name == "ztbond0-1") | .mode)]') == \
+	   '["active-backup","ab",750,"primary"]' ]]
+	check_err $? "--config not applied: $(ztb_ctl "$HUB" --json bond show ztbond0 | jq -c '{policy, policyName, failoverInterval}')"
 	kill -9 "$(awk 'NR == 1' "$T/h/ztbond0/member0/zerotier-one.pid")"
 	sleep 0.5
 	out=$(zt down --home "$T/h" 2>&1)
 	check_err $? "zt down after a member was killed failed: $out"
 	[[ $(procs) == 0 ]] && ! ip -n "$HUB" link show ztbond0 >/dev/null 2>&1
 	check_err $? "down after a kill left processes or the bond"
-	log_test "zt down removes bond, taps, processes; up again keeps node ids"
+	log_test "zt down removes bond, taps, processes; up again keeps node ids; --config checked first, applied after"
 }
 
 trap zt_cleanup EXIT
