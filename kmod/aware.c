@@ -60,7 +60,7 @@ static bool ztbond_xmit_aware_flow(struct ztbond *bond,
 				   struct sk_buff *skb)
 {
 	struct ztbond_flow_table *ft = snap->ft;
-	u32 hash = skb_get_hash(skb) ?: 1;
+	u32 hash = ztbond_arp_hash(skb) ?: skb_get_hash(skb) ?: 1;
 	u32 now = (u32)jiffies;
 	struct ztbond_flow *b, *e = NULL, *victim = NULL;
 	int w, idx;

@@ -13,6 +13,7 @@
 #include <linux/if_arp.h>
 #include <linux/rtnetlink.h>
 #include <linux/random.h>
+#include <linux/jhash.h>
 #include <net/flow_dissector.h>
 
 #include "ztbond_priv.h"
@@ -183,26 +184,61 @@ static bool ztbond_xmit_rr(struct ztbond *bond,
 }
 
 /*
+ * ARP the bond sends goes by the neighbour it is about (the client a reply
+ * answers, the address a request resolves): each client learns the MAC of
+ * "its" link for the bond's address, so the clients' return traffic
+ * spreads over the links as with bonding's ALB receive balancing. The
+ * flow dissector gives ARP no addresses; without this every ARP frame
+ * would hash alike and every client would answer to one link.
+ * Returns 0 for anything but IPv4-over-Ethernet ARP.
+ */
+u32 ztbond_arp_hash(struct sk_buff *skb)
+{
+	const struct ethhdr *eth = (const struct ethhdr *)skb->data;
+	const struct arphdr *arp;
+	__be32 tip;
+
+	if (likely(eth->h_proto != htons(ETH_P_ARP)))
+		return 0;
+	if (!pskb_may_pull(skb, ETH_HLEN + sizeof(*arp) + 2 * ETH_ALEN + 8))
+		return 0;
+	arp = (const struct arphdr *)(skb->data + ETH_HLEN);
+	if (arp->ar_hrd != htons(ARPHRD_ETHER) ||
+	    arp->ar_pro != htons(ETH_P_IP) ||
+	    arp->ar_hln != ETH_ALEN || arp->ar_pln != 4)
+		return 0;
+	/* sha, sip, tha, then tip */
+	memcpy(&tip, (const u8 *)(arp + 1) + 2 * ETH_ALEN + 4, sizeof(tip));
+	return jhash_1word((__force u32)tip, 0) | 1;
+}
+
+/*
  * balance-xor: ZeroTier's flow id (src_port ^ dst_port ^ proto) for TCP,
  * UDP, SCTP and UDP-Lite, ports from the flow dissector. Other traffic,
  * and IP fragments (whose later pieces carry no ports), are spread by a
  * hash of their addresses so that each conversation stays on one link.
  */
-static bool ztbond_xmit_xor(struct ztbond *bond,
-			    const struct ztbond_snap *snap,
-			    struct sk_buff *skb)
+static u32 ztbond_xor_id(const struct sk_buff *skb)
 {
 	struct flow_keys keys;
-	u32 id;
 
 	if (skb_flow_dissect_flow_keys(skb, &keys, 0) &&
 	    ztbe_proto_has_ports(keys.basic.ip_proto) &&
 	    !(keys.control.flags & FLOW_DIS_IS_FRAGMENT))
-		id = ztbe_xor_flow_id(ntohs(keys.ports.src),
-				      ntohs(keys.ports.dst),
-				      keys.basic.ip_proto);
-	else
-		id = flow_hash_from_keys(&keys);
+		return ztbe_xor_flow_id(ntohs(keys.ports.src),
+					ntohs(keys.ports.dst),
+					keys.basic.ip_proto);
+	return flow_hash_from_keys(&keys);
+}
+
+static bool ztbond_xmit_xor(struct ztbond *bond,
+			    const struct ztbond_snap *snap,
+			    struct sk_buff *skb)
+{
+	u32 id = ztbond_arp_hash(skb);
+
+	if (likely(!id))
+		id = ztbond_xor_id(skb);
 	return ztbond_xmit_link(bond, snap->tx[snap->bucket[ztbe_bucket(id)]],
 				skb);
 }

@@ -261,6 +261,7 @@ int ztbond_rebuild(struct ztbond *bond);
 int ztbond_rotate(struct ztbond *bond);
 void ztbond_snap_free(struct ztbond *bond);
 bool ztbond_snap_has_mac(const struct ztbond_snap *snap, const u8 *addr);
+u32 ztbond_arp_hash(struct sk_buff *skb);
 bool ztbond_xmit_link(struct ztbond *bond, struct ztbond_link *link,
 		      struct sk_buff *skb);
 netdev_tx_t ztbond_xmit(struct sk_buff *skb, struct net_device *dev);

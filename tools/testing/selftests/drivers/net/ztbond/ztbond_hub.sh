@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A hub: one ztbond with four links, eight plain clients (no ztbond) on the
+# same Ethernet segment, as the members of a ZeroTier network are. The
+# clients learn the bond's IPv4 address from ARP; with balance-xor and
+# balance-aware the bond answers each client from "its" link, with that
+# link's MAC, so the clients' return traffic spreads over the links
+# (bonding's ALB receive balancing). With active-backup every client
+# learns the active link. No client ever learns the bond's own MAC, which
+# a ZeroTier member that is not a bridge could not deliver.
+
+ALL_TESTS="
+	return_traffic_per_client
+"
+
+source "$(dirname "$(readlink -f "$0")")"/lib.sh
+
+NCLI=8
+NLINK=4
+CLIS=()
+
+setup()
+{
+	local i
+
+	setup_ns HUB NET || return 1
+	ip -n "$NET" link add br0 type bridge || return 1
+	ip -n "$NET" link set br0 up || return 1
+	ztb_bond_add "$HUB" zb0 balance-xor || return 1
+	for ((i = 1; i <= NLINK; i++)); do
+		ip link add "h$i" netns "$HUB" type veth peer name "p$i" netns "$NET" &&
+		ip -n "$NET" link set "p$i" master br0 up || return 1
+		ztb_enslave "$HUB" zb0 "h$i" || return 1
+	done
+	ip -n "$HUB" addr add 10.0.0.1/24 dev zb0 &&
+	ip -n "$HUB" link set zb0 up || return 1
+	for ((i = 1; i <= NCLI; i++)); do
+		local c
+
+		setup_ns c || return 1
+		CLIS+=("$c")
+		ip link add "c$i" netns "$c" type veth peer name "cp$i" netns "$NET" &&
+		ip -n "$NET" link set "cp$i" master br0 up &&
+		ip -n "$c" addr add "10.0.0.$((10 + i))/24" dev "c$i" &&
+		ip -n "$c" link set "c$i" up || return 1
+	done
+}
+
+# The MAC client $1 has for the hub's address.
+learned()
+{
+	ip -n "$1" -j neigh show 10.0.0.1 | jq -r '.[0].lladdr // "none"'
+}
+
+link_of_mac()
+{
+	local i
+
+	for ((i = 1; i <= NLINK; i++)); do
+		[[ $(ip -n "$HUB" -j link show "h$i" | jq -r '.[0].address') == "$1" ]] &&
+			{ echo "h$i"; return; }
+	done
+	echo "not-a-link($1)"
+}
+
+# spread POLICY: every client pings the hub; prints "links-learned
+# links-receiving" and the per-client links.
+spread()
+{
+	local c i mac links=() rx0=() n_learned n_recv d
+	local -A seen=()
+
+	ztb_ctl "$HUB" bond set zb0 policy "$1" >/dev/null || return 1
+	for c in "${CLIS[@]}"; do
+		ip -n "$c" neigh flush all
+		ztb_wait_ping "$c" 10.0.0.1 10 || { echo "client $c cannot reach the hub"; return 1; }
+	done
+	for ((i = 1; i <= NLINK; i++)); do
+		rx0[i]=$(ztb_rx_packets "$HUB" "h$i")
+	done
+	for c in "${CLIS[@]}"; do
+		mac=$(learned "$c")
+		links+=("$(link_of_mac "$mac")")
+		seen[$mac]=1
+		ip netns exec "$c" ping -q -c 20 -i 0.01 -W 1 10.0.0.1 >/dev/null
+	done
+	n_learned=${#seen[@]}
+	n_recv=0
+	for ((i = 1; i <= NLINK; i++)); do
+		d=$(($(ztb_rx_packets "$HUB" "h$i") - rx0[i]))
+		((d >= 20)) && n_recv=$((n_recv + 1))
+	done
+	echo "$n_learned $n_recv ${links[*]}"
+}
+
+return_traffic_per_client()
+{
+	local out bmac p n_learned n_recv rest
+
+	RET=0
+	bmac=$(ip -n "$HUB" -j link show zb0 | jq -r '.[0].address')
+	for p in balance-xor balance-aware active-backup; do
+		out=$(spread "$p")
+		check_err $? "$p: $out"
+		read -r n_learned n_recv rest <<< "$out"
+		echo "    $p: clients learned $n_learned link MACs ($rest); $n_recv links received their pings"
+		[[ $rest != *not-a-link* ]]
+		check_err $? "$p: a client learned a MAC that is not a link's: $rest (bond MAC $bmac)"
+		case $p in
+		active-backup)
+			[[ $n_learned -eq 1 && $n_recv -eq 1 ]]
+			check_err $? "active-backup: clients should all use the active link ($out)" ;;
+		*)
+			[[ $n_learned -ge 3 && $n_recv -eq $n_learned ]]
+			check_err $? "$p: return traffic of $NCLI clients on $n_recv links, $n_learned MACs learned ($out)" ;;
+		esac
+	done
+	log_test "hub: each client learns its own link's MAC (xor, aware), return traffic spreads; active-backup uses one"
+}
+
+ztb_require_root
+ztb_require_module
+ztb_require_ctl
+ztb_require_cmd jq
+trap ztb_cleanup EXIT
+
+setup || ztb_skip "topology set-up failed"
+tests_run
+ztb_exit
