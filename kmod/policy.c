@@ -14,6 +14,10 @@
 #include <linux/rtnetlink.h>
 #include <linux/random.h>
 #include <linux/jhash.h>
+#include <linux/ipv6.h>
+#include <linux/icmpv6.h>
+#include <net/checksum.h>
+#include <net/ndisc.h>
 #include <net/flow_dissector.h>
 
 #include "ztbond_priv.h"
@@ -67,10 +71,68 @@ bool ztbond_snap_has_mac(const struct ztbond_snap *snap, const u8 *addr)
 /* ---- transmit ----------------------------------------------------------- */
 
 /*
+ * Neighbour discovery the bond originates names the bond's MAC in its
+ * source or target link-layer address option, and a ZeroTier member that
+ * is not a bridge cannot receive frames for that MAC: the option gets the
+ * link's MAC, and the ICMPv6 checksum the difference (unless the device is
+ * still to compute it). Options are walked within the payload length, at
+ * least 8 bytes a step.
+ */
+static void ztbond_set_nd_lla(const u8 *bmac, const u8 *lmac,
+			      struct sk_buff *skb)
+{
+	const unsigned int off = ETH_HLEN + sizeof(struct ipv6hdr);
+	struct icmp6hdr *icmp6;
+	struct ipv6hdr *ip6;
+	unsigned int len, pos;
+	u8 *opt;
+
+	if (!pskb_may_pull(skb, off + sizeof(*icmp6)))
+		return;
+	ip6 = (struct ipv6hdr *)(skb->data + ETH_HLEN);
+	icmp6 = (struct icmp6hdr *)(skb->data + off);
+	if (ip6->nexthdr != IPPROTO_ICMPV6)
+		return;
+	switch (icmp6->icmp6_type) {
+	case NDISC_ROUTER_SOLICITATION:
+		pos = 8;
+		break;
+	case NDISC_ROUTER_ADVERTISEMENT:
+		pos = 16;
+		break;
+	case NDISC_NEIGHBOUR_SOLICITATION:
+	case NDISC_NEIGHBOUR_ADVERTISEMENT:
+		pos = 24;
+		break;
+	default:
+		return;
+	}
+	len = ntohs(ip6->payload_len);
+	if (len > skb->len - off || skb_ensure_writable(skb, off + len))
+		return;
+	icmp6 = (struct icmp6hdr *)(skb->data + off);
+	for (; pos + 8 <= len; pos += opt[1] * 8) {
+		opt = (u8 *)icmp6 + pos;
+		if (!opt[1] || pos + opt[1] * 8 > len)
+			return;
+		if ((opt[0] != ND_OPT_SOURCE_LL_ADDR &&
+		     opt[0] != ND_OPT_TARGET_LL_ADDR) || opt[1] != 1 ||
+		    !ether_addr_equal_unaligned(opt + 2, bmac))
+			continue;
+		if (skb->ip_summed != CHECKSUM_PARTIAL)
+			csum_replace_by_diff(&icmp6->icmp6_cksum,
+					     csum_sub(csum_partial(lmac, ETH_ALEN, 0),
+						      csum_partial(opt + 2, ETH_ALEN, 0)));
+		memcpy(opt + 2, lmac, ETH_ALEN);
+	}
+}
+
+/*
  * ZeroTier forwards a frame from a non-bridge member only if its source is
  * that member's MAC: frames the bond originates leave with the chosen
- * link's MAC, and so does the sender address of ARP the bond originates.
- * Bridged frames (another source MAC) pass untouched.
+ * link's MAC, and so does the sender address of ARP and the link-layer
+ * address options of neighbour discovery the bond originates. Bridged
+ * frames (another source MAC) pass untouched.
  */
 static int ztbond_set_source(struct ztbond *bond, struct ztbond_link *link,
 			     struct sk_buff *skb)
@@ -87,6 +149,10 @@ static int ztbond_set_source(struct ztbond *bond, struct ztbond_link *link,
 	eth = (struct ethhdr *)skb->data;
 	ether_addr_copy(eth->h_source, lmac);
 
+	if (eth->h_proto == htons(ETH_P_IPV6)) {
+		ztbond_set_nd_lla(bond->dev->dev_addr, lmac, skb);
+		return 0;
+	}
 	if (eth->h_proto != htons(ETH_P_ARP))
 		return 0;
 	if (skb_ensure_writable(skb, ETH_HLEN + sizeof(*arp) + ETH_ALEN))

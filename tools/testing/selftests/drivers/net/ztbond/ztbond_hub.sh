@@ -12,6 +12,7 @@
 
 ALL_TESTS="
 	return_traffic_per_client
+	ipv6_clients_learn_link_macs
 "
 
 source "$(dirname "$(readlink -f "$0")")"/lib.sh
@@ -34,6 +35,7 @@ setup()
 		ztb_enslave "$HUB" zb0 "h$i" || return 1
 	done
 	ip -n "$HUB" addr add 10.0.0.1/24 dev zb0 &&
+	ip -n "$HUB" addr add 2001:db8::1/64 dev zb0 nodad &&
 	ip -n "$HUB" link set zb0 up || return 1
 	for ((i = 1; i <= NCLI; i++)); do
 		local c
@@ -43,14 +45,15 @@ setup()
 		ip link add "c$i" netns "$c" type veth peer name "cp$i" netns "$NET" &&
 		ip -n "$NET" link set "cp$i" master br0 up &&
 		ip -n "$c" addr add "10.0.0.$((10 + i))/24" dev "c$i" &&
+		ip -n "$c" addr add "2001:db8::$((10 + i))/64" dev "c$i" nodad &&
 		ip -n "$c" link set "c$i" up || return 1
 	done
 }
 
-# The MAC client $1 has for the hub's address.
+# The MAC client $1 has for the hub's address ($2, default IPv4).
 learned()
 {
-	ip -n "$1" -j neigh show 10.0.0.1 | jq -r '.[0].lladdr // "none"'
+	ip -n "$1" -j neigh show "${2:-10.0.0.1}" | jq -r '.[0].lladdr // "none"'
 }
 
 link_of_mac()
@@ -117,6 +120,33 @@ return_traffic_per_client()
 		esac
 	done
 	log_test "hub: each client learns its own link's MAC (xor, aware), return traffic spreads; active-backup uses one"
+}
+
+# IPv6: the hub's neighbour advertisements carry a link's MAC in their
+# target link-layer address option (not the bond's, which a ZeroTier
+# member that is not a bridge could not reach), per client as for ARP.
+ipv6_clients_learn_link_macs()
+{
+	local c mac links=() bmac
+	local -A seen=()
+
+	RET=0
+	bmac=$(ip -n "$HUB" -j link show zb0 | jq -r '.[0].address')
+	ztb_ctl "$HUB" bond set zb0 policy balance-xor
+	for c in "${CLIS[@]}"; do
+		ip -n "$c" -6 neigh flush all
+		slowwait 10 ip netns exec "$c" ping -6 -c 1 -W 1 2001:db8::1 >/dev/null
+		check_err $? "client $c cannot ping the hub over IPv6"
+		mac=$(learned "$c" 2001:db8::1)
+		links+=("$(link_of_mac "$mac")")
+		seen[$mac]=1
+	done
+	echo "    balance-xor over IPv6: clients learned ${#seen[@]} link MACs (${links[*]})"
+	[[ " ${links[*]} " != *not-a-link* ]]
+	check_err $? "a client learned a MAC that is not a link's: ${links[*]} (bond MAC $bmac)"
+	[[ ${#seen[@]} -ge 3 ]]
+	check_err $? "IPv6 clients learned only ${#seen[@]} link MACs: ${links[*]}"
+	log_test "IPv6 hub: neighbour advertisements name each client's link MAC, never the bond's"
 }
 
 ztb_require_root
