@@ -136,8 +136,9 @@ deliver()
 		ip netns exec "ns-$m-$S" python3 "$FRAME" recv "zt$m" "$marker" 2 \
 			"$T/ready.$m" > "$T/recv.$m" &
 	done
-	# every receiver listens before the frame goes out
-	for _ in $(seq 100); do
+	# every receiver listens before the frame goes out (python3 starts
+	# slowly on a loaded host: up to 30 s)
+	for _ in $(seq 600); do
 		[[ $(ls "$T"/ready.* 2>/dev/null | wc -l) -eq 3 ]] && break
 		sleep 0.05
 	done
@@ -148,6 +149,21 @@ deliver()
 		out+="$m=$(cat "$T/recv.$m") "
 	done
 	echo "${out% }"
+}
+
+# deliver_until WANT ARGS...: deliver until the result is WANT, for up to
+# 5 s: subscriptions (rescanned every 250 ms) and Central's rules (re-read
+# by the members) take effect asynchronously. Prints the last result.
+deliver_until()
+{
+	local want=$1 res i
+	shift
+	for ((i = 0; i < 10; i++)); do
+		res=$(deliver "$@")
+		[[ $res == "$want" ]] && break
+		sleep 0.5
+	done
+	echo "$res"
 }
 
 # --- start -------------------------------------------------------------------
@@ -241,8 +257,7 @@ check "broadcast (not ARP) reaches every member (seen: $res)" \
 	test "$res" = "B=1 C=1 D=1"
 
 ip -n "ns-C-$S" maddr add 33:33:00:00:12:34 dev ztC
-sleep 0.6	# subscriptions are rescanned every 250 ms
-res=$(deliver A send ztA 33:33:00:00:12:34 "$MA" 86dd MARKER)
+res=$(deliver_until "B=0 C=1 D=1" A send ztA 33:33:00:00:12:34 "$MA" 86dd MARKER)
 check "multicast reaches members whose tap joined the group, and bridges (seen: $res)" \
 	test "$res" = "B=0 C=1 D=1"
 
@@ -253,13 +268,11 @@ check "default flow rules drop ethertype 0x88b5 (seen: $res; dropped $d0 -> $d1)
 	test "$res" = "B=0 C=0 D=0" -a "$d1" -eq $((d0 + 1))
 
 r=$(central POST "/api/v1/network/$NW" '{"config":{"rules":[{"type":"ACTION_ACCEPT"}]}}' "sekrit-$S")
-sleep 0.5
-res=$(deliver A send ztA "$MB" "$MA" 88b5 MARKER)
+res=$(deliver_until "B=1 C=0 D=0" A send ztA "$MB" "$MA" 88b5 MARKER)
 check "accept-all rules from Central ($r) let ethertype 0x88b5 through (seen: $res)" \
 	test "$res" = "B=1 C=0 D=0"
 central POST "/api/v1/network/$NW" '{"config":{"rules":[{"type":"MATCH_ETHERTYPE","not":true,"etherType":2048},{"type":"MATCH_ETHERTYPE","not":true,"etherType":2054},{"type":"MATCH_ETHERTYPE","not":true,"etherType":34525},{"type":"ACTION_DROP"},{"type":"ACTION_ACCEPT"}]}}' "sekrit-$S" >/dev/null
-sleep 0.5
-res=$(deliver A send ztA "$MB" "$MA" 88b5 MARKER)
+res=$(deliver_until "B=0 C=0 D=0" A send ztA "$MB" "$MA" 88b5 MARKER)
 check "Central's default rule set (as JSON) drops 0x88b5 again (seen: $res)" \
 	test "$res" = "B=0 C=0 D=0"
 
@@ -359,7 +372,9 @@ stop E
 # Members F and G burn 500 us of CPU per frame: at most 2000 frames/s each.
 # /proc's CPU time per frame was seen at 440 us on a host loaded by three
 # TCG guests (the burn reads the thread's CPU clock; /proc's accounting
-# disagrees under contention), so the check asks for 400.
+# disagrees under contention), so the check asks for 400. G may hear a
+# few frames of its own besides F's (neighbour discovery): 5% over F's
+# count is allowed.
 COST=500000
 start F 9993 ZTSIM_CPU_COST_NS=$COST
 start G 9993 ZTSIM_CPU_COST_NS=$COST
@@ -387,6 +402,6 @@ read -r rate offered cores per_frame < <(awk -v tx=$((tx1 - tx0)) -v s="$sent" \
 			(tx ? c2 / hz / tx * 1e6 : 0) }')
 check "CPU-bound member: offered $offered frames/s, forwarded $((tx1 - tx0)) (~$rate/s, cap 2000/s) on ${cores} cores at ${per_frame} us CPU/frame; G received $((rx1 - rx0))" \
 	awk -v r="$rate" -v o="$offered" -v c="$cores" -v p="$per_frame" -v tx=$((tx1 - tx0)) -v rx=$((rx1 - rx0)) \
-	'BEGIN { exit !(tx > 500 && r <= 2100 && o > 3 * r && c <= 1.05 && p >= 400 && rx <= tx) }'
+	'BEGIN { exit !(tx > 500 && r <= 2100 && o > 3 * r && c <= 1.05 && p >= 400 && rx <= tx * 1.05) }'
 
 finish
