@@ -133,7 +133,7 @@ deliver()
 	rm -f "$T"/ready.*
 	for m in A B C D; do
 		[[ $m == "$snd" ]] && continue
-		ip netns exec "ns-$m-$S" python3 "$FRAME" recv "zt$m" "$marker" 2 \
+		ip netns exec "ns-$m-$S" python3 "$FRAME" recv "zt$m" "$marker" 5 \
 			"$T/ready.$m" > "$T/recv.$m" &
 	done
 	# every receiver listens before the frame goes out (python3 starts
