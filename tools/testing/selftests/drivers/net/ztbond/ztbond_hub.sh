@@ -23,9 +23,13 @@ CLIS=()
 
 setup()
 {
-	local i
+	local i names=()
 
-	setup_ns HUB NET || return 1
+	for ((i = 1; i <= NCLI; i++)); do
+		names+=("C$i")
+	done
+	# one call: setup_ns makes each name a read-only variable
+	setup_ns HUB NET "${names[@]}" || return 1
 	ip -n "$NET" link add br0 type bridge || return 1
 	ip -n "$NET" link set br0 up || return 1
 	ztb_bond_add "$HUB" zb0 balance-xor || return 1
@@ -38,9 +42,9 @@ setup()
 	ip -n "$HUB" addr add 2001:db8::1/64 dev zb0 nodad &&
 	ip -n "$HUB" link set zb0 up || return 1
 	for ((i = 1; i <= NCLI; i++)); do
-		local c
+		local n=C$i c
 
-		setup_ns c || return 1
+		c=${!n}
 		CLIS+=("$c")
 		ip link add "c$i" netns "$c" type veth peer name "cp$i" netns "$NET" &&
 		ip -n "$NET" link set "cp$i" master br0 up &&
