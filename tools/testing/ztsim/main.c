@@ -8,7 +8,8 @@
  * zerotier-one; one thread, one epoll loop. Environment: ZTSIM_STATE (the
  * shared state directory, default /run/ztsim), ZTSIM_UNDERLAY (network
  * namespace of the underlay, overrides $ZTSIM_STATE/underlay-netns),
- * ZTSIM_CPU_COST_NS (CPU burnt per frame). See README.md.
+ * ZTSIM_CPU_COST_NS (CPU burnt per frame), ZTSIM_CONFIG_DELAY_MS (join to
+ * configured, default 300). See README.md.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -310,6 +311,12 @@ static int parse_args(struct zts *z, int argc, char **argv)
 	s = getenv("ZTSIM_CPU_COST_NS");
 	if (s && *s && parse_u64(s, 100000000, &z->cpu_cost_ns)) {
 		zts_log("ZTSIM_CPU_COST_NS: \"%s\" is not 0..100000000", s);
+		return -1;
+	}
+	z->config_delay_ms = ZTS_CONFIG_DELAY_MS;
+	s = getenv("ZTSIM_CONFIG_DELAY_MS");
+	if (s && *s && parse_u64(s, 60000, &z->config_delay_ms)) {
+		zts_log("ZTSIM_CONFIG_DELAY_MS: \"%s\" is not 0..60000", s);
 		return -1;
 	}
 	for (i = 1; i < argc; i++) {

@@ -866,7 +866,7 @@ void zts_net_tick(struct zts *z, struct zts_network *n, uint64_t now)
 	bool force = now - n->reloaded_ms >= ZTS_RELOAD_MS;
 
 	if (n->status == ZTS_REQUESTING || n->status == ZTS_ACCESS_DENIED) {
-		if (now - n->joined_ms < ZTS_CONFIG_DELAY_MS)
+		if (now - n->joined_ms < z->config_delay_ms)
 			return;
 		reload(z, n, true);
 		if (!n->authorized) {

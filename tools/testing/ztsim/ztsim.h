@@ -119,6 +119,7 @@ struct zts {
 	char identity_public[512];
 	char authtoken[128];
 	uint64_t cpu_cost_ns;
+	uint64_t config_delay_ms;	/* join to configured (ZTSIM_CONFIG_DELAY_MS) */
 	int epfd;
 	int udpfd;
 	uint16_t udp_port;

@@ -59,6 +59,9 @@ zt()
 }
 
 UP=(up --network "$NW" --count 2 --home "$H" --zerotier-one "$ZTSIM" --no-bond --timeout 20)
+# members stay in REQUESTING_CONFIGURATION for 1.5 s, so that "up" is seen
+# to report it even when a loaded host delays its first look
+export ZTSIM_CONFIG_DELAY_MS=1500
 
 pids() { awk 1 "$H"/ztbond0/member*/zerotier-one.pid 2>/dev/null | tr '\n' ' '; }
 nodes() { cut -c1-10 "$H"/ztbond0/member*/identity.public 2>/dev/null | tr '\n' ' '; }
