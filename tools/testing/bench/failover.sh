@@ -144,7 +144,7 @@ setup()
 zt_state()
 {
 	ip netns exec "$1" "$ZTBONDCTL" bond show zb0 --json | jq -r '
-		"\(.active_link // "none") \([.links[] | select((.paths // 0) >= 1 and (.probes // 0) >= 2)] | length)"'
+		"\(.active_link // "none") \([.links[] | select((.paths // 0) >= 1 and (.probes // 0) >= 1)] | length)"'
 }
 
 active_of()

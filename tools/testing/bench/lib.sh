@@ -59,6 +59,13 @@ pktgen_run()
 		pgset "$f" "$c" || return 1
 	done
 	pgset "$PG/pgctrl" start || return 1
+	# "start" returns when the threads stop running, but it looks only
+	# 125 ms after waking them: on a slow VM, before the device started.
+	# Wait for the device's result.
+	for ((c = 0; c < 3000; c++)); do
+		grep -q '[0-9]pps' "$f" && break
+		sleep 0.1
+	done
 	grep -A1 '^Result' "$f" >> "$LOG"
 	# "Result: OK: ..." then "  123456pps 63Mb/sec (...) errors: 0"
 	grep -o '[0-9]\+pps' "$f" | head -1 | sed 's/pps$//'

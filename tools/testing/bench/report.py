@@ -242,11 +242,13 @@ def control(d):
     table = [[r["description"], fmt_int(r["flows"]), fmt_ms(r["median_ms"]),
               " ".join(fmt_ms(s) for s in r["samples_ms"])] for r in rows]
     intro = [f"One balance-aware bond (flowTableSize {p.get('flow_table', '?')}) over "
-             f"{p.get('links', '?')} veth links; flows made by pktgen "
-             f"({p.get('fill_packets', '?')} packets, sequential source x destination "
-             f"ports) through the bond, read back from `flows` in the JSON; times are "
-             f"wall clock of the whole ztbondctl process (fork, exec, netlink, output), "
-             f"median of {p.get('reps', '?')}."]
+             f"{p.get('links', '?')} veth links; {p.get('flows_after_fill', '?')} flows in its "
+             f"table, made by pktgen through the bond ({p.get('fill_packets', '?')} packets, "
+             f"each a new pair of sequential source x destination ports) and read back "
+             f"from `flows` in `bond show --json` ({p.get('flows_after_apply', '?')} after the "
+             f"applies). Times are the wall clock of the whole ztbondctl process (fork, "
+             f"exec over 9p, netlink, output), median of {p.get('reps', '?')}; link add: "
+             f"one sample per link added (links 3..64)."]
     return {"params": params, "results": rows}, intro, (hdr, align, table), []
 
 
@@ -301,10 +303,11 @@ def scaling(d):
     intro = [f"Load: 64-byte UDP from pktgen into ztbond's xmit, {params['packets_per_sample']} "
              f"packets per sample, 1 warm-up round discarded, median of "
              f"{params['measured_rounds']} interleaved round(s). links: the bond over N veth "
-             f"links, random source port 1..65534 (65534 flows); flows: 2 links, random "
-             f"source and destination ports from a space of N (source, destination) "
-             f"pairs, flowTableSize {params['flow_table']}; 'flows in table' is the "
-             f"bond's `flows` after the sample (balance-aware)."]
+             f"links, 10 000 flows; flows: 2 links, N flows: random source (and "
+             f"destination) ports from a space of N (source, destination) pairs; "
+             f"balance-aware with flowTableSize {params['flow_table']}; 'flows in table' is "
+             f"the bond's `flows` after the sample (with more flows than packets in a "
+             f"sample, most packets start a flow)."]
     extra = []
     if ratios:
         extra.append("")
