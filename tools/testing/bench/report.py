@@ -239,8 +239,13 @@ def control(d):
     params = {k: p[k] for k in p}
     hdr = ["operation", "flows", "median ms", "samples ms"]
     align = "lrrl"
+    def samples(v):
+        if len(v) <= 12:
+            return " ".join(fmt_ms(x) for x in v)
+        return f"{len(v)} samples, {fmt_ms(min(v))} to {fmt_ms(max(v))}"
+
     table = [[r["description"], fmt_int(r["flows"]), fmt_ms(r["median_ms"]),
-              " ".join(fmt_ms(s) for s in r["samples_ms"])] for r in rows]
+              samples(r["samples_ms"])] for r in rows]
     intro = [f"One balance-aware bond (flowTableSize {p.get('flow_table', '?')}) over "
              f"{p.get('links', '?')} veth links; {p.get('flows_after_fill', '?')} flows in its "
              f"table, made by pktgen through the bond ({p.get('fill_packets', '?')} packets, "
