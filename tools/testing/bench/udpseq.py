@@ -125,6 +125,7 @@ def recv_loop(a, sock, bound=None):
     rows = []
     event = None
     late = late_after(a.interval)
+    last_good = 0.0
     last_seq = -1
     clean_since = None      # recv time of the first packet after the last gap
     seen_after = False
@@ -137,12 +138,15 @@ def recv_loop(a, sock, bound=None):
             done = event[1]
             if now >= done + a.max_after:
                 break
+            # (the stream flows now: a datagram came in time just now)
+            flowing = now - last_good < max(0.25, 10 * a.interval)
             # recovered from a gap that ended after the event, and clean since
-            if clean_since is not None and clean_since > done and now - clean_since >= a.settle:
+            if flowing and clean_since is not None and clean_since > done \
+                    and now - clean_since >= a.settle:
                 break
             # no gap at all after the event
-            if seen_after and clean_since is not None and clean_since < event[0] \
-                    and now - done >= 2 * a.settle:
+            if flowing and seen_after and clean_since is not None \
+                    and clean_since < event[0] and now - done >= 2 * a.settle:
                 break
         if now >= deadline:
             break
@@ -157,6 +161,8 @@ def recv_loop(a, sock, bound=None):
         rows.append((seq, ts, t))
         if seq != last_seq + 1 or clean_since is None or t - ts > late:
             clean_since = t
+        if t - ts <= late:
+            last_good = t
         last_seq = max(last_seq, seq)
         if event is not None and ts > event[1]:
             seen_after = True
