@@ -6,7 +6,9 @@
 #   make check           userspace unit tests + selftests in QEMU on 6.1 and 6.12
 #   make ztsim           tools/testing/ztsim (zerotier-one stand-in for the tests)
 #   make demo            boot a VM and show a bond carrying traffic and failing over
-#   make bench [QUICK=1] transmit-cost benchmark (pktgen) in a VM, see Documentation/benchmarks.md
+#   make bench [QUICK=1] [BENCH=failover,...]
+#                        benchmarks in a VM (failover, control plane, scaling,
+#                        transmit cost), see Documentation/benchmarks.md
 #   make install         module under /lib/modules/$KVER/updates (+depmod), tool
 #   make W=1 / C=1       passed through to kbuild (warnings / sparse)
 
@@ -50,10 +52,10 @@ check:
 demo:
 	$(ZTBOND_ROOT)/tools/testing/vm/demo.sh
 
-# Transmit-cost benchmark in a VM (reports numbers, never fails on speed).
-# QUICK=1: one short measured round.
+# Benchmarks in one VM run (reports numbers, never fails on speed).
+# QUICK=1: short versions; BENCH=failover,control,scaling,tx_cost: some only.
 bench:
-	QUICK=$(QUICK) $(ZTBOND_ROOT)/tools/testing/bench/run.sh
+	QUICK=$(QUICK) BENCH=$(BENCH) $(ZTBOND_ROOT)/tools/testing/bench/run.sh
 
 deps:
 	$(ZTBOND_ROOT)/tools/testing/install-deps.sh

@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [--kernel 6.12|6.1]      (make bench [QUICK=1])
+# run.sh [--kernel 6.12|6.1] [--bench NAME[,NAME...]]
+#                                   (make bench [QUICK=1] [BENCH=NAME,...])
 #
-# Benchmark 1, transmit cost: boots one VM and measures with pktgen how many
-# 64-byte UDP packets per second (random source ports) go into the xmit of
-# bare veth, ztbond, Linux bonding and team (if teamd is installed), each
-# bond over two veth links. The guest side is tx_cost.sh; report.py turns
-# its samples into medians and ratios.
+# Boots one VM and runs the benchmarks in it, one guest script each
+# (guest.sh runs them in turn); report.py turns their samples into medians
+# and ratios:
+#   failover  benchmark 4, outage of a UDP stream when the active link goes
+#             down or is blackholed (failover.sh, udpseq.py)
+#   control   benchmark 6, ztbondctl bond show / config apply on a bond with
+#             64 links and 100 000 flows (control.sh)
+#   scaling   benchmark 2, ztbond pps with 2..64 links and 100..1M flows
+#             (scaling.sh)
+#   tx_cost   benchmark 1, pps of ztbond, bonding, team, bare veth (tx_cost.sh)
+# BENCH (or --bench) picks some of them, e.g. BENCH=failover; default all.
+# BENCH_* variables of the environment reach the guest scripts (their
+# headers list the knobs).
 #
-# QUICK=1: one measured round with short counts (a few minutes under TCG).
-# Results: build/bench/tx_cost.{json,md}, table on stdout, VM logs in
-# build/bench/run/ (module build in build/bench/<kver>/).
-# Fails only if the VM or a contender's set-up fails,
-# never on speed.
+# QUICK=1: fewer trials, rounds and link counts (a few minutes under TCG).
+# Results: build/bench/NAME.{json,md} per benchmark, build/bench/bench.{json,md}
+# (all benchmarks of this run), tables on stdout, VM logs in build/bench/run/
+# (module build in build/bench/<kver>/).
+# Fails only if the VM or a set-up fails, never on speed.
 {
 set -uo pipefail
 
@@ -26,14 +35,25 @@ export ZTBOND_BUILD=${ZTBOND_BENCH_BUILD:-$(cd "$HERE/../../.." && pwd)/build/be
 # shellcheck source=../vm/common.sh
 source "$HERE/../vm/common.sh"
 
+ALL_BENCH="failover control scaling tx_cost"
 series=6.12
+benches=${BENCH:-}
 while (($#)); do
 	case $1 in
 	--kernel)   series=${2:?}; shift 2 ;;
 	--kernel=*) series=${1#--kernel=}; shift ;;
-	-h|--help)  sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--bench)    benches=${2:?}; shift 2 ;;
+	--bench=*)  benches=${1#--bench=}; shift ;;
+	-h|--help)  sed -n '4,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*)          die "unknown argument: $1" ;;
 	esac
+done
+
+read -r -a list <<< "${benches//,/ }"
+benches=${list[*]}
+[[ -n $benches ]] || benches=$ALL_BENCH
+for b in $benches; do
+	[[ " $ALL_BENCH " == *" $b "* ]] || die "unknown benchmark '$b' (known: $ALL_BENCH)"
 done
 
 if [[ ${QUICK:-0} == 1 ]]; then
@@ -59,14 +79,26 @@ build_module "$k" "$out/build-module.log" ||
 stage_modules "$k" > "$out/depmod.log" 2>&1 || die "depmod failed, see $out/depmod.log"
 
 {
-	vm_guest_env "$k" "$out" "$HERE/tx_cost.sh"
+	vm_guest_env "$k" "$out" "$HERE/guest.sh"
+	printf 'BENCH_LIST=%q\n' "$benches"
+	printf 'BENCH_QUICK=%q\n' "${QUICK:-0}"
 	printf 'BENCH_COUNT=%q\n' "$count"
 	printf 'BENCH_ROUNDS=%q\n' "$rounds"
+	# the caller's knobs (BENCH_FO_TRIALS=..., see the guest scripts)
+	for name in $(compgen -e BENCH_); do
+		case $name in
+		BENCH_LIST|BENCH_QUICK|BENCH_COUNT|BENCH_ROUNDS) ;;
+		*) printf '%s=%q\n' "$name" "${!name}" ;;
+		esac
+	done
 } > "$out/guest.env"
 
 accel=$(vm_accel "$k")
-info "booting $k in QEMU ($accel): $count packets x (1 warm-up + $rounds) rounds; console: $out/console.log"
+info "booting $k in QEMU ($accel): $benches; console: $out/console.log"
 t0=$SECONDS
+# other VMs on the same CPUs slow everything down: the report says how busy
+# the host was
+cut -d' ' -f1-3 /proc/loadavg > "$out/host-load"
 vm_run "$k" "$out/guest.env" "$out/console.log" "${ZTBOND_VM_TIMEOUT:-2400}" &
 vmpid=$!
 # Show the guest's progress lines.
@@ -74,6 +106,7 @@ tail -n +1 -F --pid="$vmpid" "$out/console.log" 2>/dev/null | tr -d '\r' |
 	grep --line-buffered '^bench: ' | sed -u 's/^bench: /[vm] /'
 wait "$vmpid"
 qrc=$?
+cut -d' ' -f1-3 /proc/loadavg >> "$out/host-load"
 
 [[ -f $out/exitcode ]] || die "the VM did not finish (qemu status $qrc); see $out/console.log"
 rc=$(cat "$out/exitcode")
@@ -83,11 +116,18 @@ if grep -aqE 'Oops|WARNING:|BUG:|Call Trace|refcount_t|unregister_netdevice: wai
 fi
 info "VM finished in $((SECONDS - t0))s"
 
-python3 "$HERE/report.py" --results "$out/results.tsv" --contenders "$out/contenders" \
-	--out "$bench/tx_cost" --kernel "$k" --accel "$accel" \
-	--count "$count" --rounds "$rounds" \
-	--command "make bench${QUICK:+ QUICK=$QUICK}" || die "report failed"
+cmd="make bench"
+[[ ${QUICK:-0} == 1 ]] && cmd+=" QUICK=1"
+[[ $benches != "$ALL_BENCH" ]] && cmd+=" BENCH=${benches// /,}"
+python3 "$HERE/report.py" --run "$out" --out-dir "$bench" --benchmarks "$benches" \
+	--kernel "$k" --accel "$accel" --command "$cmd" ||
+	warn "the report is incomplete"
 
-((rc == 0)) || die "a contender could not be set up (see $out/bench.log)"
+bad=()
+for b in $benches; do
+	[[ $(cat "$out/$b/status" 2>/dev/null) == 0 ]] || bad+=("$b")
+done
+((${#bad[@]} == 0 && rc == 0)) ||
+	die "set-up failed in: ${bad[*]:-guest} (see $out/<benchmark>/bench.log)"
 exit 0
 }

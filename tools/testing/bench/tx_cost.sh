@@ -19,16 +19,17 @@
 # Environment: ZTBONDCTL, ZTB_OUT, BENCH_COUNT (packets per measurement),
 # BENCH_ROUNDS (measured rounds, after the warm-up), BENCH_PKT_SIZE.
 
+# shellcheck disable=SC2317 # setup_<kind> are called as "setup_$kind"
 set -u
+
+HERE=$(dirname "$(readlink -f "$0")")
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 
 COUNT=${BENCH_COUNT:-200000}
 ROUNDS=${BENCH_ROUNDS:-3}
 PKT_SIZE=${BENCH_PKT_SIZE:-64}
-PG=/proc/net/pktgen
 RES=$ZTB_OUT/results.tsv
-LOG=$ZTB_OUT/bench.log
-
-log() { printf 'bench: %s\n' "$*"; printf '%s\n' "$*" >> "$LOG"; }
 
 # Topology ------------------------------------------------------------------
 
@@ -117,43 +118,6 @@ teardown()
 	links_destroy
 }
 
-# pktgen ------------------------------------------------------------------
-
-pgset()
-{
-	local file=$1; shift
-
-	echo "$*" > "$file" || { log "pktgen: '$*' > $file failed"; return 1; }
-}
-
-# pktgen_run DEV: send COUNT 64-byte UDP packets (random source port)
-# into DEV's xmit from kpktgend_0; prints pps.
-pktgen_run()
-{
-	local dev=$1 mac
-
-	mac=$(cat "/sys/class/net/$dev/address")
-	pgset "$PG/kpktgend_0" rem_device_all || return 1
-	pgset "$PG/kpktgend_0" "add_device $dev" || return 1
-	local f=$PG/$dev
-	pgset "$f" "count $COUNT" &&
-	pgset "$f" "clone_skb 0" &&
-	pgset "$f" "pkt_size $PKT_SIZE" &&
-	pgset "$f" "delay 0" &&
-	pgset "$f" "src_mac $mac" &&
-	pgset "$f" "dst_mac 02:00:00:00:00:02" &&
-	pgset "$f" "src_min 10.0.0.1" && pgset "$f" "src_max 10.0.0.1" &&
-	pgset "$f" "dst 10.0.0.2" &&
-	pgset "$f" "udp_src_min 1" && pgset "$f" "udp_src_max 65535" &&
-	pgset "$f" "udp_dst_min 9" && pgset "$f" "udp_dst_max 9" &&
-	pgset "$f" "flag UDPSRC_RND" || return 1
-	pgset "$PG/pgctrl" start || return 1
-	grep -A1 '^Result' "$f" >> "$LOG"
-	# "Result: OK: ..." then "  123456pps 63Mb/sec (...) errors: 0"
-	grep -o '[0-9]\+pps' "$f" | head -1 | tr -d 'pps'
-	pgset "$PG/kpktgend_0" rem_device_all
-}
-
 # Main ----------------------------------------------------------------------
 
 : > "$RES"
@@ -172,6 +136,7 @@ else
 	echo "team skipped: teamd not installed" >> "$ZTB_OUT/contenders"
 fi
 printf '%s\n' "${CONTENDERS[@]}" >> "$ZTB_OUT/contenders"
+printf 'count=%s\nrounds=%s\npkt_size=%s\n' "$COUNT" "$ROUNDS" "$PKT_SIZE" > "$ZTB_OUT/params"
 
 failed=0
 declare -A broken=()
@@ -188,7 +153,7 @@ for ((r = 0; r <= ROUNDS; r++)); do
 			teardown "$kind"
 			continue
 		fi
-		pps=$(pktgen_run "$DUT")
+		pps=$(pktgen_run "$DUT" "$COUNT")
 		# Sanity: what reached the peers (dropped there, but counted).
 		got=$(( $(cat /sys/class/net/vB1/statistics/rx_packets) +
 			$(cat /sys/class/net/vB2/statistics/rx_packets) ))
