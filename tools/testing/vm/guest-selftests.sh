@@ -28,7 +28,8 @@ if ip link add ztb_keys type dummy 2>/dev/null; then
 fi
 python3 -c 'import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMP, 1)
+# Python has no socket.SO_TIMESTAMP: 29 is its value on x86
+s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_TIMESTAMP", 29), 1)
 time.sleep(1 << 30)' &
 keys_pid=$!
 
