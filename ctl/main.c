@@ -335,7 +335,7 @@ static const struct ztb_cmd ztb_cmds[] = {
 static const char *obj_cmds(const char *obj)
 {
 	if (!strcmp(obj, "bond"))
-		return "add, del, set, show";
+		return "add, del, set, show, rotate";
 	if (!strcmp(obj, "config"))
 		return "check, apply, dump";
 	return "add, del, set";
