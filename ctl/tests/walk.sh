@@ -30,8 +30,10 @@
 # command runs in that namespace against the bond $ZTB_WALK_BOND with links
 # $ZTB_WALK_LINK and $ZTB_WALK_LINK2 and the free device $ZTB_WALK_FREE,
 # requests naming a device that does not exist are added (they reach the
-# kernel, whose refusal must name the device), and "bond show --json" of
-# the bond must be byte-identical before and after every case.
+# kernel, whose refusal must name the device), "bond show --json" (all
+# bonds of the namespace) must be byte-identical before and after each of
+# those and each command's cases, and a listener (monitor) must see no
+# event during the whole walk: no request changed anything.
 #
 #   sh tests/walk.sh [path/to/ztbondctl]
 #
@@ -76,7 +78,28 @@ state()
 	ctl bond show --json 2>&1
 }
 
-[ -n "$NS" ] && before=$(state)
+# check_state: in live mode, true (and a diff shown) if the state changed
+check_state()
+{
+	[ -n "$NS" ] || return 1
+	after=$(state)
+	[ "$after" = "$before" ] && return 1
+	printf '%s\n' "$before" > "$tmp/before"
+	printf '%s\n' "$after" > "$tmp/after"
+	diff "$tmp/before" "$tmp/after" | head -n 6 | sed 's/^/      /'
+	before=$after
+	return 0
+}
+
+# Live mode: the state before, and a listener: a request that changed
+# anything would send an event
+if [ -n "$NS" ]; then
+	before=$(state)
+	nsenter --net="/run/netns/$NS" "$CTL" --json monitor > "$tmp/events" 2>&1 &
+	mon=$!
+	trap 'kill $mon 2>/dev/null; rm -rf "$tmp"' EXIT
+	sleep 1
+fi
 
 # bad WANT ARGS...: exit 1, nothing on stdout, stderr names WANT, and (on a
 # host) the tool refused before netlink; live: the bond is unchanged.
@@ -98,16 +121,10 @@ bad()
 	if [ -z "$NS" ] && contains "$err" "$NOTLOADED"; then
 		why="$why${why:+, }not refused before netlink"
 	fi
-	if [ -n "$NS" ]; then
-		after=$(state)
-		if [ "$after" != "$before" ]; then
-			why="$why${why:+, }the bond changed"
-			printf '%s\n' "$before" > "$tmp/before"
-			printf '%s\n' "$after" > "$tmp/after"
-			diff "$tmp/before" "$tmp/after" | head -n 6 | sed 's/^/      /'
-			before=$after
-		fi
-	fi
+	# the cases that reach the kernel: state compared at once
+	case "$NS $*" in
+	?*nosuch*) check_state && why="$why${why:+, }the bond changed" ;;
+	esac
 	if [ -z "$why" ]; then
 		ok
 	else
@@ -225,6 +242,15 @@ printf 'policy balance-rr\n' > "$tmp/notjson.json"
 printf '{ "settings": { "defaultBondingPolicy": "balance-rr" }\n' > "$tmp/cut.json"
 
 while read -r obj cmd syntax; do
+	# live: the previous command's cases changed nothing
+	if [ -n "$NS" ]; then
+		ncase=$((ncase + 1))
+		if check_state; then
+			ko "live: the cases before \"$obj $cmd\" changed the bond"
+		else
+			ok
+		fi
+	fi
 	case $obj in
 	monitor)
 		bad '"extra"' monitor extra
@@ -389,6 +415,22 @@ for obj in bond link config; do
 	done
 done
 
+if [ -n "$NS" ]; then
+	ncase=$((ncase + 2))
+	if check_state; then
+		ko "live: the last cases changed the bond"
+	else
+		ok
+	fi
+	sleep 1
+	kill "$mon" 2>/dev/null
+	wait "$mon" 2>/dev/null
+	if [ -s "$tmp/events" ]; then
+		ko "live: requests changed something: $(head -n 3 "$tmp/events")"
+	else
+		ok
+	fi
+fi
 echo "walk.sh: $ncmds commands, $nkeys keys, $ncase cases${NS:+ (live, namespace $NS)}"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
