@@ -4,6 +4,8 @@
 #   make                 build kmod/ztbond.ko and ctl/ztbondctl
 #   make KDIR=...        build the module against another kernel build dir
 #   make check           userspace unit tests + selftests in QEMU on 6.1 and 6.12
+#   make stress          the stress-capable selftests (churn) with their long
+#                        cycle counts (ZTBOND_STRESS=1), both kernels
 #   make ztsim           tools/testing/ztsim (zerotier-one stand-in for the tests)
 #   make demo            boot a VM and show a bond carrying traffic and failing over
 #   make bench [QUICK=1] [BENCH=failover,...]
@@ -27,7 +29,7 @@ KVER ?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all kmod ctl ztsim clean install install-kmod install-ctl check check-unit demo deps bench
+.PHONY: all kmod ctl ztsim clean install install-kmod install-ctl check check-unit stress demo deps bench
 
 all: kmod ctl
 
@@ -48,6 +50,15 @@ check-unit:
 # T=name runs only the selftest(s) whose name matches.
 check:
 	$(ZTBOND_ROOT)/tools/testing/run-check.sh $(if $(T),--test $(T))
+
+# Long runs of the stress-capable selftests: 1000 link cycles, 100 tap and
+# 100 module cycles (see Documentation/testing.md). T=name narrows them,
+# KERNEL=6.1|6.12 picks one kernel.
+STRESS_TESTS := churn
+stress:
+	ZTBOND_STRESS=1 $(ZTBOND_ROOT)/tools/testing/run-check.sh --skip-deps \
+		$(foreach t,$(or $(T),$(STRESS_TESTS)),--test $(t)) \
+		$(if $(KERNEL),--kernel $(KERNEL))
 
 demo:
 	$(ZTBOND_ROOT)/tools/testing/vm/demo.sh

@@ -277,6 +277,9 @@ static int parse_fraction(const char *s, double *out)
 	}
 	if (!digit)
 		return -EINVAL;
+	/* "-0" too: a sign is out of range, as for the integers */
+	if (*s == '-')
+		return -ERANGE;
 	errno = 0;
 	v = strtod(s, &end);
 	if (*end || errno == ERANGE || !isfinite(v))

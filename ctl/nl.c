@@ -381,13 +381,16 @@ static void report_kernel_error(struct ztb_nl *nl, const char *ctx)
 		if (strstr(nl->msg, name))
 			where[0] = '\0';
 	}
+	/* every message names the bond (and link) it is about */
 	if (nl->msg[0] && nl->err == EPERM) {
-		ztb_err("%s%s (permission denied: CAP_NET_ADMIN needed)",
-			nl->msg, where);
+		ztb_err("%s%s%s%s (permission denied: CAP_NET_ADMIN needed)",
+			ctx ? ctx : "", ctx ? ": " : "", nl->msg, where);
 	} else if (nl->msg[0]) {
-		ztb_err("%s%s", nl->msg, where);
+		ztb_err("%s%s%s%s", ctx ? ctx : "", ctx ? ": " : "", nl->msg,
+			where);
 	} else if (nl->err == EPERM) {
-		ztb_err("permission denied (CAP_NET_ADMIN needed)");
+		ztb_err("%s%spermission denied (CAP_NET_ADMIN needed)",
+			ctx ? ctx : "", ctx ? ": " : "");
 	} else if (nl->has_miss) {
 		ztb_err("%s%s%s: missing %s", ctx ? ctx : "", ctx ? ": " : "",
 			strerror(nl->err), miss_name(nl, miss, sizeof(miss)));

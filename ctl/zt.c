@@ -1140,7 +1140,7 @@ static int zt_common(struct zt_cfg *c, const struct zt_args *a)
 	if (ztb_check_ifname(bond))
 		return -1;
 	if (home[0] != '/' || strlen(home) >= sizeof(c->home) - IFNAMSIZ) {
-		ztb_err("zt: --home %s: want an absolute path", home);
+		ztb_err("zt: --home \"%s\": want an absolute path", home);
 		return -1;
 	}
 	snprintf(c->bond, sizeof(c->bond), "%s", bond);

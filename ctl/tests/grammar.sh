@@ -351,11 +351,11 @@ live_tests()
 	# The kernel's extack text must reach the user.
 	live 1 "mutually exclusive" link set zbt0 va1 speed 100
 	live 1 "failoverTo must name another link" link set zbt0 va0 failoverTo va0
-	live 1 "ztbondctl: ztbond: failoverTo must name another link of this bond" \
+	live 1 "ztbondctl: zbt0 va0: ztbond: failoverTo must name another link of this bond" \
 		link set zbt0 va0 failoverTo vb0
-	live 1 "ztbondctl: ztbond: no such device" bond show nosuch0
+	live 1 "ztbondctl: nosuch0: ztbond: no such device" bond show nosuch0
 	live 1 "ztbondctl: " bond add vb0
-	live 1 "ztbondctl: ztbond: device is not a ztbond" bond show lo
+	live 1 "ztbondctl: lo: ztbond: device is not a ztbond" bond show lo
 	live 1 "ztbondctl: " link set zbt0 vb1 mode primary
 	live 0 "" link set zbt0 va1 alloc 0 speed 100 failoverTo none
 	live_json '(.links[] | select(.name == "va1")) as $l |
@@ -425,7 +425,7 @@ live_tests()
 			>"$tmp/out" 2>"$tmp/err"
 		rc=$?
 		if [ "$rc" -eq 1 ] && [ "$(cat "$tmp/err")" = \
-		     "ztbondctl: permission denied (CAP_NET_ADMIN needed)" ]; then
+		     "ztbondctl: zbt0: permission denied (CAP_NET_ADMIN needed)" ]; then
 			ok
 		else
 			ko "live: unprivileged bond del: exit $rc, $(cat "$tmp/err")"

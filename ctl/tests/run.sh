@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# "make test": every ztbondctl suite (tests/grammar.sh, tests/config.sh,
-# tests/ynl_spec.py: the YNL spec agrees with the uapi header) with their output, then the sum of their closing "N passed, N failed"
+# "make test": every ztbondctl suite (tests/grammar.sh, tests/walk.sh: the
+# bad input walker, tests/config.sh, tests/ynl_spec.py: the YNL spec agrees
+# with the uapi header) with their output, then the sum of their closing "N passed, N failed"
 # lines as the last line (the line tools/testing/run-check.sh counts).
 #
 #   sh tests/run.sh [path/to/ztbondctl]
@@ -15,7 +16,7 @@ rc=0
 log=$(mktemp) || exit 1
 trap 'rm -f "$log"' EXIT
 
-for t in grammar.sh config.sh ynl_spec.py; do
+for t in grammar.sh walk.sh config.sh ynl_spec.py; do
 	echo "== tests/$t"
 	case $t in
 	*.sh) sh "$DIR/$t" "$CTL" > "$log" 2>&1 || rc=1 ;;

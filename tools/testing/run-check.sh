@@ -23,7 +23,8 @@
 # --kernel SER   only this kernel series (6.1 or 6.12); repeatable
 # --skip-deps    do not run install-deps.sh
 #
-# Environment: ZTBOND_ACCEL=kvm|tcg (default: probe), ZTBOND_VM_TIMEOUT
+# Environment: ZTBOND_STRESS=1 (the stress-capable selftests run their long
+# cycle counts; "make stress"), ZTBOND_ACCEL=kvm|tcg (default: probe), ZTBOND_VM_TIMEOUT
 # (seconds per VM; default 180 + 240 per test, at least 1500), ZTBOND_VM_MEM (MiB, 2048),
 # ZTBOND_VM_CPUS (2), ZTBOND_CHECKPATCH_STRICT=1 (checkpatch --strict),
 # ZTBOND_KBUILD_FLAGS (kbuild arguments for the module builds; default W=1).
@@ -425,6 +426,8 @@ write_env()
 		vm_guest_env "$k" "$o" "$ZTBOND_VMDIR/guest-selftests.sh" "$ko"
 		printf 'ZTB_KSFT_DIR=%q\n' "$KSFT_ZT"
 		printf 'ZTB_TESTS=%q\n' "$*"
+		[[ -n ${ZTBOND_STRESS:-} ]] && printf 'ZTBOND_STRESS=%q\n' "$ZTBOND_STRESS"
+		true
 	} > "$f"
 }
 
@@ -461,6 +464,8 @@ for k in "${KVERS[@]}"; do
 		# 25 min (the longest tests take about 7 min under TCG)
 		tmo=$((180 + 240 * ${#remaining[@]}))
 		((tmo < 1500)) && tmo=1500
+		# stress runs take an hour or more under TCG
+		[[ -n ${ZTBOND_STRESS:-} ]] && tmo=$((tmo + 3600 * ${#remaining[@]}))
 		tmo=${ZTBOND_VM_TIMEOUT:-$tmo}
 		info "selftests on $k (QEMU $accel, ${#remaining[@]} tests, timeout $(elapsed "$tmo"), logs $rout)"
 		t0=$SECONDS
