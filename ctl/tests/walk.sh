@@ -253,7 +253,8 @@ while read -r obj cmd syntax; do
 	fi
 	case $obj in
 	monitor)
-		bad '"extra"' monitor extra
+		bad '"extra"' monitor zb0 extra
+		bad '"a b"' monitor "a b"
 		bad '"--jsonx"' monitor --jsonx
 		bad '"-x"' monitor -x
 		continue
