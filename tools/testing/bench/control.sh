@@ -6,13 +6,13 @@
 # namespace.
 #
 # How long ztbondctl takes on a big bond: one balance-aware bond "dut"
-# (flowTableSize BENCH_CTL_TABLE) over BENCH_CTL_LINKS (64) veth links whose
+# (flowTableSize BENCH_CTL_TABLE, 524288) over BENCH_CTL_LINKS (64) veth links whose
 # peers are up, with about 100 000 flows in its flow table, made by pktgen
 # through the bond (sequential source ports 10000..10999 x destination
 # ports 20000..20102: 103 000 distinct pairs, one packet each; the table is
 # 4-way set associative, so a few collide and are replaced). Each
 # operation is timed as the whole process (fork, exec, netlink, output) by
-# bash's EPOCHREALTIME, BENCH_CTL_REPS times; the operations:
+# bash's EPOCHREALTIME, BENCH_CTL_REPS (10, QUICK 3) times; the operations:
 #
 #   show-2              bond show dut --json, 2 links, no flows
 #   link-add-64         link add dut DEV, for links 3..64 (one sample each)

@@ -8,19 +8,21 @@
 # Two namespaces, A and B, joined by two veth pairs a1-b1 and a2-b2; the
 # same kind of bond on both ends (10.0.0.1 in A, 10.0.0.2 in B), link 1
 # primary on both (bonding's ARP monitor may settle on link 2; then link 2
-# is the one that breaks). udpseq.py sends a UDP datagram with a sequence number
-# and its send time every BENCH_FO_INTERVAL seconds from A to B; then the
-# active link breaks, on B's side:
+# is the one that breaks). udpseq.py sends a UDP datagram with a sequence
+# number and its send time every BENCH_FO_INTERVAL (0.01) s from A to B;
+# once it flows for 1 s, the active link breaks on B's side:
 #
 #   down       ip link set b1 down: A's a1 loses carrier
 #   blackhole  b1 drops everything, both ways (tc ingress matchall drop,
 #              root netem loss 100%), carrier stays up on both ends
 #
-# The outage is the longest gap in the received sequence numbers that ends
-# after the event, as time (udpseq.py analyze); the trial ends once the
-# stream has run without a gap for BENCH_FO_SETTLE s, or BENCH_FO_MAX_AFTER s
-# after the event: a contender still broken then never failed over, and its
-# outage is only bounded by the trial.
+# The outage is the longest run of lost datagrams (never received, or more
+# than 1 s late) that ends after the event, as time (see udpseq.py). The
+# trial ends once the stream has run without a loss for BENCH_FO_SETTLE
+# (2, QUICK 1) s, or BENCH_FO_MAX_AFTER (8) s after the event: a contender
+# still broken then did not fail over, and its outage is only bounded by
+# the trial. One "udpseq.py serve" (Python starts slowly under TCG) runs
+# every trial's stream; it makes its sockets in A and B with setns().
 #
 # Contenders:
 #   ztbond-fi250    ztbond active-backup, failoverInterval 250
@@ -31,10 +33,12 @@
 # ztbond detects a blackhole only between two ztbonds (HELLO/PROBE on every
 # link), hence ztbond on both ends; for fairness bonding is on both ends too.
 # Every trial builds everything from scratch. Trials are interleaved
-# (round 1: every contender and event, round 2: ...).
+# (round 1: every contender and event, round 2: ...), BENCH_FO_TRIALS
+# (3, QUICK 1) rounds.
 #
-# Output: $ZTB_OUT/results.jsonl (one JSON object a trial), trials/ (raw
-# stream, ztbond state after the trial), contenders.
+# Output: $ZTB_OUT/results.jsonl (one JSON object a trial: outage, lost,
+# late, the active links after it, how long the event's command took),
+# trials/ (raw stream, ztbond state after the trial), contenders, params.
 # Exit status 0, or 1 if a contender could not be set up; speed never fails.
 #
 # Environment: ZTBONDCTL, ZTB_OUT, BENCH_QUICK, BENCH_FO_TRIALS,

@@ -14,9 +14,11 @@
   udpseq.py recv PORT --out FILE --event-file F [--interval S]
                  [--settle S] [--max-after S]
       Receive until the stream has run without a gap for --settle seconds
-      after recovering from a gap that ended after the event, or for
-      2 x --settle seconds if no gap followed the event, or until
-      --max-after seconds after the event. F holds two times, before and
+      after recovering from a gap that ended after the event began (and
+      --settle seconds after the event's command), or for 2 x --settle
+      seconds if no gap followed the event, or until --max-after seconds
+      after the event; and in the first two cases only while datagrams
+      arrive. F holds two times, before and
       after the command that broke the link; the caller writes it once the
       command is done. Writes one line per datagram to FILE ("seq send_time
       recv_time", then "# end TIME"), touches FILE.ready when the socket is
@@ -140,9 +142,10 @@ def recv_loop(a, sock, bound=None):
                 break
             # (the stream flows now: a datagram came in time just now)
             flowing = now - last_good < max(0.25, 10 * a.interval)
-            # recovered from a gap that ended after the event, and clean since
-            if flowing and clean_since is not None and clean_since > done \
-                    and now - clean_since >= a.settle:
+            # recovered from a gap that ended after the event began, and
+            # clean since, also for settle after the event's command
+            if flowing and clean_since is not None and clean_since > event[0] \
+                    and now - clean_since >= a.settle and now - done >= a.settle:
                 break
             # no gap at all after the event
             if flowing and seen_after and clean_since is not None \
