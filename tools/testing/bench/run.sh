@@ -45,7 +45,7 @@ while (($#)); do
 	--kernel=*) series=${1#--kernel=}; shift ;;
 	--bench)    benches=${2:?}; shift 2 ;;
 	--bench=*)  benches=${1#--bench=}; shift ;;
-	-h|--help)  sed -n '4,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help)  sed -n '4,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*)          die "unknown argument: $1" ;;
 	esac
 done
