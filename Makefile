@@ -54,7 +54,7 @@ check:
 # Long runs of the stress-capable selftests: 1000 link cycles, 100 tap and
 # 100 module cycles (see Documentation/testing.md). T=name narrows them,
 # KERNEL=6.1|6.12 picks one kernel.
-STRESS_TESTS := churn
+STRESS_TESTS := churn ctl_grammar_walk
 stress:
 	ZTBOND_STRESS=1 $(ZTBOND_ROOT)/tools/testing/run-check.sh --skip-deps \
 		$(foreach t,$(or $(T),$(STRESS_TESTS)),--test $(t)) \

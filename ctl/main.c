@@ -89,7 +89,8 @@ static int want_names(const struct ztb_cmd *c, int argc, char **argv,
 	return 0;
 }
 
-static int want_keys(const struct ztb_cmd *c, const struct ztb_kvlist *kv)
+static int want_keys(const struct ztb_cmd *c, const char *name,
+		     const struct ztb_kvlist *kv)
 {
 	char buf[32];
 	const struct ztb_key *k;
@@ -103,8 +104,8 @@ static int want_keys(const struct ztb_cmd *c, const struct ztb_kvlist *kv)
 		off += snprintf(list + off, off < sizeof(list) ?
 				sizeof(list) - off : 0, "%s%s",
 				off ? ", " : "", k->name);
-	ztb_err("%s: nothing to set (%s)", cmd_name(c, buf, sizeof(buf)),
-		list);
+	ztb_err("%s %s: nothing to set (%s)", cmd_name(c, buf, sizeof(buf)),
+		name, list);
 	return -1;
 }
 
@@ -179,7 +180,7 @@ static int do_bond_addset(const struct ztb_cmd *c, int argc, char **argv,
 	    ztb_parse_kv(&ztb_bond_keyset, argc - 1, argv + 1, &kv))
 		return 1;
 	if (!strcmp(c->cmd, "set")) {
-		if (want_keys(c, &kv))
+		if (want_keys(c, argv[0], &kv))
 			return 1;
 		r.cmd = ZTBOND_CMD_BOND_SET;
 	} else {
@@ -255,7 +256,7 @@ static int do_link_addset(const struct ztb_cmd *c, int argc, char **argv,
 	    ztb_parse_kv(&ztb_link_keyset, argc - 2, argv + 2, &kv))
 		return 1;
 	if (!strcmp(c->cmd, "set")) {
-		if (want_keys(c, &kv))
+		if (want_keys(c, argv[0], &kv))
 			return 1;
 		r.cmd = ZTBOND_CMD_LINK_SET;
 	} else {

@@ -139,8 +139,8 @@ bad "peer list: unexpected argument \"zb1\"" peer list zb0 zb1
 bad "peer: unknown command \"show\" (list)" peer show zb0
 bad "is not a valid interface name" peer list "a b"
 bad "is not a valid interface name" monitor "a b"
-bad "bond set: nothing to set (policy, packetsPerLink" bond set zb0
-bad "link set: nothing to set (mode, failoverTo" link set zb0 zt0
+bad "bond set zb0: nothing to set (policy, packetsPerLink" bond set zb0
+bad "link set zb0: nothing to set (mode, failoverTo" link set zb0 zt0
 bad "\"zb0/x\" is not a valid interface name" bond add zb0/x
 bad "\"zb:0\" is not a valid interface name" bond del zb:0
 bad "\"a b\" is not a valid interface name" bond show "a b"
