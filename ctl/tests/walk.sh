@@ -308,6 +308,7 @@ while read -r obj cmd syntax; do
 				case $cname in
 				"config apply") bad nosuchbond0 "$obj" "$cmd" nosuchbond0 "$@" ;;
 				"link set") bad nosuchbond0 "$obj" "$cmd" nosuchbond0 "$@" mode spare ;;
+				"bond set") bad nosuchbond0 "$obj" "$cmd" nosuchbond0 upDelay 0 ;;
 				*) bad nosuchbond0 "$obj" "$cmd" nosuchbond0 "$@" ;;
 				esac
 			elif [ "$cname" = "link set" ]; then
