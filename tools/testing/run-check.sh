@@ -367,6 +367,12 @@ parse_ktap()
 
 	while IFS= read -r line; do
 		line=${line%$'\r'}
+		# log_test's reason for a failure is the tab-indented line after it
+		if [[ $line =~ ^#\ ?$'\t'(.+)$ ]] && ((nsub)) &&
+		   [[ ${SUBCASES[nsub - 1]} == fail\|* && ${SUBCASES[nsub - 1]} != *$'\x1f'* ]]; then
+			SUBCASES[nsub - 1]+=$'\x1f'${BASH_REMATCH[1]}
+			continue
+		fi
 		if [[ $line =~ ^#\ TEST:\ (.*[^ ])\ +\[\ *(OK|FAIL|SKIP|XFAIL)\ *\]$ ]]; then
 			desc=${BASH_REMATCH[1]}
 			case ${BASH_REMATCH[2]} in
@@ -395,7 +401,9 @@ parse_ktap()
 		DONE_TESTS[$name]=1
 		local c
 		for c in "${SUBCASES[@]}"; do
-			record "$s/$name: ${c#*|}" "${c%%|*}"
+			desc=${c#*|}
+			record "$s/$name: ${desc%%$'\x1f'*}" "${c%%|*}" \
+			       "$([[ $desc == *$'\x1f'* ]] && echo "${desc#*$'\x1f'}")"
 		done
 		if ((nsub == 0)) || { [[ $res == fail ]] && ((nfail == 0)); }; then
 			record "$s/$name" "$res" "$note"

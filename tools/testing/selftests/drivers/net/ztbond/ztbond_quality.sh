@@ -256,11 +256,21 @@ blackhole_failover()
 }
 
 # flap NS_B's peer of a link: carrier down until A sees it, then up.
+link_not_down()
+{
+	! link_state "$@" down
+}
+
+# flap PEER_LINK LINK: one carrier loss of LINK, seen by the bond both ways.
+# Waiting for the return too matters: linkwatch delivers carrier changes up
+# to a second late, and a second flap started while LINK still shows the
+# first one's "down" would be folded into it (no second failure seen).
 flap()
 {
 	ip -n "$NS_B" link set "$1" down
 	slowwait 5 link_state "$NS_A" "$2" down
 	ip -n "$NS_B" link set "$1" up
+	slowwait 5 link_not_down "$NS_A" "$2"
 }
 
 select_on_return()
