@@ -148,6 +148,13 @@ struct cfg_policy {
 	uint32_t q[ZTBOND_Q_A_MAX + 1];
 };
 
+/* One entry of peerSpecificBonds. */
+struct cfg_peer {
+	char id[18];			/* node id or MAC, lower case */
+	const char *policy;		/* a name the policies or standards know */
+	char path[CFG_PATH];
+};
+
 struct cfg {
 	const char *file;
 	unsigned int nerr;
@@ -156,7 +163,11 @@ struct cfg {
 	struct cfg_policy **pol;
 	const char *def;		/* defaultBondingPolicy */
 	unsigned int npeers;
+	struct cfg_peer *peers;
+	uint64_t nwid;			/* config apply --network: node id -> MAC */
+	bool has_nwid;
 	struct cfg_policy std;		/* a standard policy without a block */
+	struct cfg_policy peer_std;	/* the same, for a peer's */
 };
 
 /* ---- messages --------------------------------------------------------- */
@@ -942,7 +953,7 @@ static const char *peer_id(const char *s, char *out, size_t len,
 static void parse_peers(struct cfg *c, const char *path, json_object *obj)
 {
 	char ppath[CFG_PATH], vb[80], list[160];
-	char (*ids)[18];
+	struct cfg_peer *ids;
 	unsigned int i, n = 0;
 	const char *why;
 
@@ -963,7 +974,7 @@ static void parse_peers(struct cfg *c, const char *path, json_object *obj)
 				  CFG_MAX_PEERS);
 			break;
 		}
-		if (!peer_id(key, ids[n], sizeof(ids[n]), &why)) {
+		if (!peer_id(key, ids[n].id, sizeof(ids[n].id), &why)) {
 			cfg_error(c, ppath, "%s is not a peer id (a ZeroTier "
 				  "node id of 10 hex digits, or a MAC address "
 				  "aa:bb:cc:dd:ee:ff)",
@@ -976,14 +987,16 @@ static void parse_peers(struct cfg *c, const char *path, json_object *obj)
 			continue;
 		}
 		for (i = 0; i < n; i++)
-			if (!strcmp(ids[i], ids[n]))
+			if (!strcmp(ids[i].id, ids[n].id))
 				break;
 		if (i < n) {
-			cfg_error(c, ppath, "peer %s is given twice", ids[n]);
+			cfg_error(c, ppath, "peer %s is given twice", ids[n].id);
 			continue;
 		}
-		n++;
 		pol = json_object_get_string(val);
+		ids[n].policy = pol;
+		snprintf(ids[n].path, sizeof(ids[n].path), "%s", ppath);
+		n++;
 		if (!json_object_is_type(val, json_type_string) ||
 		    (std_policy(pol) < 0 && !find_policy(c, pol)))
 			cfg_error(c, ppath, "%s is not a defined policy (a "
@@ -993,7 +1006,8 @@ static void parse_peers(struct cfg *c, const char *path, json_object *obj)
 				  std_policy_list(list, sizeof(list), false));
 	}
 	c->npeers = n;
-	free(ids);
+	free(c->peers);
+	c->peers = ids;
 }
 
 /* ---- settings ---------------------------------------------------------- */
@@ -1399,6 +1413,7 @@ static void cfg_free(struct cfg *c)
 	for (i = 0; i < c->npol; i++)
 		free(c->pol[i]);
 	free(c->pol);
+	free(c->peers);
 	json_object_put(c->root);
 	memset(c, 0, sizeof(*c));
 }
@@ -1551,13 +1566,161 @@ static int put_quality(struct nl_msg *msg, const uint32_t *q)
 	return 0;
 }
 
+/* ---- peerSpecificBonds -------------------------------------------------- */
+
+/* MAC::fromAddress of ZeroTierOne: a node's MAC on network nwid. */
+static void zt_mac(uint64_t node, uint64_t nwid, uint8_t mac[ETH_ALEN])
+{
+	uint8_t first = (uint8_t)((nwid & 0xfe) | 0x02);
+	int i;
+
+	/* 0x52 is what KVM and libvirt use: ZeroTier avoids it */
+	mac[0] = first == 0x52 ? 0x32 : first;
+	for (i = 1; i < ETH_ALEN; i++)
+		mac[i] = (uint8_t)(node >> (8 * (5 - i))) ^
+			 (uint8_t)(nwid >> (8 * i));
+}
+
+/* The peer's MAC: given, or derived from its node id and the network. */
+static int peer_mac(struct cfg *c, const struct cfg_peer *cp,
+		    uint8_t mac[ETH_ALEN])
+{
+	unsigned int b[ETH_ALEN], i;
+
+	if (strlen(cp->id) == 10) {
+		if (!c->has_nwid) {
+			cfg_error(c, cp->path, "%s is a ZeroTier node id, and "
+				  "its MAC depends on the network: give it "
+				  "with \"config apply NAME FILE --network "
+				  "NWID\" (or use the peer's MAC)", cp->id);
+			return -1;
+		}
+		zt_mac(strtoull(cp->id, NULL, 16), c->nwid, mac);
+		return 0;
+	}
+	if (sscanf(cp->id, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5]) != ETH_ALEN)
+		return -1;	/* checked when the file was read */
+	for (i = 0; i < ETH_ALEN; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+/*
+ * What the kernel gets for one peer: its policy's base and the parameters
+ * that decide how traffic spreads. The policy's other keys are per link or
+ * per bond (report_unapplied() says so).
+ */
+static int peer_want(struct cfg *c, const struct cfg_peer *cp,
+		     struct ztb_peer *out)
+{
+	static const struct ztb_kvlist none = { .n = 0 };
+	struct cfg_policy *p = find_policy(c, cp->policy);
+	struct ztb_kvlist st;
+
+	memset(out, 0, sizeof(*out));
+	if (peer_mac(c, cp, out->mac))
+		return -1;
+	full_state(&ztb_bond_keyset, p ? &p->kv : &none, &st);
+	out->policy = p ? p->base : std_policy(cp->policy);
+	if (p && p->custom)
+		snprintf(out->name, sizeof(out->name), "%s", p->name);
+	out->packets_per_link = state_val(&st, "packetsPerLink")->u;
+	out->link_select = (int)state_val(&st, "linkSelectMethod")->u;
+	out->balance = (int)state_val(&st, "balancePolicy")->u;
+	return 0;
+}
+
+static bool same_peer(const struct ztb_peer *a, const struct ztb_peer *b)
+{
+	return !memcmp(a->mac, b->mac, ETH_ALEN) && a->policy == b->policy &&
+	       !strcmp(a->name, b->name) &&
+	       a->packets_per_link == b->packets_per_link &&
+	       a->link_select == b->link_select && a->balance == b->balance;
+}
+
+/* Is the kernel's peer table (have) the wanted one, in any order? */
+static bool same_peers(const struct ztb_peer *want, unsigned int nwant,
+		       const struct ztb_bond *b)
+{
+	unsigned int i, j;
+
+	if (nwant != b->npeers)
+		return false;
+	for (i = 0; i < nwant; i++) {
+		for (j = 0; j < b->npeers; j++)
+			if (same_peer(&want[i], &b->peers[j]))
+				break;
+		if (j == b->npeers)
+			return false;
+	}
+	return true;
+}
+
+/* The peer table of the configuration; -1 (reported) if it cannot be. */
+static int plan_peers(struct cfg *c, struct ztb_peer **out)
+{
+	unsigned int i, bad = 0;
+
+	*out = NULL;
+	if (!c->npeers)
+		return 0;
+	if (c->npeers > ZTBOND_MAX_PEERS) {
+		cfg_error(c, "settings.peerSpecificBonds", "%u peers; a bond "
+			  "takes at most %d peers with their own policy",
+			  c->npeers, ZTBOND_MAX_PEERS);
+		return -1;
+	}
+	*out = calloc(c->npeers, sizeof(**out));
+	if (!*out) {
+		ztb_err("out of memory");
+		return -1;
+	}
+	for (i = 0; i < c->npeers; i++)
+		bad += peer_want(c, &c->peers[i], &(*out)[i]) != 0;
+	if (!bad)
+		return 0;
+	free(*out);
+	*out = NULL;
+	return -1;
+}
+
+static int put_peers(struct nl_msg *msg, const struct ztb_peer *p,
+		     unsigned int n)
+{
+	struct nlattr *peers = nla_nest_start(msg, ZTBOND_A_PEERS), *nest;
+	unsigned int i;
+
+	if (!peers)
+		return -1;
+	for (i = 0; i < n; i++) {
+		nest = nla_nest_start(msg, ZTBOND_A_PEER);
+		if (!nest ||
+		    nla_put(msg, ZTBOND_PEER_A_MAC, ETH_ALEN, p[i].mac) < 0 ||
+		    nla_put_u8(msg, ZTBOND_PEER_A_POLICY, (uint8_t)p[i].policy) < 0 ||
+		    (p[i].name[0] &&
+		     nla_put_string(msg, ZTBOND_PEER_A_POLICY_NAME, p[i].name) < 0) ||
+		    nla_put_u32(msg, ZTBOND_PEER_A_PACKETS_PER_LINK,
+				p[i].packets_per_link) < 0 ||
+		    nla_put_u8(msg, ZTBOND_PEER_A_LINK_SELECT,
+			       (uint8_t)p[i].link_select) < 0 ||
+		    nla_put_u8(msg, ZTBOND_PEER_A_BALANCE_POLICY,
+			       (uint8_t)p[i].balance) < 0)
+			return -1;
+		nla_nest_end(msg, nest);
+	}
+	nla_nest_end(msg, peers);
+	return 0;
+}
+
 /*
  * The whole configuration in one BOND_SET: the bond's parameters and a
  * LINKS nest with every link that changes. The kernel checks all of it
  * before it changes anything.
  */
 static int do_write(struct ztb_nl *nl, const char *bond,
-		    const struct cfg_write *w, unsigned int n)
+		    const struct cfg_write *w, unsigned int n,
+		    const struct ztb_peer *peers, int npeers)
 {
 	struct nl_msg *msg = ztb_nl_req(nl, ZTBOND_CMD_BOND_SET, false);
 	unsigned int fault = fault_part(), part = 1, i;
@@ -1586,6 +1749,9 @@ static int do_write(struct ztb_nl *nl, const char *bond,
 		nla_nest_end(msg, nest);
 	}
 	nla_nest_end(msg, links);
+	/* npeers < 0: the peer table stays (a rebuild would move AB peers) */
+	if (npeers >= 0 && put_peers(msg, peers, (unsigned int)npeers))
+		goto fail;
 	return ztb_nl_exec(nl, msg, NULL, NULL, bond);
 fail:
 	nlmsg_free(msg);
@@ -1679,9 +1845,29 @@ static int plan(struct cfg *c, struct cfg_policy *p, const char *bond,
 	return 0;
 }
 
+/* Does the policy say more than a peer can take (how traffic spreads)? */
+static bool beyond_peer_keys(const struct cfg_policy *p)
+{
+	static const char *const peer_keys[] = {
+		"policy", "packetsPerLink", "linkSelectMethod", "balancePolicy",
+	};
+	unsigned int i, j;
+
+	if (p->has_links || p->q_given || p->nun)
+		return true;
+	for (i = 0; i < p->kv.n; i++) {
+		for (j = 0; j < ZTB_ARRAY_SIZE(peer_keys); j++)
+			if (!strcmp(p->kv.v[i].key->name, peer_keys[j]))
+				break;
+		if (j == ZTB_ARRAY_SIZE(peer_keys))
+			return true;
+	}
+	return false;
+}
+
 static void report_unapplied(struct cfg *c, struct cfg_policy *force)
 {
-	unsigned int i;
+	unsigned int i, j, users;
 
 	for (i = 0; i < force->nun; i++)
 		cfg_note(c, force->un[i].path, "checked, not applied: %s",
@@ -1689,22 +1875,31 @@ static void report_unapplied(struct cfg *c, struct cfg_policy *force)
 	for (i = 0; i < c->npol; i++) {
 		if (c->pol[i] == force)
 			continue;
-		cfg_note(c, c->pol[i]->path, "not the default policy of the "
-			 "bond: checked, not applied%s", c->npeers ?
-			 " (peer-specific bonds need kernel support)" : "");
+		for (j = users = 0; j < c->npeers; j++)
+			users += !strcmp(c->peers[j].policy, c->pol[i]->name);
+		if (!users)
+			cfg_note(c, c->pol[i]->path, "neither the default "
+				 "policy of the bond nor a peer's: checked, "
+				 "not applied");
+		else if (beyond_peer_keys(c->pol[i]))
+			cfg_note(c, c->pol[i]->path, "the policy of %u "
+				 "peer%s: its base, packetsPerLink, "
+				 "linkSelectMethod and balancePolicy apply to "
+				 "them; its other keys are checked, not "
+				 "applied (links, delays, monitoring and "
+				 "quality are per link, from the default "
+				 "policy)", users, users > 1 ? "s" : "");
 	}
-	if (c->npeers)
-		cfg_note(c, "settings.peerSpecificBonds", "%u peer%s checked, "
-			 "not applied: the kernel has no per-peer policies yet",
-			 c->npeers, c->npeers > 1 ? "s" : "");
 }
 
 static int cfg_apply(struct cfg *c, const char *bond)
 {
 	struct ztb_bondlist list = { 0 };
 	struct cfg_policy *p = in_force(c);
+	struct ztb_peer *peers = NULL;
 	struct cfg_write *w = NULL;
 	unsigned int n, i, done = 0;
+	bool peers_change;
 	struct ztb_nl *nl;
 	int ret = 1;
 
@@ -1719,7 +1914,7 @@ static int cfg_apply(struct cfg *c, const char *bond)
 		ztb_err("out of memory");
 		goto out;
 	}
-	if (plan(c, p, bond, &list.b[0], w)) {
+	if (plan(c, p, bond, &list.b[0], w) || plan_peers(c, &peers)) {
 		ztb_err("%s: nothing was changed", bond);
 		goto out;
 	}
@@ -1727,7 +1922,10 @@ static int cfg_apply(struct cfg *c, const char *bond)
 
 	for (i = 0; i < n; i++)
 		done += changes(&w[i], !i);
-	if (done && do_write(nl, bond, w, n)) {
+	peers_change = !same_peers(peers, c->npeers, &list.b[0]);
+	done += peers_change;
+	if (done && do_write(nl, bond, w, n, peers,
+			     peers_change ? (int)c->npeers : -1)) {
 		ztb_err("%s: the kernel refused the configuration; nothing "
 			"was changed", bond);
 		goto out;
@@ -1742,6 +1940,7 @@ static int cfg_apply(struct cfg *c, const char *bond)
 		       p->custom ? ")" : "", done, done > 1 ? "s" : "");
 	ret = 0;
 out:
+	free(peers);
 	free(w);
 	ztb_bondlist_free(&list);
 	ztb_nl_close(nl);
@@ -1878,10 +2077,80 @@ static json_object *policy_json(const struct ztb_bond *b, int policy,
 	return p;
 }
 
+/* A peer's policy parameters that differ from the defaults, into o. */
+static void peer_keys_json(json_object *o, const struct ztb_peer *p)
+{
+	static const char *const keys[] = {
+		"packetsPerLink", "linkSelectMethod", "balancePolicy",
+	};
+	const uint32_t vals[] = {
+		p->packets_per_link, (uint32_t)p->link_select,
+		(uint32_t)p->balance,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ZTB_ARRAY_SIZE(keys); i++) {
+		struct ztb_val v = { .key = ztb_find_key(&ztb_bond_keyset, keys[i]) };
+
+		if (!v.key || vals[i] == v.key->def)
+			continue;
+		v.u = vals[i];
+		json_object_object_add(o, keys[i], val_json(&v));
+	}
+}
+
+/*
+ * peerSpecificBonds: each peer by MAC, with the definitions of the custom
+ * policies only peers use, so that applying the dump gives the same table.
+ */
+static void peers_dump(json_object *set, json_object **pols,
+		       const struct ztb_bond *b, const char *def_custom)
+{
+	json_object *peers = json_object_new_object(), *o;
+	char mac[24];
+	unsigned int i;
+
+	for (i = 0; i < b->npeers; i++) {
+		const struct ztb_peer *p = &b->peers[i];
+		const char *base = p->policy >= 0 &&
+				   p->policy < (int)ztb_policy_names.n ?
+				   ztb_policy_names.names[p->policy] : NULL;
+
+		if (!base)
+			continue;
+		json_object_object_add(peers, ztb_mac_str(p->mac, mac,
+							  sizeof(mac)),
+			json_object_new_string(p->name[0] ? p->name : base));
+		if (p->name[0]) {
+			if ((def_custom && !strcmp(p->name, def_custom)) ||
+			    (*pols && json_object_object_get_ex(*pols, p->name,
+								 NULL)))
+				continue;
+			if (!*pols) {
+				*pols = json_object_new_object();
+				json_object_object_add(set, "policies", *pols);
+			}
+			o = json_object_new_object();
+			json_object_object_add(o, "basePolicy",
+					       json_object_new_string(base));
+			peer_keys_json(o, p);
+			json_object_object_add(*pols, p->name, o);
+		} else if (!json_object_object_get_ex(set, base, NULL)) {
+			o = json_object_new_object();
+			peer_keys_json(o, p);
+			if (json_object_object_length(o))
+				json_object_object_add(set, base, o);
+			else
+				json_object_put(o);
+		}
+	}
+	json_object_object_add(set, "peerSpecificBonds", peers);
+}
+
 static int cfg_dump(const char *bond)
 {
 	struct ztb_bondlist list = { 0 };
-	json_object *root, *set, *pols;
+	json_object *root, *set, *pols = NULL;
 	const struct ztb_bond *b;
 	const char *custom = NULL, *s;
 	struct ztb_nl *nl;
@@ -1918,6 +2187,8 @@ static int cfg_dump(const char *bond)
 		json_object_object_add(set, ztb_policy_names.names[policy],
 				       policy_json(b, policy, NULL));
 	}
+	if (b->npeers)
+		peers_dump(set, &pols, b, custom);
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 					   JSON_C_TO_STRING_SPACED |
 					   JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -1958,13 +2229,36 @@ int ztb_config_check_file(const char *file)
 	return 0;
 }
 
-int ztb_config_apply_file(const char *bond, const char *file)
+/* A ZeroTier network id: 16 hex digits. */
+static int parse_nwid(const char *s, uint64_t *nwid)
 {
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			break;
+	if (i != 16 || s[i]) {
+		ztb_err("--network: \"%s\" is not a ZeroTier network id (16 "
+			"hex digits)", s);
+		return -1;
+	}
+	*nwid = strtoull(s, NULL, 16);
+	return 0;
+}
+
+int ztb_config_apply_file(const char *bond, const char *file,
+			  const char *network)
+{
+	uint64_t nwid = 0;
 	struct cfg c;
 	int ret;
 
+	if (network && parse_nwid(network, &nwid))
+		return 1;
 	if (cfg_load_report(&c, file, false, true))
 		return 1;
+	c.nwid = nwid;
+	c.has_nwid = network != NULL;
 	ret = cfg_apply(&c, bond);
 	cfg_free(&c);
 	return ret;
@@ -1972,8 +2266,9 @@ int ztb_config_apply_file(const char *bond, const char *file)
 
 int ztb_config_cmd(const char *cmd, int argc, char **argv)
 {
-	const char *args[2] = { NULL, NULL };
+	const char *args[2] = { NULL, NULL }, *network = NULL;
 	bool comments = false;
+	uint64_t nwid = 0;
 	int i, nargs = 0, need;
 	struct cfg c;
 	int ret;
@@ -1982,6 +2277,15 @@ int ztb_config_cmd(const char *cmd, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--allow-comments") && strcmp(cmd, "dump")) {
 			comments = true;
+		} else if (!strcmp(argv[i], "--network") && !strcmp(cmd, "apply")) {
+			if (i + 1 == argc) {
+				ztb_err("config apply: --network needs a "
+					"network id (16 hex digits)");
+				return 1;
+			}
+			network = argv[++i];
+			if (parse_nwid(network, &nwid))
+				return 1;
 		} else if (nargs < need && (argv[i][0] != '-' ||
 					   !strcmp(argv[i], "-"))) {
 			args[nargs++] = argv[i];
@@ -2014,6 +2318,8 @@ int ztb_config_cmd(const char *cmd, int argc, char **argv)
 		       p->custom ? ")" : "");
 		ret = 0;
 	} else {
+		c.nwid = nwid;
+		c.has_nwid = network != NULL;
 		ret = cfg_apply(&c, args[0]);
 	}
 	cfg_free(&c);

@@ -3,7 +3,7 @@
  * ztbondctl: ZeroTier local.conf "settings" (JSON) for ztbond.
  *
  *   config check FILE [--allow-comments]
- *   config apply NAME FILE [--allow-comments]
+ *   config apply NAME FILE [--allow-comments] [--network NWID]
  *   config dump NAME
  *
  * FILE may be "-" for standard input.
@@ -16,6 +16,8 @@ int ztb_config_cmd(const char *cmd, int argc, char **argv);
 /* zt up --config FILE: check it before anything starts (errors printed;
  * 1 on failure), apply it once the bond has its links. */
 int ztb_config_check_file(const char *file);
-int ztb_config_apply_file(const char *bond, const char *file);
+/* network: the ZeroTier network id (16 hex digits) or NULL. */
+int ztb_config_apply_file(const char *bond, const char *file,
+			  const char *network);
 
 #endif /* ZTBONDCTL_CONFIG_H */

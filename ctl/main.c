@@ -364,7 +364,7 @@ static const struct ztb_cmd ztb_cmds[] = {
 	{ "monitor", NULL, "monitor [NAME] [--json]", do_monitor, NULL },
 	{ "config", "check", "config check FILE [--allow-comments]",
 	  do_config, NULL },
-	{ "config", "apply", "config apply NAME FILE [--allow-comments]",
+	{ "config", "apply", "config apply NAME FILE [--allow-comments] [--network NWID]",
 	  do_config, NULL },
 	{ "config", "dump", "config dump NAME", do_config, NULL },
 };

@@ -3,7 +3,8 @@
  * ztbondctl peer list NAME [--json]: the ztbond peers a bond has discovered
  * (HELLO on its links), each with its paths — which of our links reaches
  * which of its links, whether the path answers, its RTT and loss — and the
- * policy that carries traffic to it.
+ * policy that carries traffic to it (the bond's, or its own from
+ * peerSpecificBonds).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@ struct ztb_path {
 	uint8_t peer_mac[ETH_ALEN], bond_mac[ETH_ALEN];
 	uint32_t peer_index, heard_ms, plr_ppm, probes, lat_us;
 	bool alive, best, measured;
+	int policy;			/* -1: the kernel did not say */
+	char policy_name[ZTBOND_POLICY_NAME_MAX];
 };
 
 struct ztb_pathlist {
@@ -88,6 +91,11 @@ static int collect_paths(struct nlattr **tb, void *arg)
 			  nla_get_u8(ptb[ZTBOND_PATH_A_BEST]);
 		p->measured = ptb[ZTBOND_PATH_A_LATENCY_US] != NULL;
 		p->lat_us = get_u32(ptb[ZTBOND_PATH_A_LATENCY_US]);
+		p->policy = ptb[ZTBOND_PATH_A_POLICY] ?
+			    nla_get_u8(ptb[ZTBOND_PATH_A_POLICY]) : -1;
+		if (ptb[ZTBOND_PATH_A_POLICY_NAME])
+			snprintf(p->policy_name, sizeof(p->policy_name), "%s",
+				 nla_get_string(ptb[ZTBOND_PATH_A_POLICY_NAME]));
 	}
 	return 0;
 }
@@ -98,21 +106,20 @@ static const char *hex_id(uint64_t id, char *buf, size_t len)
 	return buf;
 }
 
-static const char *mac_s(const uint8_t *m, char *buf, size_t len)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x",
-		 m[0], m[1], m[2], m[3], m[4], m[5]);
-	return buf;
-}
-
-/* The policy that carries traffic to every peer: the bond's. */
-static void policy_of(const struct ztb_bond *b, char *buf, size_t len)
+/*
+ * The policy that carries traffic to a peer, as the kernel reports it per
+ * path (its own from peerSpecificBonds, else the bond's).
+ */
+static void policy_of(const struct ztb_bond *b, const struct ztb_path *p,
+		      char *buf, size_t len)
 {
 	char tmp[32];
 	const char *base = ztb_enum_str(&ztb_policy_names,
+					p->policy >= 0 ? (uint64_t)p->policy :
 					b->a.val[ZTBOND_A_POLICY], tmp,
 					sizeof(tmp));
-	const char *custom = b->a.str[ZTBOND_A_POLICY_NAME];
+	const char *custom = p->policy >= 0 ? p->policy_name :
+			     b->a.str[ZTBOND_A_POLICY_NAME];
 
 	if (custom && custom[0])
 		snprintf(buf, len, "%s (%s)", custom, base);
@@ -138,7 +145,7 @@ static json_object *path_json(const struct ztb_path *p)
 
 	json_object_object_add(j, "link", json_object_new_string(p->link));
 	json_object_object_add(j, "peer_mac",
-		json_object_new_string(mac_s(p->peer_mac, buf, sizeof(buf))));
+		json_object_new_string(ztb_mac_str(p->peer_mac, buf, sizeof(buf))));
 	json_object_object_add(j, "peer_link_index",
 			       json_object_new_uint64(p->peer_index));
 	json_object_object_add(j, "alive", json_object_new_boolean(p->alive));
@@ -159,7 +166,6 @@ static int print_peers(const struct ztb_bond *b, const struct ztb_pathlist *l,
 	unsigned int i, k, npeers = 0, alive;
 	json_object *arr = NULL;
 
-	policy_of(b, policy, sizeof(policy));
 	if (json)
 		arr = json_object_new_array();
 	for (i = 0; i < l->n; i++) {
@@ -168,6 +174,7 @@ static int print_peers(const struct ztb_bond *b, const struct ztb_pathlist *l,
 		if (!first_of_peer(l, i))
 			continue;
 		npeers++;
+		policy_of(b, &l->p[i], policy, sizeof(policy));
 		alive = 0;
 		for (k = i; k < l->n; k++)
 			alive += l->p[k].peer_id == l->p[i].peer_id &&
@@ -179,7 +186,7 @@ static int print_peers(const struct ztb_bond *b, const struct ztb_pathlist *l,
 				json_object_new_string(hex_id(l->p[i].peer_id,
 							      buf, sizeof(buf))));
 			json_object_object_add(jp, "bond_mac",
-				json_object_new_string(mac_s(l->p[i].bond_mac,
+				json_object_new_string(ztb_mac_str(l->p[i].bond_mac,
 							     mac, sizeof(mac))));
 			json_object_object_add(jp, "policy",
 					       json_object_new_string(policy));
@@ -188,7 +195,7 @@ static int print_peers(const struct ztb_bond *b, const struct ztb_pathlist *l,
 		} else {
 			printf("peer %s  bond mac %s  policy %s\n",
 			       hex_id(l->p[i].peer_id, buf, sizeof(buf)),
-			       mac_s(l->p[i].bond_mac, mac, sizeof(mac)), policy);
+			       ztb_mac_str(l->p[i].bond_mac, mac, sizeof(mac)), policy);
 		}
 		for (k = i; k < l->n; k++) {
 			const struct ztb_path *p = &l->p[k];
@@ -200,7 +207,7 @@ static int print_peers(const struct ztb_bond *b, const struct ztb_pathlist *l,
 				continue;
 			}
 			printf("  %-15s -> %s  %-5s", p->link,
-			       mac_s(p->peer_mac, mac, sizeof(mac)),
+			       ztb_mac_str(p->peer_mac, mac, sizeof(mac)),
 			       p->alive ? "alive" : "dead");
 			if (p->measured)
 				printf("  rtt %u.%03u ms", p->lat_us / 1000,

@@ -176,6 +176,7 @@ static void bond_free(struct ztb_bond *b)
 	for (i = 0; i < b->nlinks; i++)
 		obj_free(&b->links[i]);
 	free(b->links);
+	free(b->peers);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -232,6 +233,44 @@ static void quality_load(struct ztb_bond *b, struct nlattr *nest)
 		b->q[i] = qtb[i] && nla_len(qtb[i]) >= 4 ? nla_get_u32(qtb[i]) : 0;
 }
 
+static int load_peers(struct ztb_bond *b, struct nlattr *peers)
+{
+	struct nlattr *tb[ZTBOND_PEER_A_MAX + 1];
+	struct ztb_peer *p;
+	struct nlattr *a;
+	int rem;
+
+	b->has_peers = true;
+	nla_for_each_nested(a, peers, rem) {
+		if (nla_type(a) != ZTBOND_A_PEER ||
+		    nla_parse_nested(tb, ZTBOND_PEER_A_MAX, a, NULL) < 0 ||
+		    !tb[ZTBOND_PEER_A_MAC] || nla_len(tb[ZTBOND_PEER_A_MAC]) != ETH_ALEN ||
+		    !tb[ZTBOND_PEER_A_POLICY])
+			continue;
+		p = realloc(b->peers, (b->npeers + 1) * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		b->peers = p;
+		p = &b->peers[b->npeers++];
+		memset(p, 0, sizeof(*p));
+		memcpy(p->mac, nla_data(tb[ZTBOND_PEER_A_MAC]), ETH_ALEN);
+		p->policy = nla_get_u8(tb[ZTBOND_PEER_A_POLICY]);
+		if (tb[ZTBOND_PEER_A_POLICY_NAME])
+			snprintf(p->name, sizeof(p->name), "%s",
+				 nla_get_string(tb[ZTBOND_PEER_A_POLICY_NAME]));
+		if (tb[ZTBOND_PEER_A_PACKETS_PER_LINK])
+			p->packets_per_link =
+				nla_get_u32(tb[ZTBOND_PEER_A_PACKETS_PER_LINK]);
+		if (tb[ZTBOND_PEER_A_LINK_SELECT])
+			p->link_select = nla_get_u8(tb[ZTBOND_PEER_A_LINK_SELECT]);
+		if (tb[ZTBOND_PEER_A_BALANCE_POLICY])
+			p->balance = nla_get_u8(tb[ZTBOND_PEER_A_BALANCE_POLICY]);
+		if (tb[ZTBOND_PEER_A_ACTIVE_LINK])
+			p->active = nla_get_u32(tb[ZTBOND_PEER_A_ACTIVE_LINK]);
+	}
+	return 0;
+}
+
 static int bond_load(struct ztb_bond *b, struct nlattr **tb)
 {
 	int err;
@@ -241,6 +280,8 @@ static int bond_load(struct ztb_bond *b, struct nlattr **tb)
 	err = obj_load(&b->a, tb, ZTBOND_A_MAX, bond_types);
 	if (!err && tb[ZTBOND_A_LINKS])
 		err = load_links(b, tb[ZTBOND_A_LINKS]);
+	if (!err && tb[ZTBOND_A_PEERS])
+		err = load_peers(b, tb[ZTBOND_A_PEERS]);
 	if (err)
 		bond_free(b);
 	return err;
@@ -335,7 +376,7 @@ static const char *us_str(uint64_t us, char *buf, size_t len)
 	return buf;
 }
 
-static const char *mac_str(const uint8_t *m, char *buf, size_t len)
+const char *ztb_mac_str(const uint8_t *m, char *buf, size_t len)
 {
 	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x",
 		 m[0], m[1], m[2], m[3], m[4], m[5]);
@@ -482,7 +523,7 @@ static void print_link_text(const struct ztb_bond *b, const struct ztb_obj *l)
 		item(&ln, "mtu %llu",
 		     (unsigned long long)val(l, ZTBOND_LINK_A_MTU));
 	if (has(l, ZTBOND_LINK_A_PEER_MAC))
-		item(&ln, "peer %s", mac_str(l->peer_mac, tmp, sizeof(tmp)));
+		item(&ln, "peer %s", ztb_mac_str(l->peer_mac, tmp, sizeof(tmp)));
 	if (has(l, ZTBOND_LINK_A_LATENCY_US))
 		item(&ln, "rtt %s ms",
 		     us_str(val(l, ZTBOND_LINK_A_LATENCY_US), tmp, sizeof(tmp)));
@@ -514,6 +555,44 @@ static void print_link_text(const struct ztb_bond *b, const struct ztb_obj *l)
 	printf("  %c %-15s  %-10s  %-7s  %10s  %12s  %10s  %12s  %7s  %8s%s%s\n",
 	       active ? '*' : ' ', name, state, mode, tx_p, tx_b, rx_p, rx_b,
 	       drop, fail, ln.len ? "  " : "", ln.buf);
+}
+
+/* The base policy of a peer, with its custom name. */
+static const char *peer_policy_str(const struct ztb_peer *p, char *buf,
+				   size_t len)
+{
+	char ebuf[32];
+	const char *base = ztb_enum_str(&ztb_policy_names, (uint64_t)p->policy,
+					ebuf, sizeof(ebuf));
+
+	if (p->name[0])
+		snprintf(buf, len, "%s (%s)", p->name, base);
+	else
+		snprintf(buf, len, "%s", base);
+	return buf;
+}
+
+static void print_peers_text(const struct ztb_bond *b)
+{
+	char mbuf[24], pbuf[64], nbuf[IF_NAMESIZE], ebuf[32];
+	const char *al;
+	unsigned int i;
+
+	if (!b->npeers)
+		return;
+	printf("    %-17s  %-32s  %-9s  %6s  %s\n", "PEER", "POLICY",
+	       "SELECT", "PPL", "ACTIVE");
+	for (i = 0; i < b->npeers; i++) {
+		const struct ztb_peer *p = &b->peers[i];
+
+		al = p->active ? link_name(b, p->active, nbuf) : NULL;
+		printf("    %-17s  %-32s  %-9s  %6u  %s\n",
+		       ztb_mac_str(p->mac, mbuf, sizeof(mbuf)),
+		       peer_policy_str(p, pbuf, sizeof(pbuf)),
+		       ztb_enum_str(&ztb_select_names, (uint64_t)p->link_select,
+				    ebuf, sizeof(ebuf)),
+		       p->packets_per_link, al ? al : "-");
+	}
 }
 
 static void print_bond_text(const struct ztb_bond *b)
@@ -553,7 +632,7 @@ static void print_bond_text(const struct ztb_bond *b)
 	if (has(o, ZTBOND_A_MTU))
 		item(&ln, "mtu %llu", (unsigned long long)val(o, ZTBOND_A_MTU));
 	if (has(o, ZTBOND_A_MAC))
-		item(&ln, "mac %s", mac_str(o->mac, ebuf, sizeof(ebuf)));
+		item(&ln, "mac %s", ztb_mac_str(o->mac, ebuf, sizeof(ebuf)));
 	if (has(o, ZTBOND_A_AUTH))
 		item(&ln, "%s", val(o, ZTBOND_A_AUTH) ? "authenticated" :
 			  "unauthenticated (no authKey: any member of the network can forge control frames)");
@@ -635,6 +714,7 @@ static void print_bond_text(const struct ztb_bond *b)
 	       "RX-PACKETS", "RX-BYTES", "DROPPED", "FAILURES");
 	for (i = 0; i < b->nlinks; i++)
 		print_link_text(b, &b->links[i]);
+	print_peers_text(b);
 }
 
 /* ---- JSON output ----------------------------------------------------- */
@@ -762,7 +842,7 @@ static json_object *field_json(const struct ztb_field *f,
 		s = str(o, f->attr);
 		return *s ? json_object_new_string(s) : NULL;
 	case F_MAC:
-		return json_object_new_string(mac_str(o->mac, buf,
+		return json_object_new_string(ztb_mac_str(o->mac, buf,
 						      sizeof(buf)));
 	case F_PPM:
 		return ztb_json_ppm(v);
@@ -772,7 +852,7 @@ static json_object *field_json(const struct ztb_field *f,
 	case F_MS:
 		return ztb_json_ms(v);
 	case F_PEER_MAC:
-		return json_object_new_string(mac_str(o->peer_mac, buf,
+		return json_object_new_string(ztb_mac_str(o->peer_mac, buf,
 						      sizeof(buf)));
 	case F_HEX:
 		snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)v);
@@ -836,6 +916,40 @@ static json_object *quality_json(const struct ztb_bond *b)
 	return j;
 }
 
+/* peerSpecificBonds in force: policy is the custom name, else the base. */
+static json_object *peers_json(const struct ztb_bond *b)
+{
+	json_object *a = json_object_new_array();
+	char mbuf[24], ebuf[32], nbuf[IF_NAMESIZE];
+	const char *al;
+	unsigned int i;
+
+	for (i = 0; i < b->npeers; i++) {
+		const struct ztb_peer *p = &b->peers[i];
+		json_object *j = json_object_new_object();
+		const char *base = ztb_enum_str(&ztb_policy_names,
+						(uint64_t)p->policy, ebuf,
+						sizeof(ebuf));
+
+		json_object_object_add(j, "peer", json_object_new_string(
+			ztb_mac_str(p->mac, mbuf, sizeof(mbuf))));
+		json_object_object_add(j, "policy", json_object_new_string(
+			p->name[0] ? p->name : base));
+		json_object_object_add(j, "base_policy",
+				       json_object_new_string(base));
+		json_object_object_add(j, "packets_per_link",
+				       json_object_new_int64(p->packets_per_link));
+		json_object_object_add(j, "link_select", json_object_new_string(
+			ztb_enum_str(&ztb_select_names, (uint64_t)p->link_select,
+				     ebuf, sizeof(ebuf))));
+		al = p->active ? link_name(b, p->active, nbuf) : NULL;
+		json_object_object_add(j, "active_link",
+				       al ? json_object_new_string(al) : NULL);
+		json_object_array_add(a, j);
+	}
+	return a;
+}
+
 static json_object *bond_json(const struct ztb_bond *b)
 {
 	json_object *j = obj_json(bond_fields, &b->a, b);
@@ -848,6 +962,8 @@ static json_object *bond_json(const struct ztb_bond *b)
 		json_object_array_add(links,
 				      obj_json(link_fields, &b->links[i], b));
 	json_object_object_add(j, "links", links);
+	if (b->has_peers)
+		json_object_object_add(j, "peers", peers_json(b));
 	return j;
 }
 

@@ -1251,7 +1251,7 @@ static int zt_supervise(struct zt_cfg *c, const sigset_t *sigs)
 				continue;
 			}
 			/* the new tap gets its link settings again */
-			if (c->config && ztb_config_apply_file(c->bond, c->config))
+			if (c->config && ztb_config_apply_file(c->bond, c->config, c->network))
 				zt_log("member %u: applying %s to %s failed",
 				       i, c->config, c->bond);
 			zt_log("member %u: back as pid %d%s%s", i, (int)m->pid,
@@ -1430,7 +1430,7 @@ static int zt_up(int argc, char **argv)
 	}
 	if (!c.no_bond && zt_bond_up(&c))
 		goto fail;
-	if (c.config && ztb_config_apply_file(c.bond, c.config))
+	if (c.config && ztb_config_apply_file(c.bond, c.config, c.network))
 		goto fail;
 	for (i = 0; i < c.naddrs; i++) {
 		if (zt_addr_add(c.bond, &c.addrs[i]))

@@ -158,6 +158,17 @@ struct ztb_obj {
 	uint8_t peer_mac[ETH_ALEN];	/* link: remote link of the best path */
 };
 
+/* A peer with its own policy (ZTBOND_A_PEER). */
+struct ztb_peer {
+	uint8_t mac[ETH_ALEN];
+	int policy;			/* enum ztbond_policy */
+	char name[ZTBOND_POLICY_NAME_MAX];	/* custom name or "" */
+	uint32_t packets_per_link;
+	int link_select;		/* enum ztbond_select */
+	int balance;			/* enum ztbond_balance */
+	uint32_t active;		/* ifindex, 0 = none */
+};
+
 struct ztb_bond {
 	struct ztb_obj a;
 	/* ZTBOND_A_QUALITY, indexed by enum ztbond_quality_attr */
@@ -165,6 +176,9 @@ struct ztb_bond {
 	uint32_t q[ZTBOND_Q_A_MAX + 1];
 	unsigned int nlinks, cap;
 	struct ztb_obj *links;
+	bool has_peers;			/* the kernel reports a peer table */
+	unsigned int npeers;
+	struct ztb_peer *peers;
 };
 
 struct ztb_bondlist {
@@ -176,6 +190,8 @@ struct ztb_bondlist {
 void ztb_quality_default(uint32_t q[ZTBOND_Q_A_MAX + 1]);
 /* ppm as a decimal fraction without trailing zeros: 250000 -> "0.25". */
 const char *ztb_ppm_str(uint64_t ppm, char *buf, size_t len);
+/* "aa:bb:cc:dd:ee:ff" into buf (18 bytes at least). */
+const char *ztb_mac_str(const uint8_t *m, char *buf, size_t len);
 /* ztb_msg_fn: collect a BOND_GET reply into a struct ztb_bondlist. */
 int ztb_collect_bond(struct nlattr **tb, void *arg);
 void ztb_bondlist_free(struct ztb_bondlist *l);

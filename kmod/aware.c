@@ -142,13 +142,13 @@ static void ztbond_build_aware(struct ztbond *bond, struct ztbond_snap *snap,
 	ztbe_shares(weight, k, snap->share);
 	ztbe_fill_wseq(snap->share, k, snap->wseq, ZTBE_WSEQ);
 	snap->ft = rtnl_dereference(bond->ft);
-	if (bond->cfg.balance == ZTBOND_BALANCE_PACKET)
+	if (snap->balance == ZTBOND_BALANCE_PACKET)
 		snap->xmit = ztbond_xmit_aware_packet;
 	else if (snap->ft)
 		snap->xmit = ztbond_xmit_aware_flow;
 	else
 		snap->ntx = 0;	/* no table: nothing to send with */
-	bond->active = NULL;
+	snap->active = NULL;
 }
 
 const struct ztbond_policy_ops ztbond_aware_ops = {
@@ -170,19 +170,20 @@ static struct ztbond_flow_table *ztbond_ft_alloc(u32 entries)
 }
 
 /*
- * RTNL, before cfg is applied: make the flow table match it. The old
+ * RTNL, before cfg is applied: make the flow table match it (and the
+ * peers', when peers_flows: a peer has balance-aware with flows). The old
  * table is freed after an RCU grace period that starts only after the
  * caller published a snapshot without it (*old is for the caller).
  */
 int ztbond_aware_prepare(struct ztbond *bond, const struct ztbond_cfg *cfg,
-			 struct ztbond_flow_table **old)
+			 bool peers_flows, struct ztbond_flow_table **old)
 {
 	struct ztbond_flow_table *ft = rtnl_dereference(bond->ft), *nft = NULL;
 	int i;
 
 	*old = NULL;
-	if (cfg->policy == ZTBOND_POLICY_BALANCE_AWARE &&
-	    cfg->balance != ZTBOND_BALANCE_PACKET) {
+	if (peers_flows || (cfg->policy == ZTBOND_POLICY_BALANCE_AWARE &&
+			    cfg->balance != ZTBOND_BALANCE_PACKET)) {
 		if (ft && ft->size == cfg->flow_max)
 			return 0;
 		nft = ztbond_ft_alloc(cfg->flow_max);
@@ -241,6 +242,30 @@ static bool ztbond_aware_move(struct ztbond_flow_table *ft, u8 from_id,
 }
 
 /*
+ * The selection that uses the flow table: the bond's, or that of a peer
+ * with balance-aware (all of them spread over the same links with the same
+ * shares; the first one with flows speaks for all).
+ */
+static const struct ztbond_snap *ztbond_aware_sel(const struct ztbond_snap *snap)
+{
+	u32 g;
+
+	if (snap->ft)
+		return snap;
+	for (g = 0; snap->peers && g < ZTBOND_MAX_PEER_POLICIES; g++)
+		if (snap->peers->sel[g].ft)
+			return &snap->peers->sel[g];
+	return NULL;
+}
+
+/* Does the bond or one of its peers use balance-aware? */
+bool ztbond_aware_used(struct ztbond *bond)
+{
+	return READ_ONCE(bond->cfg.policy) == ZTBOND_POLICY_BALANCE_AWARE ||
+	       READ_ONCE(bond->peers_aware);
+}
+
+/*
  * Monitor work, once a second, under rcu_read_lock(): expire idle flows,
  * recount the flows per link (the packet path's counts drift under races),
  * and with flow-dynamic move flows toward the shares.
@@ -252,9 +277,14 @@ void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 	u32 count[ZTBOND_MAX_LINKS] = { 0 }, flows[ZTBOND_MAX_LINKS];
 	u32 now = (u32)jiffies, expire, i;
 	int from, to, moves = 0;
+	u8 balance;
 
+	if (!snap)
+		return;
+	snap = ztbond_aware_sel(snap);
 	if (!snap || !ft || snap->ft != ft)
 		return;
+	balance = snap->balance;
 	expire = msecs_to_jiffies(ZTBOND_FLOW_EXPIRE_MS);
 	for (i = 0; i < ft->size; i++) {
 		struct ztbond_flow *e = &ft->ent[i];
@@ -290,7 +320,7 @@ void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 	for (i = 0; i < ZTBOND_MAX_LINKS; i++)
 		atomic_set(&bond->id_flows[i], count[i]);
 
-	if (!rebalance || READ_ONCE(bond->cfg.balance) != ZTBOND_BALANCE_FLOW_DYNAMIC)
+	if (!rebalance || balance != ZTBOND_BALANCE_FLOW_DYNAMIC)
 		return;
 	for (i = 0; i < snap->ntx; i++)
 		flows[i] = count[snap->tx[i]->id];

@@ -295,6 +295,7 @@ static void ztbond_uninit(struct net_device *dev)
 	ztbond_link_release_all(bond);
 	cancel_delayed_work_sync(&bond->state_work);
 	ztbond_snap_free(bond);
+	ztbond_peers_set(bond, NULL, 0, 0);
 	ztbond_aware_free(bond);
 	ztbond_nl_notify(bond, ZTBOND_EVENT_BOND_DEL, NULL);
 }

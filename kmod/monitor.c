@@ -380,20 +380,29 @@ static void ztbond_monitor_work(struct work_struct *work)
 
 	if (now >= bond->aware_next_ns) {
 		bond->aware_next_ns = now + ZTBOND_HELLO_NS;
-		if (READ_ONCE(bond->cfg.policy) == ZTBOND_POLICY_BALANCE_AWARE) {
+		if (ztbond_aware_used(bond)) {
 			rcu_read_lock();
 			ztbond_aware_tick(bond, true);
 			rcu_read_unlock();
 		}
 	}
 
-	/* qualities moved: selections and shares that depend on them follow */
+	/*
+	 * qualities moved: selections and shares that depend on them follow
+	 * (a peer's policy may depend on them too)
+	 */
 	sel = READ_ONCE(bond->cfg.link_select);
 	if (requality &&
 	    ((READ_ONCE(bond->cfg.policy) == ZTBOND_POLICY_ACTIVE_BACKUP &&
 	      (sel == ZTBOND_SELECT_BETTER || sel == ZTBOND_SELECT_OPTIMIZE)) ||
-	     READ_ONCE(bond->cfg.policy) == ZTBOND_POLICY_BALANCE_AWARE))
+	     ztbond_aware_used(bond) || READ_ONCE(bond->npeers)))
 		bond->monitor_pending = true;
+
+	/* new remote links: peer policies follow every MAC of their bond */
+	if (READ_ONCE(bond->paths_changed) && READ_ONCE(bond->npeers)) {
+		WRITE_ONCE(bond->paths_changed, false);
+		bond->monitor_pending = true;
+	}
 
 	if (bond->monitor_pending) {
 		if (rtnl_trylock()) {

@@ -54,6 +54,16 @@ static const struct nla_policy ztbond_q_nl_policy[ZTBOND_Q_A_MAX + 1] = {
 	[ZTBOND_Q_A_AVL_MIN_PPM]	= { .type = NLA_U32 },
 };
 
+static const struct nla_policy ztbond_peer_nl_policy[ZTBOND_PEER_A_MAX + 1] = {
+	[ZTBOND_PEER_A_MAC]		 = NLA_POLICY_EXACT_LEN(ETH_ALEN),
+	[ZTBOND_PEER_A_POLICY]		 = { .type = NLA_U8 },
+	[ZTBOND_PEER_A_POLICY_NAME]	 = { .type = NLA_NUL_STRING,
+					     .len = ZTBOND_POLICY_NAME_MAX - 1 },
+	[ZTBOND_PEER_A_PACKETS_PER_LINK] = { .type = NLA_U32 },
+	[ZTBOND_PEER_A_LINK_SELECT]	 = NLA_POLICY_MAX(NLA_U8, ZTBOND_SELECT_MAX),
+	[ZTBOND_PEER_A_BALANCE_POLICY]	 = NLA_POLICY_MAX(NLA_U8, ZTBOND_BALANCE_MAX),
+};
+
 static const struct nla_policy ztbond_nl_policy[ZTBOND_A_MAX + 1] = {
 	[ZTBOND_A_IFINDEX]		= { .type = NLA_U32 },
 	[ZTBOND_A_IFNAME]		= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
@@ -75,6 +85,8 @@ static const struct nla_policy ztbond_nl_policy[ZTBOND_A_MAX + 1] = {
 	[ZTBOND_A_QUALITY]		= NLA_POLICY_NESTED(ztbond_q_nl_policy),
 	[ZTBOND_A_BALANCE_POLICY]	= NLA_POLICY_MAX(NLA_U8, ZTBOND_BALANCE_MAX),
 	[ZTBOND_A_FLOW_MAX]		= { .type = NLA_U32 },
+	[ZTBOND_A_PEERS]		= { .type = NLA_NESTED },
+	[ZTBOND_A_PEER]			= NLA_POLICY_NESTED(ztbond_peer_nl_policy),
 };
 
 /* enum ztbond_quality_attr -> engine metric, for weights and for limits */
@@ -587,6 +599,42 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/* The peer table, with each peer's active link where its policy has one. */
+static int ztbond_nl_put_peers(struct sk_buff *msg, struct ztbond *bond)
+{
+	const struct ztbond_snap *snap = rtnl_dereference(bond->snap);
+	struct nlattr *peers, *nest;
+	u32 i;
+
+	peers = nla_nest_start(msg, ZTBOND_A_PEERS);
+	if (!peers)
+		return -EMSGSIZE;
+	for (i = 0; i < bond->npeers; i++) {
+		const struct ztbond_peer_cfg *pc = &bond->peers[i];
+		const struct ztbond_link *active = NULL;
+
+		if (snap && snap->peers)
+			active = snap->peers->sel[pc->group].active;
+		nest = nla_nest_start(msg, ZTBOND_A_PEER);
+		if (!nest ||
+		    nla_put(msg, ZTBOND_PEER_A_MAC, ETH_ALEN, pc->mac) ||
+		    nla_put_u8(msg, ZTBOND_PEER_A_POLICY, pc->policy) ||
+		    (pc->policy_name[0] &&
+		     nla_put_string(msg, ZTBOND_PEER_A_POLICY_NAME,
+				    pc->policy_name)) ||
+		    nla_put_u32(msg, ZTBOND_PEER_A_PACKETS_PER_LINK,
+				pc->packets_per_link) ||
+		    nla_put_u8(msg, ZTBOND_PEER_A_LINK_SELECT, pc->link_select) ||
+		    nla_put_u8(msg, ZTBOND_PEER_A_BALANCE_POLICY, pc->balance) ||
+		    (active && nla_put_u32(msg, ZTBOND_PEER_A_ACTIVE_LINK,
+					   active->dev->ifindex)))
+			return -EMSGSIZE;
+		nla_nest_end(msg, nest);
+	}
+	nla_nest_end(msg, peers);
+	return 0;
+}
+
 static int ztbond_nl_fill_bond(struct sk_buff *msg, struct ztbond *bond,
 			       u32 portid, u32 seq, int flags)
 {
@@ -640,6 +688,8 @@ static int ztbond_nl_fill_bond(struct sk_buff *msg, struct ztbond *bond,
 		if (ztbond_nl_put_link(msg, link, true))
 			goto cancel;
 	nla_nest_end(msg, links);
+	if (ztbond_nl_put_peers(msg, bond))
+		goto cancel;
 	genlmsg_end(msg, hdr);
 	return 0;
 
@@ -651,7 +701,7 @@ cancel:
 /* Room for a bond with all of its links: bounded by ZTBOND_MAX_LINKS. */
 static size_t ztbond_nl_bond_size(struct ztbond *bond)
 {
-	return NLMSG_GOODSIZE + bond->nlinks * 1024;
+	return NLMSG_GOODSIZE + bond->nlinks * 1024 + bond->npeers * 96;
 }
 
 void ztbond_nl_notify(struct ztbond *bond, u8 event, struct ztbond_link *link)
@@ -716,7 +766,7 @@ static int ztbond_nl_bond_new(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(bond);
 		goto out;
 	}
-	err = ztbond_aware_prepare(bond, &cfg, &old_ft);
+	err = ztbond_aware_prepare(bond, &cfg, false, &old_ft);
 	if (err) {
 		NL_SET_ERR_MSG(info->extack, "ztbond: no memory for the flow table");
 		unregister_netdevice(bond->dev);
@@ -806,6 +856,141 @@ static int ztbond_nl_parse_links(struct ztbond *bond, struct genl_info *info,
 	return 0;
 }
 
+/* One peer nest of a BOND_SET into pc; defaults from the bond's new cfg. */
+static int ztbond_nl_parse_peer(struct nlattr *nest, const struct ztbond_cfg *cfg,
+				struct ztbond_peer_cfg *pc,
+				struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[ZTBOND_PEER_A_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, ZTBOND_PEER_A_MAX, nest,
+			       ztbond_peer_nl_policy, extack);
+	if (err)
+		return err;
+	if (!tb[ZTBOND_PEER_A_MAC] || !tb[ZTBOND_PEER_A_POLICY]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "ztbond: a peer needs a MAC and a policy");
+		return -EINVAL;
+	}
+	memcpy(pc->mac, nla_data(tb[ZTBOND_PEER_A_MAC]), ETH_ALEN);
+	if (!is_valid_ether_addr(pc->mac)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[ZTBOND_PEER_A_MAC],
+				    "ztbond: a peer's MAC must be a unicast address");
+		return -EINVAL;
+	}
+	pc->policy = nla_get_u8(tb[ZTBOND_PEER_A_POLICY]);
+	if (!ztbond_policy_ops(pc->policy)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[ZTBOND_PEER_A_POLICY],
+				    "ztbond: unknown peer policy");
+		return -EINVAL;
+	}
+	if (tb[ZTBOND_PEER_A_POLICY_NAME])
+		nla_strscpy(pc->policy_name, tb[ZTBOND_PEER_A_POLICY_NAME],
+			    sizeof(pc->policy_name));
+	pc->packets_per_link = cfg->packets_per_link;
+	if (tb[ZTBOND_PEER_A_PACKETS_PER_LINK]) {
+		pc->packets_per_link =
+			nla_get_u32(tb[ZTBOND_PEER_A_PACKETS_PER_LINK]);
+		if (pc->packets_per_link > ZTBOND_MAX_PACKETS_PER_LINK) {
+			NL_SET_ERR_MSG_ATTR(extack,
+					    tb[ZTBOND_PEER_A_PACKETS_PER_LINK],
+					    "ztbond: packetsPerLink must be 0..65535");
+			return -ERANGE;
+		}
+	}
+	pc->link_select = tb[ZTBOND_PEER_A_LINK_SELECT] ?
+			  nla_get_u8(tb[ZTBOND_PEER_A_LINK_SELECT]) :
+			  cfg->link_select;
+	pc->balance = tb[ZTBOND_PEER_A_BALANCE_POLICY] ?
+		      nla_get_u8(tb[ZTBOND_PEER_A_BALANCE_POLICY]) :
+		      cfg->balance;
+	return 0;
+}
+
+/*
+ * The ZTBOND_A_PEERS of a BOND_SET into a new table (NULL when empty):
+ * distinct MACs, at most ZTBOND_MAX_PEERS of them and
+ * ZTBOND_MAX_PEER_POLICIES distinct policies. Nothing is changed here.
+ */
+static int ztbond_nl_parse_peers(struct nlattr *peers,
+				 const struct ztbond_cfg *cfg,
+				 struct ztbond_peer_cfg **out, u32 *nout,
+				 u8 *ngroups, struct netlink_ext_ack *extack)
+{
+	struct ztbond_peer_cfg *pc, *t;
+	struct nlattr *nest;
+	int rem, err;
+	u32 n = 0, i;
+
+	*out = NULL;
+	*nout = 0;
+	*ngroups = 0;
+	pc = kcalloc(ZTBOND_MAX_PEERS, sizeof(*pc), GFP_KERNEL);
+	if (!pc)
+		return -ENOMEM;
+	nla_for_each_nested(nest, peers, rem) {
+		if (nla_type(nest) != ZTBOND_A_PEER) {
+			NL_SET_ERR_MSG_ATTR(extack, nest,
+					    "ztbond: peers holds only peer nests");
+			err = -EINVAL;
+			goto err_free;
+		}
+		if (n == ZTBOND_MAX_PEERS) {
+			NL_SET_ERR_MSG_ATTR(extack, nest,
+					    "ztbond: more than 64 peers with their own policy");
+			err = -E2BIG;
+			goto err_free;
+		}
+		t = &pc[n];
+		err = ztbond_nl_parse_peer(nest, cfg, t, extack);
+		if (err)
+			goto err_free;
+		for (i = 0; i < n; i++) {
+			if (ether_addr_equal(pc[i].mac, t->mac)) {
+				NL_SET_ERR_MSG_ATTR(extack, nest,
+						    "ztbond: a peer is named twice");
+				err = -EINVAL;
+				goto err_free;
+			}
+		}
+		/* entries that spread traffic alike share one selection */
+		for (i = 0; i < n; i++)
+			if (pc[i].policy == t->policy &&
+			    pc[i].link_select == t->link_select &&
+			    pc[i].balance == t->balance &&
+			    pc[i].packets_per_link == t->packets_per_link)
+				break;
+		if (i < n) {
+			t->group = pc[i].group;
+		} else if (*ngroups == ZTBOND_MAX_PEER_POLICIES) {
+			NL_SET_ERR_MSG_ATTR(extack, nest,
+					    "ztbond: more than 8 distinct peer policies");
+			err = -E2BIG;
+			goto err_free;
+		} else {
+			t->group = (*ngroups)++;
+		}
+		n++;
+	}
+	if (rem) {
+		NL_SET_ERR_MSG(extack, "ztbond: peers nest is truncated");
+		err = -EINVAL;
+		goto err_free;
+	}
+	if (!n) {
+		kfree(pc);
+		pc = NULL;
+	}
+	*out = pc;
+	*nout = n;
+	return 0;
+
+err_free:
+	kfree(pc);
+	return err;
+}
+
 /*
  * Bond parameters and, with ZTBOND_A_LINKS, the links' too: everything is
  * checked into copies first and then written at once, under RTNL, with one
@@ -815,10 +1000,12 @@ static int ztbond_nl_parse_links(struct ztbond *bond, struct genl_info *info,
 static int ztbond_nl_bond_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ztbond_link_change *ch = NULL;
+	struct ztbond_peer_cfg *peers = NULL;
 	struct ztbond_flow_table *old_ft;
 	struct ztbond_cfg cfg;
 	struct ztbond *bond;
-	u32 i, n = 0;
+	u32 i, n = 0, npeers = 0;
+	u8 ngroups = 0;
 	int err;
 
 	rtnl_lock();
@@ -841,7 +1028,18 @@ static int ztbond_nl_bond_set(struct sk_buff *skb, struct genl_info *info)
 		if (err)
 			goto out;
 	}
-	err = ztbond_aware_prepare(bond, &cfg, &old_ft);
+	if (info->attrs[ZTBOND_A_PEERS]) {
+		err = ztbond_nl_parse_peers(info->attrs[ZTBOND_A_PEERS], &cfg,
+					    &peers, &npeers, &ngroups,
+					    info->extack);
+		if (err)
+			goto out;
+	}
+	err = ztbond_aware_prepare(bond, &cfg,
+				   info->attrs[ZTBOND_A_PEERS] ?
+				   ztbond_peers_aware(peers, npeers, true) :
+				   ztbond_peers_aware(bond->peers, bond->npeers, true),
+				   &old_ft);
 	if (err) {
 		NL_SET_ERR_MSG(info->extack, "ztbond: no memory for the flow table");
 		goto out;
@@ -849,6 +1047,10 @@ static int ztbond_nl_bond_set(struct sk_buff *skb, struct genl_info *info)
 	bond->cfg = cfg;
 	for (i = 0; i < n; i++)
 		ch[i].link->cfg = ch[i].cfg;
+	if (info->attrs[ZTBOND_A_PEERS]) {
+		ztbond_peers_set(bond, peers, npeers, ngroups);
+		peers = NULL;
+	}
 	ztbond_punish_clamp(bond);
 	ztbond_links_eval(bond);
 	ztbond_rebuild(bond);
@@ -859,6 +1061,7 @@ static int ztbond_nl_bond_set(struct sk_buff *skb, struct genl_info *info)
 			 NULL);
 out:
 	rtnl_unlock();
+	kfree(peers);
 	kfree(ch);
 	return err;
 }
@@ -934,9 +1137,14 @@ struct ztbond_path_view {
 static int ztbond_nl_put_path(struct sk_buff *msg, struct ztbond_link *link,
 			      const struct ztbond_path_view *v)
 {
+	const struct ztbond_peer_cfg *pc = ztbond_peer_of(link->bond, v->peer_mac);
+	const char *name = pc ? pc->policy_name : link->bond->cfg.policy_name;
 	struct nlattr *nest = nla_nest_start(msg, ZTBOND_A_PATH);
 
 	if (!nest ||
+	    nla_put_u8(msg, ZTBOND_PATH_A_POLICY,
+		       pc ? pc->policy : link->bond->cfg.policy) ||
+	    (name[0] && nla_put_string(msg, ZTBOND_PATH_A_POLICY_NAME, name)) ||
 	    nla_put_u32(msg, ZTBOND_PATH_A_LINK_IFINDEX, link->dev->ifindex) ||
 	    nla_put_string(msg, ZTBOND_PATH_A_LINK_IFNAME, link->dev->name) ||
 	    nla_put_u64_64bit(msg, ZTBOND_PATH_A_PEER_ID, v->peer_id,

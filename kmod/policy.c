@@ -320,6 +320,8 @@ netdev_tx_t ztbond_xmit(struct sk_buff *skb, struct net_device *dev)
 		goto drop;
 	}
 	snap = rcu_dereference_bh(bond->snap);
+	if (unlikely(snap->peers))
+		snap = ztbond_peer_sel(snap, ((struct ethhdr *)skb->data)->h_dest);
 	if (unlikely(!snap->xmit(bond, snap, skb)))
 		goto drop;
 	ztbond_stats_add_tx(bond->stats, len);
@@ -338,7 +340,7 @@ static void ztbond_build_none(struct ztbond *bond, struct ztbond_snap *snap,
 {
 	int i = ztbe_none_select(views, n);
 
-	bond->active = i >= 0 ? links[i] : NULL;
+	snap->active = i >= 0 ? links[i] : NULL;
 	if (i >= 0)
 		snap->tx[snap->ntx++] = links[i];
 }
@@ -350,19 +352,19 @@ static void ztbond_build_ab(struct ztbond *bond, struct ztbond_snap *snap,
 	int cur = -1, i;
 
 	for (i = 0; i < n; i++) {
-		if (links[i] == bond->active)
+		if (links[i] == snap->active)
 			cur = i;
 		/* "bond rotate" chose this one: it stays until it fails */
-		if (links[i] == bond->pinned && !views[i].usable)
-			bond->pinned = NULL;
+		if (links[i] == snap->pinned && !views[i].usable)
+			snap->pinned = NULL;
 	}
-	if (bond->pinned) {
-		bond->active = bond->pinned;
-		snap->tx[snap->ntx++] = bond->pinned;
+	if (snap->pinned) {
+		snap->active = snap->pinned;
+		snap->tx[snap->ntx++] = snap->pinned;
 		return;
 	}
-	i = ztbe_ab_select(views, n, cur, bond->cfg.link_select);
-	bond->active = i >= 0 ? links[i] : NULL;
+	i = ztbe_ab_select(views, n, cur, snap->link_select);
+	snap->active = i >= 0 ? links[i] : NULL;
 	if (i >= 0)
 		snap->tx[snap->ntx++] = links[i];
 }
@@ -379,7 +381,7 @@ static void ztbond_build_all(struct ztbond *bond, struct ztbond_snap *snap,
 		snap->tx[i] = links[idx[i]];
 	snap->ntx = k;
 	ztbe_fill_buckets(snap->bucket, ZTBE_BUCKETS, k);
-	bond->active = NULL;
+	snap->active = NULL;
 }
 
 static const struct ztbond_policy_ops ztbond_policies[] = {
@@ -419,12 +421,6 @@ const struct ztbond_policy_ops *ztbond_policy_ops(u8 policy)
 		return NULL;
 	return &ztbond_policies[policy];
 }
-
-/* Scratch space for a rebuild: too large for the stack. */
-struct ztbond_build_ctx {
-	struct ztbe_link_view views[ZTBOND_MAX_LINKS];
-	struct ztbond_link *links[ZTBOND_MAX_LINKS];
-};
 
 /*
  * The allocation each link gets, for readouts: balance-aware's shares;
@@ -478,13 +474,32 @@ static bool ztbond_snap_lost_link(const struct ztbond_snap *old,
  * does on failover, so that the gratuitous ARP / unsolicited NA leave on a
  * link that works, with that link's MAC.
  */
+/* Fill one selection (the bond's, or a peer's) from the link views. */
+void ztbond_build_sel(struct ztbond *bond, const struct ztbond_policy_ops *ops,
+		      struct ztbond_snap *sel, struct ztbond_build_ctx *ctx)
+{
+	ops->build(bond, sel, ctx->views, ctx->links, ctx->n);
+	if (!sel->ntx)
+		sel->xmit = ztbond_xmit_drop;
+	else if (!sel->xmit)
+		sel->xmit = ops->xmit;
+}
+
+static void ztbond_snap_free_rcu(struct rcu_head *head)
+{
+	struct ztbond_snap *snap = container_of(head, struct ztbond_snap, rcu);
+
+	ztbond_peer_tab_free(snap->peers);
+	kfree(snap);
+}
+
 int ztbond_rebuild(struct ztbond *bond)
 {
 	const struct ztbond_policy_ops *ops = ztbond_policy_ops(bond->cfg.policy);
 	struct ztbond_link *link, *old_active = bond->active;
 	struct ztbond_snap *snap, *old;
 	struct ztbond_build_ctx *ctx;
-	int n = 0, i, j;
+	int n = 0, i, j, err;
 	bool announce;
 
 	ASSERT_RTNL();
@@ -526,12 +541,23 @@ int ztbond_rebuild(struct ztbond *bond)
 			if (!strcmp(ctx->links[j]->dev->name, to))
 				ctx->views[i].failover_to = j;
 	}
+	ctx->n = n;
 
-	ops->build(bond, snap, ctx->views, ctx->links, n);
-	if (!snap->ntx)
-		snap->xmit = ztbond_xmit_drop;
-	else if (!snap->xmit)
-		snap->xmit = ops->xmit;
+	snap->link_select = bond->cfg.link_select;
+	snap->balance = bond->cfg.balance;
+	snap->active = bond->active;
+	snap->pinned = bond->pinned;
+	ztbond_build_sel(bond, ops, snap, ctx);
+	err = ztbond_peers_build(bond, snap, ctx);
+	if (err) {
+		/* the old snapshot stays, and with it the old choices */
+		kfree(ctx);
+		kfree(snap);
+		netdev_err(bond->dev, "out of memory: link set not updated\n");
+		return err;
+	}
+	bond->active = snap->active;
+	bond->pinned = snap->pinned;
 	ztbond_set_shares(bond, snap, ops, ctx->links, n);
 	snap->packets_per_link = bond->cfg.packets_per_link;
 	snap->bond_id = bond->id;
@@ -543,7 +569,7 @@ int ztbond_rebuild(struct ztbond *bond)
 	rcu_assign_pointer(bond->snap, snap);
 	announce = snap->ntx && ztbond_snap_lost_link(old, snap);
 	if (old)
-		kfree_rcu(old, rcu);
+		call_rcu(&old->rcu, ztbond_snap_free_rcu);
 
 	if (snap->ntx && netif_running(bond->dev))
 		netif_carrier_on(bond->dev);
@@ -598,5 +624,5 @@ void ztbond_snap_free(struct ztbond *bond)
 
 	RCU_INIT_POINTER(bond->snap, NULL);
 	if (old)
-		kfree_rcu(old, rcu);
+		call_rcu(&old->rcu, ztbond_snap_free_rcu);
 }

@@ -245,6 +245,8 @@ static struct ztbond_path *ztbond_path_new(struct ztbond_link *link,
 	victim->peer_id = w->bond_id;
 	victim->born_ns = now;
 	victim->alive = true;	/* until it proves otherwise */
+	/* a peer named by one MAC of this remote bond may now map more */
+	WRITE_ONCE(link->bond->paths_changed, true);
 	return victim;
 }
 

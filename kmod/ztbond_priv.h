@@ -28,6 +28,7 @@ struct ztbond;
 struct ztbond_snap;
 struct ztbond_mon_scratch;
 struct ztbond_flow_table;
+struct ztbond_peer_tab;
 
 struct ztbond_pcpu_stats {
 	u64_stats_t tx_packets;
@@ -148,6 +149,20 @@ struct ztbond_cfg {
 	char policy_name[ZTBOND_POLICY_NAME_MAX];
 };
 
+/*
+ * A peer with its own policy (peerSpecificBonds), RTNL. Entries with the
+ * same policy parameters share one selection (group) in the snapshot.
+ */
+struct ztbond_peer_cfg {
+	u8 mac[ETH_ALEN];
+	u8 policy;			/* enum ztbond_policy */
+	u8 link_select;
+	u8 balance;			/* enum ztbond_balance */
+	u32 packets_per_link;
+	char policy_name[ZTBOND_POLICY_NAME_MAX];
+	u8 group;			/* 0..ZTBOND_MAX_PEER_POLICIES-1 */
+};
+
 /* Consumes skb; returns true if it went out on at least one link. */
 typedef bool (*ztbond_xmit_fn)(struct ztbond *bond,
 			       const struct ztbond_snap *snap,
@@ -187,6 +202,42 @@ struct ztbond_snap {
 	u64 bond_id;
 	bool auth;
 	siphash_key_t auth_key;
+	/* peerSpecificBonds: NULL when the bond has none */
+	struct ztbond_peer_tab *peers;
+	/* for build() only: the selection's parameters and previous choice */
+	u8 link_select;
+	u8 balance;
+	struct ztbond_link *active;	/* none/active-backup: in and out */
+	struct ztbond_link *pinned;	/* "bond rotate": in and out */
+};
+
+/*
+ * The peers' own selections and the destination MACs that lead to them:
+ * open addressing, filled to at most 3/4 so that a miss ends early.
+ */
+#define ZTBOND_PEER_SLOTS	256
+#define ZTBOND_PEER_MACS_MAX	(ZTBOND_PEER_SLOTS * 3 / 4)
+
+struct ztbond_peer_slot {
+	u8 mac[ETH_ALEN];
+	bool used;
+	u8 group;			/* index into sel[] */
+	u8 entry;			/* index into bond->peers, for readouts */
+	u8 pad;
+} __aligned(2);			/* for ether_addr_equal() */
+
+struct ztbond_peer_tab {
+	u32 nmacs;
+	u32 overflow;			/* MACs that found no room */
+	struct ztbond_peer_slot slot[ZTBOND_PEER_SLOTS];
+	struct ztbond_snap sel[ZTBOND_MAX_PEER_POLICIES];
+};
+
+/* Scratch space for a rebuild: too large for the stack. */
+struct ztbond_build_ctx {
+	struct ztbe_link_view views[ZTBOND_MAX_LINKS];
+	struct ztbond_link *links[ZTBOND_MAX_LINKS];
+	int n;
 };
 
 /* balance-rr position, per CPU like bonding's rr_tx_counter. */
@@ -217,6 +268,13 @@ struct ztbond {
 	struct ztbond_flow_table __rcu *ft;	/* balance-aware; RTNL */
 	atomic_t id_flows[ZTBOND_MAX_LINKS];	/* flows per link id */
 	atomic64_t flow_moves;
+	/* peerSpecificBonds (peer.c), RTNL */
+	struct ztbond_peer_cfg *peers;
+	u32 npeers;
+	u8 npeer_groups;
+	s8 peer_active[ZTBOND_MAX_PEER_POLICIES];	/* link id, -1 */
+	bool peers_aware;		/* a peer has balance-aware */
+	bool paths_changed;		/* a path was born: remap peers */
 };
 
 /* device.c */
@@ -260,6 +318,8 @@ const struct ztbond_policy_ops *ztbond_policy_ops(u8 policy);
 int ztbond_rebuild(struct ztbond *bond);
 int ztbond_rotate(struct ztbond *bond);
 void ztbond_snap_free(struct ztbond *bond);
+void ztbond_build_sel(struct ztbond *bond, const struct ztbond_policy_ops *ops,
+		      struct ztbond_snap *sel, struct ztbond_build_ctx *ctx);
 bool ztbond_snap_has_mac(const struct ztbond_snap *snap, const u8 *addr);
 u32 ztbond_arp_hash(struct sk_buff *skb);
 bool ztbond_xmit_link(struct ztbond *bond, struct ztbond_link *link,
@@ -290,10 +350,49 @@ int ztbond_proto_send_probe(struct ztbond_link *link, const u8 *peer_mac,
 void ztbond_proto_join(struct ztbond_link *link);
 void ztbond_proto_leave(struct ztbond_link *link);
 
+/* peer.c */
+int ztbond_peers_build(struct ztbond *bond, struct ztbond_snap *snap,
+		       struct ztbond_build_ctx *ctx);
+void ztbond_peer_tab_free(struct ztbond_peer_tab *tab);
+void ztbond_peers_set(struct ztbond *bond, struct ztbond_peer_cfg *peers,
+		      u32 n, u8 ngroups);
+bool ztbond_peers_aware(const struct ztbond_peer_cfg *peers, u32 n,
+			bool flows);
+const struct ztbond_peer_cfg *ztbond_peer_of(struct ztbond *bond,
+					     const u8 *mac);
+
+/* ZeroTier MACs differ in their low four bytes (the node id). */
+static inline u32 ztbond_peer_hash(const u8 *mac)
+{
+	return (mac[5] ^ (mac[4] << 1) ^ (mac[3] << 2) ^ (mac[2] << 3)) &
+	       (ZTBOND_PEER_SLOTS - 1);
+}
+
+/* Per packet: the selection for a destination, the bond's by default. */
+static inline const struct ztbond_snap *
+ztbond_peer_sel(const struct ztbond_snap *snap, const u8 *dst)
+{
+	const struct ztbond_peer_tab *tab = snap->peers;
+	u32 slot, i;
+
+	slot = ztbond_peer_hash(dst);
+	for (i = 0; i < ZTBOND_PEER_SLOTS; i++) {
+		const struct ztbond_peer_slot *s =
+			&tab->slot[(slot + i) & (ZTBOND_PEER_SLOTS - 1)];
+
+		if (!s->used)
+			break;
+		if (ether_addr_equal(s->mac, dst))
+			return &tab->sel[s->group];
+	}
+	return snap;
+}
+
 /* aware.c */
 extern const struct ztbond_policy_ops ztbond_aware_ops;
 int ztbond_aware_prepare(struct ztbond *bond, const struct ztbond_cfg *cfg,
-			 struct ztbond_flow_table **old);
+			 bool peers_flows, struct ztbond_flow_table **old);
+bool ztbond_aware_used(struct ztbond *bond);
 void ztbond_aware_release(struct ztbond_flow_table *old);
 void ztbond_aware_free(struct ztbond *bond);
 void ztbond_aware_tick(struct ztbond *bond, bool rebalance);

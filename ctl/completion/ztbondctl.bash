@@ -69,6 +69,7 @@ _ztbondctl()
 
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
+		--network) ((i++)); continue ;;	# takes a value
 		-*) continue ;;
 		esac
 		if [[ -z $obj ]]; then
@@ -85,7 +86,8 @@ _ztbondctl()
 		case $obj/$cmd in
 		/) COMPREPLY=($(compgen -W "--json -j --help -h --version -V" -- "$cur")) ;;
 		bond/show|peer/list|monitor/) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
-		config/check|config/apply) COMPREPLY=($(compgen -W "--allow-comments --help" -- "$cur")) ;;
+		config/check) COMPREPLY=($(compgen -W "--allow-comments --help" -- "$cur")) ;;
+		config/apply) COMPREPLY=($(compgen -W "--allow-comments --network --help" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
 		esac
 		return

@@ -206,6 +206,13 @@ enum ztbond_attr {
 	ZTBOND_A_FLOW_MOVES,		/* u64, ro: flows moved to another link */
 	ZTBOND_A_PATHS,			/* nest of ZTBOND_A_PATH, ro (PEER_GET) */
 	ZTBOND_A_PATH,			/* nest, enum ztbond_path_attr */
+	/*
+	 * peerSpecificBonds: nest of ZTBOND_A_PEER. In BOND_SET it replaces
+	 * the bond's whole peer table (an empty nest clears it); BOND_GET
+	 * reports it.
+	 */
+	ZTBOND_A_PEERS,
+	ZTBOND_A_PEER,			/* nest, enum ztbond_peer_attr */
 	__ZTBOND_A_MAX,
 };
 
@@ -315,10 +322,39 @@ enum ztbond_path_attr {
 	ZTBOND_PATH_A_LATENCY_US,	/* u32: mean RTT, once measured */
 	ZTBOND_PATH_A_PLR_PPM,		/* u32: probe loss */
 	ZTBOND_PATH_A_PROBES,		/* u32: probes matured in the loss window */
+	ZTBOND_PATH_A_POLICY,		/* u8: policy of traffic to this peer */
+	ZTBOND_PATH_A_POLICY_NAME,	/* string: its custom name, if any */
 	__ZTBOND_PATH_A_MAX,
 };
 
 #define ZTBOND_PATH_A_MAX (__ZTBOND_PATH_A_MAX - 1)
+
+/*
+ * A peer with its own policy (ZeroTier's peerSpecificBonds): frames to
+ * the peer's MAC leave by that policy instead of the bond's. The peer is
+ * a MAC: a ZeroTier node's MAC on the network, or any MAC of a remote
+ * ztbond (its bond MAC or a link MAC), which then stands for every link
+ * MAC that bond announces in HELLO. Link health, delays and punishment
+ * are per link and shared by every peer; what a peer policy changes is
+ * how its traffic is spread. Peers with balance-aware share the bond's
+ * flow table and allocation (one table per bond).
+ */
+#define ZTBOND_MAX_PEERS		64	/* entries of the peer table */
+#define ZTBOND_MAX_PEER_POLICIES	8	/* distinct policies among them */
+
+enum ztbond_peer_attr {
+	ZTBOND_PEER_A_UNSPEC,
+	ZTBOND_PEER_A_MAC,		/* binary, ETH_ALEN: the peer */
+	ZTBOND_PEER_A_POLICY,		/* u8, enum ztbond_policy */
+	ZTBOND_PEER_A_POLICY_NAME,	/* string: custom policy name */
+	ZTBOND_PEER_A_PACKETS_PER_LINK,	/* u32, default the bond's */
+	ZTBOND_PEER_A_LINK_SELECT,	/* u8, enum ztbond_select, default the bond's */
+	ZTBOND_PEER_A_ACTIVE_LINK,	/* u32 ifindex, ro: none/active-backup */
+	ZTBOND_PEER_A_BALANCE_POLICY,	/* u8, enum ztbond_balance, default the bond's */
+	__ZTBOND_PEER_A_MAX,
+};
+
+#define ZTBOND_PEER_A_MAX (__ZTBOND_PEER_A_MAX - 1)
 
 /*
  * rtnetlink (ip -d link): IFLA_INFO_DATA of a ztbond and IFLA_INFO_SLAVE_DATA

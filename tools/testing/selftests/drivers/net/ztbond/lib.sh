@@ -235,6 +235,20 @@ ztb_topo_destroy()
 	cleanup_all_ns
 }
 
+# ztbond devices other than the test's own (NS_A and NS_B): in the initial
+# namespace or in any other named namespace. A test that unloads the module
+# must not take them down.
+ztb_other_bonds()
+{
+	local ns
+
+	ip -o link show type ztbond 2>/dev/null
+	for ns in $(ip netns list | awk '{ print $1 }'); do
+		[[ $ns == "${NS_A:-}" || $ns == "${NS_B:-}" ]] && continue
+		ip -n "$ns" -o link show type ztbond 2>/dev/null
+	done
+}
+
 ztb_cleanup()
 {
 	cleanup_all_ns

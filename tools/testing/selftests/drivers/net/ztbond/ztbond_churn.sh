@@ -234,17 +234,6 @@ tap_owner_exits()
 	log_test "$i enslaved taps whose owner process exits (SIGKILL, SIGTERM)"
 }
 
-# Other ztbond devices than ours (the initial and other named namespaces).
-other_bonds()
-{
-	local ns
-
-	ip -o link show type ztbond 2>/dev/null
-	for ns in $(ip netns list | awk '{ print $1 }'); do
-		[[ $ns == "$NS_A" || $ns == "$NS_B" ]] && continue
-		ip -n "$ns" -o link show type ztbond 2>/dev/null
-	done
-}
 
 module_load()
 {
@@ -308,7 +297,7 @@ module_churn()
 	local i t0 ok=1
 
 	RET=0
-	if [[ -n $(other_bonds) ]]; then
+	if [[ -n $(ztb_other_bonds) ]]; then
 		log_test_skip "module load/unload cycles" "other ztbond devices exist"
 		return
 	fi

@@ -11,6 +11,7 @@ ALL_TESTS="
 	link_override_inherit
 	rejected_requests_change_nothing
 	monitor_events
+	monitor_within_1s
 	permissions
 	namespaces
 "
@@ -187,6 +188,53 @@ monitor_events()
 	ip -n "$NS" link set v1p up
 	ztb_ctl "$NS" link add zb0 v2
 	log_test "monitor streams link change, state and removal events"
+}
+
+# seconds (with fractions) since the epoch of the first monitor line of
+# file $1 for link $2 in state $3
+event_time()
+{
+	local t
+
+	t=$(jq -r --arg l "$2" --arg s "$3" \
+		'select(.event == "link-state" and .link == $l and .state == $s) | .time' \
+		"$1" | head -n 1)
+	[[ -n $t ]] && date -d "$t" +%s.%N
+}
+
+event_seen()
+{
+	[[ -n $(event_time "$@") ]]
+}
+
+# The issue's promise: monitor reports a link going down and coming back
+# within a second (stamped when ztbondctl reads the event).
+monitor_within_1s()
+{
+	local f pid t0 t1 td tu
+
+	RET=0
+	f=$(mktemp)
+	ip netns exec "$NS" "$ZTBONDCTL" monitor zb0 --json > "$f" 2>&1 &
+	pid=$!
+	sleep 1
+	t0=$(date +%s.%N)
+	ip -n "$NS" link set v1 down
+	slowwait 5 event_seen "$f" v1 down
+	t1=$(date +%s.%N)
+	ip -n "$NS" link set v1 up
+	slowwait 5 event_seen "$f" v1 up
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	td=$(event_time "$f" v1 down)
+	tu=$(event_time "$f" v1 up)
+	[[ -n $td ]] && td=$(awk -v a="$td" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
+	[[ -n $tu ]] && tu=$(awk -v a="$tu" -v b="$t1" 'BEGIN { printf "%.3f", a - b }')
+	echo "    down reported after ${td:-never} s (downDelay 0.1 s), up after ${tu:-never} s"
+	[[ -n $td && -n $tu ]] && ztb_fcmp "$td" "<" 1.1 && ztb_fcmp "$tu" "<" 1
+	check_err $? "events late or missing: $(tr '\n' ' ' < "$f")"
+	rm -f "$f"
+	log_test "monitor reports a link going down (after its downDelay) and coming back within 1 s"
 }
 
 permissions()

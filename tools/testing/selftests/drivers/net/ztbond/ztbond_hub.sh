@@ -8,11 +8,14 @@
 # link's MAC, so the clients' return traffic spreads over the links
 # (bonding's ALB receive balancing). With active-backup every client
 # learns the active link. No client ever learns the bond's own MAC, which
-# a ZeroTier member that is not a bridge could not deliver.
+# a ZeroTier member that is not a bridge could not deliver. Peers can have
+# their own policy (ZeroTier's peerSpecificBonds): three clients, three
+# policies.
 
 ALL_TESTS="
 	return_traffic_per_client
 	ipv6_clients_learn_link_macs
+	per_peer_policies
 "
 
 source "$(dirname "$(readlink -f "$0")")"/lib.sh
@@ -170,6 +173,106 @@ ipv6_clients_learn_link_macs()
 	[[ ${#seen[@]} -ge 3 ]]
 	check_err $? "IPv6 clients learned only ${#seen[@]} link MACs: ${links[*]}"
 	log_test "IPv6 hub: neighbour advertisements name each client's link MAC, never the bond's"
+}
+
+# ZeroTier's MAC of node $1 (10 hex digits) on network $2 (16 hex digits):
+# MAC::fromAddress, written out again here to check ztbondctl's.
+zt_mac()
+{
+	local node=$((16#$1)) nwid=$((16#$2)) first i m=()
+
+	first=$(((nwid & 0xfe) | 0x02))
+	((first == 0x52)) && first=0x32
+	m[0]=$first
+	for ((i = 1; i < 6; i++)); do
+		m[i]=$((((node >> (8 * (5 - i))) ^ (nwid >> (8 * i))) & 0xff))
+	done
+	printf '%02x:%02x:%02x:%02x:%02x:%02x\n' "${m[@]}"
+}
+
+# ICMP frames the hub sent on link $1 to MAC $2 (egress counters)
+sent_to()
+{
+	tc -n "$HUB" -s -j filter show dev "$1" egress |
+		jq --arg m "$2" '[.[] | select(.options.keys.dst_mac == $m) |
+				  .options.actions[0].stats.packets // 0] | add // 0'
+}
+
+# Three clients behind the hub, three policies: C1 by MAC with a custom
+# balance-rr (one packet a link), C2 by ZeroTier node id with broadcast,
+# C3 with none of its own (the bond's active-backup). 20 pings from the
+# hub to each: C1's spread over the links, C2's on every link, C3's on one.
+per_peer_policies()
+{
+	local nwid=8056c2e21c000001 node=1122334455 cfg dump m1 m2 m3 i c n out
+	local -a macs links_used on_all
+
+	RET=0
+	m1=$(ip -n "$C1" -j link show c1 | jq -r '.[0].address')
+	m2=$(zt_mac "$node" "$nwid")
+	ip -n "$C2" link set c2 address "$m2" || check_err 1 "cannot give c2 its ZeroTier MAC"
+	ip -n "$HUB" neigh flush dev zb0
+	m3=$(ip -n "$C3" -j link show c3 | jq -r '.[0].address')
+	macs=("$m1" "$m2" "$m3")
+	cfg=$(mktemp)
+	cat > "$cfg" <<-EOF
+	{ "settings": {
+	    "defaultBondingPolicy": "active-backup",
+	    "policies": { "spread": { "basePolicy": "balance-rr", "packetsPerLink": 1 } },
+	    "peerSpecificBonds": { "$m1": "spread", "$node": "broadcast" } } }
+	EOF
+	out=$(ztb_ctl "$HUB" config apply zb0 "$cfg" 2>&1)
+	[[ $? -ne 0 && $out == *"depends on the network"*"--network"* ]]
+	check_err $? "a node id without --network was not refused with a reason: $out"
+	[[ $(ztb_ctl "$HUB" bond show zb0 --json | jq '.peers | length') -eq 0 ]]
+	check_err $? "a refused apply changed the peer table"
+	ztb_ctl "$HUB" config apply zb0 "$cfg" --network "$nwid" > /dev/null
+	check_err $? "config apply with peerSpecificBonds failed"
+	out=$(ztb_ctl "$HUB" bond show zb0 --json)
+	[[ $(jq -r --arg m "$m1" '.peers[] | select(.peer == $m) |
+		"\(.policy) \(.base_policy) \(.packets_per_link)"' <<< "$out") == "spread balance-rr 1" &&
+	   $(jq -r --arg m "$m2" '.peers[] | select(.peer == $m) | .policy' <<< "$out") == broadcast ]]
+	check_err $? "bond show does not list the peers' policies: $(jq -c .peers <<< "$out")"
+
+	for ((i = 1; i <= NLINK; i++)); do
+		for n in "${macs[@]}"; do
+			tc -n "$HUB" filter add dev "h$i" egress protocol ip flower \
+				dst_mac "$n" ip_proto icmp action pass ||
+				check_err 1 "egress filter on h$i"
+		done
+	done
+	for c in 1 2 3; do
+		ip netns exec "$HUB" ping -q -c 20 -i 0.02 -W 1 "10.0.0.$((10 + c))" > /dev/null 2>&1
+	done
+	for c in 0 1 2; do
+		links_used[c]=0 on_all[c]=0
+		for ((i = 1; i <= NLINK; i++)); do
+			n=$(sent_to "h$i" "${macs[c]}")
+			((n > 0)) && links_used[c]=$((links_used[c] + 1))
+			((n >= 20)) && on_all[c]=$((on_all[c] + 1))
+		done
+	done
+	echo "    links carrying the hub's pings: C1 (spread) ${links_used[0]}, C2 (broadcast) ${links_used[1]} (${on_all[1]} with all 20), C3 (bond's active-backup) ${links_used[2]}"
+	((links_used[0] >= 3))
+	check_err $? "C1's balance-rr with packetsPerLink 1 used ${links_used[0]} of $NLINK links"
+	((on_all[1] == NLINK))
+	check_err $? "C2's broadcast put each of 20 pings on ${on_all[1]} of $NLINK links"
+	((links_used[2] == 1))
+	check_err $? "C3 (no policy of its own) used ${links_used[2]} links, not the active one"
+
+	# the round trip: a dump applied again changes nothing
+	dump=$(mktemp)
+	ztb_ctl "$HUB" config dump zb0 > "$dump"
+	out=$(ztb_ctl "$HUB" config apply zb0 "$dump" 2>&1)
+	[[ $out == *"no change"* ]]
+	check_err $? "re-applying the dump changed something: $out ($(jq -c .settings "$dump"))"
+	# a configuration without peers clears them
+	echo '{ "settings": { "defaultBondingPolicy": "active-backup" } }' > "$cfg"
+	ztb_ctl "$HUB" config apply zb0 "$cfg" > /dev/null &&
+		[[ $(ztb_ctl "$HUB" bond show zb0 --json | jq '.peers | length') -eq 0 ]]
+	check_err $? "a configuration without peerSpecificBonds left peers behind"
+	rm -f "$cfg" "$dump"
+	log_test "peerSpecificBonds: by MAC and by node id, each client's traffic follows its own policy; dump round trip"
 }
 
 ztb_require_root

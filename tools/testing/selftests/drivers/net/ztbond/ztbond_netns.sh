@@ -428,17 +428,6 @@ bond_move_refused()
 	log_test "the bond is netns-local: moving it is refused cleanly"
 }
 
-# Other ztbond devices than ours (the initial and other named namespaces).
-other_bonds()
-{
-	local ns
-
-	ip -o link show type ztbond 2>/dev/null
-	for ns in $(ip netns list | awk '{ print $1 }'); do
-		[[ $ns == "$NS_A" || $ns == "$NS_B" ]] && continue
-		ip -n "$ns" -o link show type ztbond 2>/dev/null
-	done
-}
 
 netns_deleted()
 {
@@ -470,7 +459,7 @@ netns_deleted()
 	ip netns del "$NS_B"
 	flood_stop
 	NS_LIST=()
-	if [[ -n $(other_bonds) ]]; then
+	if [[ -n $(ztb_other_bonds) ]]; then
 		log_test_skip "namespaces deleted with their bonds" "other ztbond devices exist"
 		return
 	fi

@@ -130,25 +130,13 @@ no_leak()
 	log_test "no bonds leaked by the fuzzer"
 }
 
-# Other ztbond devices than this test's: in the initial namespace or in any
-# named namespace other than ours.
-other_bonds()
-{
-	local ns
-
-	ip -o link show type ztbond 2>/dev/null
-	for ns in $(ip netns list | awk '{ print $1 }'); do
-		[[ $ns == "$NS_A" || $ns == "$NS_B" ]] && continue
-		ip -n "$ns" -o link show type ztbond 2>/dev/null
-	done
-}
 
 module_unload()
 {
 	local out others
 
 	RET=0
-	others=$(other_bonds)
+	others=$(ztb_other_bonds)
 	if [[ -n $others ]]; then
 		log_test_skip "module unloads after fuzzing" "other ztbond devices exist"
 		return

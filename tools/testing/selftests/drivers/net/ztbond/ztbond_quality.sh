@@ -4,7 +4,8 @@
 # The quality engine between two ztbonds: discovery (HELLO), probes,
 # measured RTT, jitter and loss, quality, failure detection by probes when
 # carrier stays up (a blackholed overlay), punishment of flapping links,
-# linkSelectMethod on the primary's return, "bond rotate", and control
+# linkSelectMethod on the primary's return, "bond rotate", a remote ztbond
+# with a policy of its own (peerSpecificBonds), and control
 # frame authentication against forged and malformed frames.
 #
 # Every test runs with ZeroTier's default flow rules on every link (tc
@@ -18,6 +19,7 @@ ALL_TESTS="
 	select_on_return
 	flap_punishment
 	rotate
+	peer_policy_remote_bond
 	forged_frames
 	hello_flood
 "
@@ -386,6 +388,39 @@ rotate()
 	ztb_ctl "$NS_A" bond rotate zb0 2>/dev/null
 	check_fail $? "rotate accepted outside active-backup"
 	log_test "bond rotate moves active-backup to the next link and wraps"
+}
+
+# A remote ztbond as a peer with its own policy, named by its bond MAC,
+# which no frame of it carries (it sends with its link MACs): the peer
+# table follows HELLO to every link MAC of that bond.
+peer_policy_remote_bond()
+{
+	local bmac cfg pol p1 p2 d1 d2
+
+	RET=0
+	topo 2 active-backup ||
+		{ check_err 1 "set-up failed"; log_test "peer policy of a remote ztbond"; return; }
+	slowwait 10 has_path "$NS_A" a1 && slowwait 10 has_path "$NS_A" a2
+	check_err $? "A did not discover B on both links"
+	bmac=$(ip -n "$NS_B" -j link show zb0 | jq -r '.[0].address')
+	cfg=$(mktemp)
+	printf '{ "settings": { "defaultBondingPolicy": "active-backup",\n  "peerSpecificBonds": { "%s": "broadcast" } } }\n' \
+		"$bmac" > "$cfg"
+	ztb_ctl "$NS_A" config apply zb0 "$cfg" > /dev/null
+	check_err $? "config apply with B's bond MAC as a peer failed"
+	rm -f "$cfg"
+	pol=$(ztb_ctl "$NS_A" peer list zb0 --json | jq -r '.[0].policy')
+	[[ $pol == broadcast ]]
+	check_err $? "peer list shows policy $pol for B, not its own broadcast"
+	p1=$(ztb_data_stat "$NS_A" a1 tx_packets)
+	p2=$(ztb_data_stat "$NS_A" a2 tx_packets)
+	ip netns exec "$NS_A" ping -q -c 20 -i 0.02 -W 1 10.0.0.2 > /dev/null 2>&1
+	d1=$(($(ztb_data_stat "$NS_A" a1 tx_packets) - p1))
+	d2=$(($(ztb_data_stat "$NS_A" a2 tx_packets) - p2))
+	echo "    20 pings to B: a1 sent $d1, a2 sent $d2 (bond: active-backup, B: broadcast)"
+	((d1 >= 20 && d2 >= 20))
+	check_err $? "traffic to B is not broadcast: a1 $d1, a2 $d2 of 20"
+	log_test "peerSpecificBonds: a remote ztbond named by its bond MAC gets its policy on every link MAC it announced"
 }
 
 forged_frames()

@@ -113,9 +113,21 @@ module_reload_autoload()
 		check_err $? "module not loaded after autoload"
 		ip -n "$NS" link del zb1 2>/dev/null
 	fi
+	# ztbondctl resolves the generic netlink family, which loads the
+	# module by its alias (net-pf-16-proto-16-family-ztbond)
+	modprobe -r ztbond
+	if [[ -d /sys/module/ztbond ]]; then
+		check_err 1 "module still loaded after the second modprobe -r"
+	else
+		ip netns exec "$NS" "$ZTBONDCTL" bond add zb1 > /dev/null
+		check_err $? "ztbondctl bond add did not autoload the module"
+		[[ -d /sys/module/ztbond ]]
+		check_err $? "module not loaded by ztbondctl (genl family alias)"
+		ip -n "$NS" link del zb1 2>/dev/null
+	fi
 	# Leave the module loaded for the tests that follow.
 	modprobe ztbond 2>/dev/null
-	log_test "module unload and autoload"
+	log_test "module unload and autoload: ip link add (rtnl) and ztbondctl bond add (genl)"
 }
 
 ztb_require_root
