@@ -1688,9 +1688,16 @@ static int plan_peers(struct cfg *c, struct ztb_peer **out)
 static int put_peers(struct nl_msg *msg, const struct ztb_peer *p,
 		     unsigned int n)
 {
-	struct nlattr *peers = nla_nest_start(msg, ZTBOND_A_PEERS), *nest;
+	struct nlattr *peers, *nest;
 	unsigned int i;
 
+	/*
+	 * No peers: an empty PEERS attribute clears the table. (libnl drops
+	 * a nest that ends empty, so it is put as a zero-length attribute.)
+	 */
+	if (!n)
+		return nla_put(msg, ZTBOND_A_PEERS, 0, NULL) < 0 ? -1 : 0;
+	peers = nla_nest_start(msg, ZTBOND_A_PEERS);
 	if (!peers)
 		return -1;
 	for (i = 0; i < n; i++) {

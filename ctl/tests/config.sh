@@ -76,6 +76,14 @@ else
 fi
 bad "config check: unexpected argument \"--bogus\"" \
 	config check "$DIR/good/local-conf-other-settings.json" --bogus
+bad "--network: \"8056c2e21c00001\" is not a ZeroTier network id (16 hex digits)" \
+	config apply zb0 "$DIR/good/seed-5-peer-specific.json" --network 8056c2e21c00001
+bad "--network: \"8056c2e21c00000g\" is not a ZeroTier network id (16 hex digits)" \
+	config apply zb0 "$DIR/good/seed-5-peer-specific.json" --network 8056c2e21c00000g
+bad "config apply: --network needs a network id (16 hex digits)" \
+	config apply zb0 "$DIR/good/seed-5-peer-specific.json" --network
+bad "config check: unexpected argument \"--network\"" \
+	config check "$DIR/good/seed-5-peer-specific.json" --network 8056c2e21c000001
 valid "$DIR/good/local-conf-other-settings.json"
 if contains "$err" "note: settings.primaryPort: not a bonding setting, ignored" &&
    contains "$err" "note: physical: not bonding configuration, ignored"; then
