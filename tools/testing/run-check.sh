@@ -22,6 +22,9 @@
 #                a shell pattern: "smoke", "ztbond_smoke.sh", "fail*"); repeatable
 # --kernel SER   only this kernel series (6.1 or 6.12); repeatable
 # --skip-deps    do not run install-deps.sh
+# --vm-only      build, then only the selftests in the VMs: no host tests, unit
+#                tests, fuzzing or checkpatch (a quick loop while developing;
+#                "make check" runs everything)
 #
 # Environment: ZTBOND_STRESS=1 (the stress-capable selftests run their long
 # cycle counts; "make stress"), ZTBOND_ACCEL=kvm|tcg (default: probe), ZTBOND_VM_TIMEOUT
@@ -51,6 +54,7 @@ usage()
 FILTERS=()
 SERIES=()
 SKIP_DEPS=${ZTBOND_SKIP_DEPS:-}
+VM_ONLY=
 while (($#)); do
 	case $1 in
 	--test)      FILTERS+=("${2:?--test needs a name}"); shift 2 ;;
@@ -58,6 +62,7 @@ while (($#)); do
 	--kernel)    SERIES+=("${2:?--kernel needs 6.1 or 6.12}"); shift 2 ;;
 	--kernel=*)  SERIES+=("${1#--kernel=}"); shift ;;
 	--skip-deps) SKIP_DEPS=1; shift ;;
+	--vm-only)   VM_ONLY=1; shift ;;
 	-h|--help)   usage 0 ;;
 	*)           echo "unknown argument: $1" >&2; usage 2 >&2 ;;
 	esac
@@ -154,7 +159,7 @@ if [[ -f $ZTBOND_ROOT/ctl/Makefile ]]; then
 	if make -C "$ZTBOND_ROOT/ctl" > "$LOGS/build-ztbondctl.log" 2>&1; then
 		record build-ztbondctl pass
 		# ztbondctl's own command-line tests, when it has them.
-		if grep -q '^test:' "$ZTBOND_ROOT/ctl/Makefile"; then
+		if [[ -z $VM_ONLY ]] && grep -q '^test:' "$ZTBOND_ROOT/ctl/Makefile"; then
 			make -C "$ZTBOND_ROOT/ctl" test > "$LOGS/ctl-test.log" 2>&1
 			record_host_tests ztbondctl-tests "$LOGS/ctl-test.log" $?
 		fi
@@ -180,7 +185,9 @@ if [[ -f $ZTSIM_DIR/Makefile ]]; then
 		else
 			record build-ztsim pass
 		fi
-		if [[ $(id -u) -ne 0 ]]; then
+		if [[ -n $VM_ONLY ]]; then
+			:
+		elif [[ $(id -u) -ne 0 ]]; then
 			record ztsim-tests skip "needs root (network namespaces, taps)"
 		else
 			make -C "$ZTSIM_DIR" check > "$LOGS/ztsim-test.log" 2>&1
@@ -233,8 +240,9 @@ done
 
 # 3. Unit tests -----------------------------------------------------------------
 
-info "userspace unit tests"
-if [[ -f $ZTBOND_ROOT/tools/testing/unit/Makefile ]]; then
+if [[ -n $VM_ONLY ]]; then
+	:
+elif info "userspace unit tests"; [[ -f $ZTBOND_ROOT/tools/testing/unit/Makefile ]]; then
 	ulog=$LOGS/unit.log
 	make -C "$ZTBOND_ROOT/tools/testing/unit" run > "$ulog" 2>&1
 	urc=$?
@@ -267,9 +275,10 @@ else
 fi
 
 # libFuzzer over the engine (kmod/engine/): a short, seeded run
-info "engine fuzzing (libFuzzer)"
 flog=$LOGS/fuzz.log
-if ! command -v clang >/dev/null; then
+if [[ -n $VM_ONLY ]]; then
+	:
+elif info "engine fuzzing (libFuzzer)"; ! command -v clang >/dev/null; then
 	record fuzz-engine fail "clang not installed (install-deps.sh installs it)"
 elif make -C "$ZTBOND_ROOT/tools/testing/fuzz" run > "$flog" 2>&1; then
 	record fuzz-engine pass "$(grep -o 'Done [0-9]* runs' "$flog" | tail -1)"
@@ -288,7 +297,9 @@ for f in "$ZTBOND_ROOT"/kmod/*.c "$ZTBOND_ROOT"/kmod/*.h "$ZTBOND_ROOT"/kmod/eng
 	cp_files+=("${f#"$ZTBOND_ROOT"/}")
 done
 shopt -u nullglob
-if ((${#cp_files[@]})); then
+if [[ -n $VM_ONLY ]]; then
+	:
+elif ((${#cp_files[@]})); then
 	cp_flags=(--no-tree -f --terse --show-types)
 	[[ -n ${ZTBOND_CHECKPATCH_STRICT:-} ]] && cp_flags+=(--strict)
 	(cd "$ZTBOND_ROOT" && perl "$KSRC_DIR/scripts/checkpatch.pl" "${cp_flags[@]}" "${cp_files[@]}") \
