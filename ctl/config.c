@@ -1696,7 +1696,8 @@ static int put_peers(struct nl_msg *msg, const struct ztb_peer *p,
 	 * a nest that ends empty, so it is put as a zero-length attribute.)
 	 */
 	if (!n)
-		return nla_put(msg, ZTBOND_A_PEERS, 0, NULL) < 0 ? -1 : 0;
+		return nla_put(msg, ZTBOND_A_PEERS | NLA_F_NESTED, 0, NULL) < 0 ?
+		       -1 : 0;
 	peers = nla_nest_start(msg, ZTBOND_A_PEERS);
 	if (!peers)
 		return -1;

@@ -191,14 +191,14 @@ monitor_events()
 }
 
 # seconds (with fractions) since the epoch of the first monitor line of
-# file $1 for link $2 in state $3
+# file $1 for link $2 in state $3 (whatever the event: a link that leaves
+# is "link-state" down, or "link-punished" when it is punished)
 event_time()
 {
 	local t
 
 	t=$(jq -r --arg l "$2" --arg s "$3" \
-		'select(.event == "link-state" and .link == $l and .state == $s) | .time' \
-		"$1" | head -n 1)
+		'select(.link == $l and .state == $s) | .time' "$1" | head -n 1)
 	[[ -n $t ]] && date -d "$t" +%s.%N
 }
 
@@ -207,33 +207,43 @@ event_seen()
 	[[ -n $(event_time "$@") ]]
 }
 
+# seconds from $2 to $1, or nothing if $1 is empty
+since()
+{
+	[[ -n $1 ]] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'
+}
+
 # The issue's promise: monitor reports a link going down and coming back
-# within a second (stamped when ztbondctl reads the event).
+# within a second. The time stamps are ztbondctl's (when it read the
+# event); the reference is when the "ip link set" that made the change
+# returned (starting a process takes a while under TCG).
 monitor_within_1s()
 {
 	local f pid t0 t1 td tu
 
 	RET=0
+	# no punishment: the earlier tests flapped v1, and a punished link
+	# comes back as "punished", not "up"
+	ztb_ctl "$NS" bond set zb0 punishBase 0
 	f=$(mktemp)
 	ip netns exec "$NS" "$ZTBONDCTL" monitor zb0 --json > "$f" 2>&1 &
 	pid=$!
 	sleep 1
-	t0=$(date +%s.%N)
 	ip -n "$NS" link set v1 down
+	t0=$(date +%s.%N)
 	slowwait 5 event_seen "$f" v1 down
-	t1=$(date +%s.%N)
 	ip -n "$NS" link set v1 up
+	t1=$(date +%s.%N)
 	slowwait 5 event_seen "$f" v1 up
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
-	td=$(event_time "$f" v1 down)
-	tu=$(event_time "$f" v1 up)
-	[[ -n $td ]] && td=$(awk -v a="$td" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
-	[[ -n $tu ]] && tu=$(awk -v a="$tu" -v b="$t1" 'BEGIN { printf "%.3f", a - b }')
-	echo "    down reported after ${td:-never} s (downDelay 0.1 s), up after ${tu:-never} s"
+	td=$(since "$(event_time "$f" v1 down)" "$t0")
+	tu=$(since "$(event_time "$f" v1 up)" "$t1")
+	echo "    down reported ${td:-never} s after the change (downDelay 0.1 s), up ${tu:-never} s after"
 	[[ -n $td && -n $tu ]] && ztb_fcmp "$td" "<" 1.1 && ztb_fcmp "$tu" "<" 1
 	check_err $? "events late or missing: $(tr '\n' ' ' < "$f")"
 	rm -f "$f"
+	ztb_ctl "$NS" bond set zb0 punishBase 8000
 	log_test "monitor reports a link going down (after its downDelay) and coming back within 1 s"
 }
 
