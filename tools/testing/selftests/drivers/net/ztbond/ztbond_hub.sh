@@ -198,13 +198,16 @@ sent_to()
 				  .options.actions[0].stats.packets // 0] | add // 0'
 }
 
-# Three clients behind the hub, three policies: C1 by MAC with a custom
-# balance-rr (one packet a link), C2 by ZeroTier node id with broadcast,
-# C3 with none of its own (the bond's active-backup). 20 pings from the
-# hub to each: C1's spread over the links, C2's on every link, C3's on one.
+# Clients behind the hub with policies of their own: C1 by MAC with a
+# custom balance-rr (one packet a link), C2 by ZeroTier node id with
+# broadcast, C4 with balance-aware per packet and C5 with balance-aware by
+# flows (the seed's example: a balance-aware peer of an active-backup
+# bond), C3 with none (the bond's active-backup). 20 pings from the hub to
+# each: C1's and C4's spread over the links, C2's on every link, C3's and
+# C5's (one flow) on one.
 per_peer_policies()
 {
-	local nwid=8056c2e21c000001 node=1122334455 cfg dump m1 m2 m3 i c n out
+	local nwid=8056c2e21c000001 node=1122334455 cfg dump m1 m2 m3 m4 m5 i c n out
 	local -a macs links_used on_all
 
 	RET=0
@@ -213,13 +216,19 @@ per_peer_policies()
 	ip -n "$C2" link set c2 address "$m2" || check_err 1 "cannot give c2 its ZeroTier MAC"
 	ip -n "$HUB" neigh flush dev zb0
 	m3=$(ip -n "$C3" -j link show c3 | jq -r '.[0].address')
-	macs=("$m1" "$m2" "$m3")
+	m4=$(ip -n "$C4" -j link show c4 | jq -r '.[0].address')
+	m5=$(ip -n "$C5" -j link show c5 | jq -r '.[0].address')
+	macs=("$m1" "$m2" "$m3" "$m4" "$m5")
 	cfg=$(mktemp)
 	cat > "$cfg" <<-EOF
 	{ "settings": {
 	    "defaultBondingPolicy": "active-backup",
-	    "policies": { "spread": { "basePolicy": "balance-rr", "packetsPerLink": 1 } },
-	    "peerSpecificBonds": { "$m1": "spread", "$node": "broadcast" } } }
+	    "policies": { "spread": { "basePolicy": "balance-rr", "packetsPerLink": 1 },
+	                  "per-packet": { "basePolicy": "balance-aware", "balancePolicy": "packet" },
+	                  "my-custom-balance-aware": { "failoverInterval": 2000,
+	                      "monitorStrategy": "dynamic", "basePolicy": "balance-aware" } },
+	    "peerSpecificBonds": { "$m1": "spread", "$node": "broadcast",
+	                           "$m4": "per-packet", "$m5": "my-custom-balance-aware" } } }
 	EOF
 	out=$(ztb_ctl "$HUB" config apply zb0 "$cfg" 2>&1)
 	[[ $? -ne 0 && $out == *"depends on the network"*"--network"* ]]
@@ -241,10 +250,10 @@ per_peer_policies()
 				check_err 1 "egress filter on h$i"
 		done
 	done
-	for c in 1 2 3; do
+	for c in 1 2 3 4 5; do
 		ip netns exec "$HUB" ping -q -c 20 -i 0.02 -W 1 "10.0.0.$((10 + c))" > /dev/null 2>&1
 	done
-	for c in 0 1 2; do
+	for c in 0 1 2 3 4; do
 		links_used[c]=0 on_all[c]=0
 		for ((i = 1; i <= NLINK; i++)); do
 			n=$(sent_to "h$i" "${macs[c]}")
@@ -252,13 +261,19 @@ per_peer_policies()
 			((n >= 20)) && on_all[c]=$((on_all[c] + 1))
 		done
 	done
-	echo "    links carrying the hub's pings: C1 (spread) ${links_used[0]}, C2 (broadcast) ${links_used[1]} (${on_all[1]} with all 20), C3 (bond's active-backup) ${links_used[2]}"
+	echo "    links carrying the hub's pings: C1 (spread) ${links_used[0]}, C2 (broadcast) ${links_used[1]} (${on_all[1]} with all 20), C3 (bond's active-backup) ${links_used[2]}, C4 (aware, packet) ${links_used[3]}, C5 (aware, flows) ${links_used[4]} (${on_all[4]} with all 20)"
 	((links_used[0] >= 3))
 	check_err $? "C1's balance-rr with packetsPerLink 1 used ${links_used[0]} of $NLINK links"
 	((on_all[1] == NLINK))
 	check_err $? "C2's broadcast put each of 20 pings on ${on_all[1]} of $NLINK links"
 	((links_used[2] == 1))
 	check_err $? "C3 (no policy of its own) used ${links_used[2]} links, not the active one"
+	((links_used[3] >= 3))
+	check_err $? "C4's balance-aware per packet used ${links_used[3]} of $NLINK links"
+	((links_used[4] == 1 && on_all[4] == 1))
+	check_err $? "C5's one flow (balance-aware by flows) was not carried whole by one link: ${links_used[4]} links"
+	[[ $(ztb_bond_field "$HUB" flows) -ge 1 ]]
+	check_err $? "no flow in the flow table for C5's balance-aware (the bond is active-backup)"
 
 	# the round trip: a dump applied again changes nothing
 	dump=$(mktemp)
@@ -272,7 +287,7 @@ per_peer_policies()
 		[[ $(ztb_ctl "$HUB" bond show zb0 --json | jq '.peers | length') -eq 0 ]]
 	check_err $? "a configuration without peerSpecificBonds left peers behind"
 	rm -f "$cfg" "$dump"
-	log_test "peerSpecificBonds: by MAC and by node id, each client's traffic follows its own policy; dump round trip"
+	log_test "peerSpecificBonds: by MAC and by node id, each client's traffic follows its own policy (rr, broadcast, aware); dump round trip"
 }
 
 ztb_require_root
