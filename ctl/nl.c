@@ -304,9 +304,16 @@ void ztb_nl_close(struct ztb_nl *nl)
 	free(nl);
 }
 
+/*
+ * Requests: room for a whole configuration in one BOND_SET (64 links with
+ * every parameter and 64 peers take about 20 KiB); libnl's default, one
+ * page, held only about 25 links.
+ */
+#define ZTB_REQ_SIZE	(64 * 1024)
+
 struct nl_msg *ztb_nl_req(struct ztb_nl *nl, uint8_t cmd, bool dump)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	struct nl_msg *msg = nlmsg_alloc_size(ZTB_REQ_SIZE);
 
 	if (!msg)
 		return NULL;
