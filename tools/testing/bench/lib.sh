@@ -7,6 +7,8 @@
 #
 #   log MSG...                 progress line on the console ("bench: ...",
 #                              run.sh shows it) and in $ZTB_OUT/bench.log
+#                              (there after the seconds since the script
+#                              started: where the time goes)
 #   pgset FILE CMD...          one pktgen command
 #   pktgen_run DEV COUNT [CMD...]
 #                              COUNT 64-byte UDP packets into DEV's xmit from
@@ -27,7 +29,7 @@ LOG=$ZTB_OUT/bench.log
 log()
 {
 	printf 'bench: %s\n' "$*"
-	printf '%s\n' "$*" >> "$LOG"
+	printf '%4ds %s\n' "$SECONDS" "$*" >> "$LOG"
 }
 
 pgset()

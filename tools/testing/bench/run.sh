@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [--kernel 6.12|6.1] [--bench NAME[,NAME...]]
+# run.sh [--kernel 6.12|6.1] [--bench NAME[,NAME...]] [--skip-deps]
 #                                   (make bench [QUICK=1] [BENCH=NAME,...])
 #
 # Boots one VM and runs the benchmarks in it, one guest script each
@@ -14,7 +14,11 @@
 #   scaling   benchmark 2, ztbond pps with 2..64 links and 100..1M flows
 #             (scaling.sh)
 #   tx_cost   benchmark 1, pps of ztbond, bonding, team, bare veth (tx_cost.sh)
+#   aggregation  benchmark 3, iperf3 TCP goodput over 4 tbf-shaped links
+#             (equal and 4:2:1:1) / the sum of their rates (aggregation.sh)
 # BENCH (or --bench) picks some of them, e.g. BENCH=failover; default all.
+# Dependencies (iperf3, gnuplot-nox for the plots, ...) come from
+# tools/testing/install-deps.sh, as for make check; --skip-deps skips it.
 # BENCH_* variables of the environment reach the guest scripts (their
 # headers list the knobs).
 #
@@ -36,15 +40,17 @@ export ZTBOND_BUILD=${ZTBOND_BENCH_BUILD:-$(cd "$HERE/../../.." && pwd)/build/be
 # shellcheck source=../vm/common.sh
 source "$HERE/../vm/common.sh"
 
-ALL_BENCH="failover control scaling tx_cost"
+ALL_BENCH="failover control scaling tx_cost aggregation"
 series=6.12
 benches=${BENCH:-}
+deps=1
 while (($#)); do
 	case $1 in
 	--kernel)   series=${2:?}; shift 2 ;;
 	--kernel=*) series=${1#--kernel=}; shift ;;
 	--bench)    benches=${2:?}; shift 2 ;;
 	--bench=*)  benches=${1#--bench=}; shift ;;
+	--skip-deps) deps=0; shift ;;
 	-h|--help)  sed -n '4,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*)          die "unknown argument: $1" ;;
 	esac
@@ -57,10 +63,12 @@ for b in $benches; do
 	[[ " $ALL_BENCH " == *" $b "* ]] || die "unknown benchmark '$b' (known: $ALL_BENCH)"
 done
 
+# QUICK: one measured round and no warm-up round (the first samples of a
+# fresh VM are slower: QUICK numbers are a smoke test, not a comparison).
 if [[ ${QUICK:-0} == 1 ]]; then
-	count=${BENCH_COUNT:-100000} rounds=1
+	count=${BENCH_COUNT:-30000} rounds=${BENCH_ROUNDS:-1} warmup=${BENCH_WARMUP:-0}
 else
-	count=${BENCH_COUNT:-200000} rounds=${BENCH_ROUNDS:-3}
+	count=${BENCH_COUNT:-200000} rounds=${BENCH_ROUNDS:-3} warmup=${BENCH_WARMUP:-1}
 fi
 
 k=$(pick_kver "$series") || die "no usable $series kernel installed"
@@ -68,6 +76,11 @@ bench=$ZTBOND_BUILD
 out=$bench/run
 rm -rf "$out"
 mkdir -p "$out"
+
+if ((deps)); then
+	"$HERE/../install-deps.sh" > "$out/install-deps.log" 2>&1 ||
+		{ tail -n 20 "$out/install-deps.log"; die "install-deps.sh failed"; }
+fi
 
 command -v teamd > /dev/null ||
 	warn "teamd not installed (Debian package libteam-utils): team is skipped"
@@ -85,10 +98,11 @@ stage_modules "$k" > "$out/depmod.log" 2>&1 || die "depmod failed, see $out/depm
 	printf 'BENCH_QUICK=%q\n' "${QUICK:-0}"
 	printf 'BENCH_COUNT=%q\n' "$count"
 	printf 'BENCH_ROUNDS=%q\n' "$rounds"
+	printf 'BENCH_WARMUP=%q\n' "$warmup"
 	# the caller's knobs (BENCH_FO_TRIALS=..., see the guest scripts)
 	for name in $(compgen -e BENCH_); do
 		case $name in
-		BENCH_LIST|BENCH_QUICK|BENCH_COUNT|BENCH_ROUNDS) ;;
+		BENCH_LIST|BENCH_QUICK|BENCH_COUNT|BENCH_ROUNDS|BENCH_WARMUP) ;;
 		*) printf '%s=%q\n' "$name" "${!name}" ;;
 		esac
 	done

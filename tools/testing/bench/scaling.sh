@@ -8,8 +8,8 @@
 # pktgen (as in tx_cost.sh: 64-byte UDP, clone_skb 0, kpktgend_0) into the
 # xmit of a ztbond "dut" whose links are veth pairs with their peers up:
 #
-#   links  N links (BENCH_SC_LINKS, 2 8 32 64), 10 000 flows: random source
-#          and destination ports from 100 x 100 pairs
+#   links  N links (BENCH_SC_LINKS, 2 8 32 64; QUICK 2 16), 10 000 flows:
+#          random source and destination ports from 100 x 100 pairs
 #   flows  2 links, N flows (BENCH_SC_FLOWS, 100 10000 1000000): random
 #          source port of 100 (100 flows), or random source and destination
 #          ports of 100 x 100 or 1000 x 1000 pairs
@@ -28,6 +28,7 @@
 # "-"), params. Exit status 0, or 1 if a set-up fails; speed never fails.
 #
 # Environment: ZTBONDCTL, ZTB_OUT, BENCH_QUICK, BENCH_COUNT, BENCH_ROUNDS,
+# BENCH_WARMUP (1; QUICK 0: no warm-up round),
 # BENCH_SC_LINKS, BENCH_SC_FLOWS, BENCH_SC_POLICIES, BENCH_SC_TABLE.
 
 set -uo pipefail
@@ -37,7 +38,7 @@ HERE=$(dirname "$(readlink -f "$0")")
 source "$HERE/lib.sh"
 
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
-	LINK_COUNTS=${BENCH_SC_LINKS:-2 64}
+	LINK_COUNTS=${BENCH_SC_LINKS:-2 16}
 	FLOW_COUNTS=${BENCH_SC_FLOWS:-100 1000000}
 else
 	LINK_COUNTS=${BENCH_SC_LINKS:-2 8 32 64}
@@ -45,6 +46,7 @@ else
 fi
 COUNT=${BENCH_COUNT:-200000}
 ROUNDS=${BENCH_ROUNDS:-3}
+WARMUP=${BENCH_WARMUP:-1}	# warm-up rounds (0 or 1), discarded
 POLICIES=${BENCH_SC_POLICIES:-balance-xor balance-aware}
 TABLE=${BENCH_SC_TABLE:-1048576}
 RES=$ZTB_OUT/results.tsv
@@ -120,6 +122,7 @@ done
 {
 	echo "count=$COUNT"
 	echo "rounds=$ROUNDS"
+	echo "warmup=$WARMUP"
 	echo "links=$LINK_COUNTS"
 	echo "flows=$FLOW_COUNTS"
 	echo "flow_table=$TABLE"
@@ -127,8 +130,8 @@ done
 
 failed=0
 declare -A broken=()
-log "scaling: count=$COUNT, rounds=1 warm-up + $ROUNDS measured, ${#CONTENDERS[@]} contenders"
-for ((r = 0; r <= ROUNDS; r++)); do
+log "scaling: count=$COUNT, rounds=$WARMUP warm-up + $ROUNDS measured, ${#CONTENDERS[@]} contenders"
+for ((r = 1 - WARMUP; r <= ROUNDS; r++)); do
 	for c in "${CONTENDERS[@]}"; do
 		[[ -n ${broken[$c]:-} ]] && continue
 		IFS=: read -r dim pol n <<< "$c"

@@ -17,7 +17,9 @@
 # could not be set up. Speed never fails the run.
 #
 # Environment: ZTBONDCTL, ZTB_OUT, BENCH_COUNT (packets per measurement),
-# BENCH_ROUNDS (measured rounds, after the warm-up), BENCH_PKT_SIZE.
+# BENCH_ROUNDS (measured rounds, after the warm-up), BENCH_WARMUP (1 warm-up
+# round; QUICK 0), BENCH_PKT_SIZE, BENCH_QUICK, BENCH_TX_MODES (balance-rr
+# balance-xor active-backup broadcast; QUICK balance-xor active-backup).
 
 # shellcheck disable=SC2317 # setup_<kind> are called as "setup_$kind"
 set -u
@@ -28,6 +30,7 @@ source "$HERE/lib.sh"
 
 COUNT=${BENCH_COUNT:-200000}
 ROUNDS=${BENCH_ROUNDS:-3}
+WARMUP=${BENCH_WARMUP:-1}	# warm-up rounds (0 or 1), discarded
 PKT_SIZE=${BENCH_PKT_SIZE:-64}
 RES=$ZTB_OUT/results.tsv
 
@@ -125,7 +128,12 @@ teardown()
 modprobe pktgen || { log "cannot load pktgen"; exit 1; }
 modprobe bonding max_bonds=0 || { log "cannot load bonding"; exit 1; }
 
-MODES=(balance-rr balance-xor active-backup broadcast)
+# QUICK: two modes (the flow hash and the single link), not four
+if [[ ${BENCH_QUICK:-0} == 1 ]]; then
+	read -r -a MODES <<< "${BENCH_TX_MODES:-balance-xor active-backup}"
+else
+	read -r -a MODES <<< "${BENCH_TX_MODES:-balance-rr balance-xor active-backup broadcast}"
+fi
 CONTENDERS=(veth:-)
 for m in "${MODES[@]}"; do CONTENDERS+=("ztbond:$m"); done
 for m in "${MODES[@]}"; do CONTENDERS+=("bonding:$m"); done
@@ -136,12 +144,12 @@ else
 	echo "team skipped: teamd not installed" >> "$ZTB_OUT/contenders"
 fi
 printf '%s\n' "${CONTENDERS[@]}" >> "$ZTB_OUT/contenders"
-printf 'count=%s\nrounds=%s\npkt_size=%s\n' "$COUNT" "$ROUNDS" "$PKT_SIZE" > "$ZTB_OUT/params"
+printf 'count=%s\nrounds=%s\nwarmup=%s\npkt_size=%s\n' "$COUNT" "$ROUNDS" "$WARMUP" "$PKT_SIZE" > "$ZTB_OUT/params"
 
 failed=0
 declare -A broken=()
-log "count=$COUNT pkt_size=$PKT_SIZE rounds=1 warm-up + $ROUNDS measured, ${#CONTENDERS[@]} contenders"
-for ((r = 0; r <= ROUNDS; r++)); do
+log "count=$COUNT pkt_size=$PKT_SIZE rounds=$WARMUP warm-up + $ROUNDS measured, ${#CONTENDERS[@]} contenders"
+for ((r = 1 - WARMUP; r <= ROUNDS; r++)); do
 	for c in "${CONTENDERS[@]}"; do
 		[[ -n ${broken[$c]:-} ]] && continue
 		kind=${c%%:*} mode=${c#*:}
