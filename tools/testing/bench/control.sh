@@ -57,11 +57,11 @@ die() { log "control: $*"; cleanup; exit 1; }
 
 cleanup()
 {
-	local i
+	local i devs=()
 
-	ip link del dut 2>/dev/null
-	for ((i = 1; i <= LINKS; i++)); do echo "link del cA$i"; done |
-		ip -force -batch - 2>/dev/null
+	link_del dut
+	for ((i = 1; i <= LINKS; i++)); do devs+=("cA$i"); done
+	link_del "${devs[@]}"
 }
 
 # timed OP CMD...: run CMD (output discarded), record its wall time as a

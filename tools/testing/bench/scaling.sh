@@ -8,7 +8,7 @@
 # pktgen (as in tx_cost.sh: 64-byte UDP, clone_skb 0, kpktgend_0) into the
 # xmit of a ztbond "dut" whose links are veth pairs with their peers up:
 #
-#   links  N links (BENCH_SC_LINKS, 2 8 32 64; QUICK 2 16), 10 000 flows:
+#   links  N links (BENCH_SC_LINKS, 2 8 32 64; QUICK 2 64), 10 000 flows:
 #          random source and destination ports from 100 x 100 pairs
 #   flows  2 links, N flows (BENCH_SC_FLOWS, 100 10000 1000000): random
 #          source port of 100 (100 flows), or random source and destination
@@ -38,7 +38,7 @@ HERE=$(dirname "$(readlink -f "$0")")
 source "$HERE/lib.sh"
 
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
-	LINK_COUNTS=${BENCH_SC_LINKS:-2 16}
+	LINK_COUNTS=${BENCH_SC_LINKS:-2 64}
 	FLOW_COUNTS=${BENCH_SC_FLOWS:-100 1000000}
 else
 	LINK_COUNTS=${BENCH_SC_LINKS:-2 8 32 64}
@@ -81,15 +81,15 @@ veths_create()
 
 veths_destroy()
 {
-	local i
+	local i devs=()
 
-	for ((i = 1; i <= MAXL; i++)); do echo "link del sA$i"; done |
-		ip -force -batch - 2>/dev/null
+	for ((i = 1; i <= MAXL; i++)); do devs+=("sA$i"); done
+	link_del "${devs[@]}"
 }
 
 teardown()
 {
-	ip link del dut 2>/dev/null
+	link_del dut
 }
 
 # setup POLICY NLINKS
