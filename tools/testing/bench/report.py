@@ -506,7 +506,7 @@ def plot_aggregation(data, out_dir, pdir):
                     " ".join("NaN" if v is None else f"{v:.3f}" for v in vals) + "\n")
     png = os.path.join(out_dir, "aggregation.png")
     lines = [
-        "set terminal pngcairo size 1200,520 font ',10'",
+        "set terminal pngcairo noenhanced size 1200,520 font ',10'",
         f"set output {gp_str(png)}",
         "set title \"Aggregation efficiency: TCP goodput / sum of the tbf link rates "
         "(one link: its own rate), medians\\n"
@@ -550,7 +550,7 @@ def plot_aggregation(data, out_dir, pdir):
         png2 = os.path.join(out_dir, "aggregation-shares.png")
         lines += [
             "reset",
-            "set terminal pngcairo size 1000,480 font ',10'",
+            "set terminal pngcairo noenhanced size 1000,480 font ',10'",
             f"set output {gp_str(png2)}",
             f"set title 'Share of the bytes sent per link, {AG_PROFILE.get(prof, prof)} "
             f"({'/'.join(f'{x:g}' for x in rates)} Mbit/s), {n} TCP streams, medians'",
@@ -596,11 +596,11 @@ def plot_failover(data, out_dir, pdir):
                     # x of the bar in a clustered histogram of len(events)
                     x = ci + (ei - (len(events) - 1) / 2) / (len(events) + 1)
                     labels.append(f"set label 'no failover' at first {x:.3f}, first "
-                                  f"{max(v or 1, 1) * 1.3:.0f} center rotate by 90 left")
+                                  f"{max(v or 1, 1) * 1.3:.0f} center front")
             f.write(gp_str(FO_SHORT.get(c, c)) + " " + " ".join(vs) + "\n")
     png = os.path.join(out_dir, "failover.png")
     lines = [
-        "set terminal pngcairo size 1000,520 font ',10'",
+        "set terminal pngcairo noenhanced size 1000,520 font ',10'",
         f"set output {gp_str(png)}",
         "set title 'Failover outage of a 10 ms UDP stream (median; log scale)'",
         "set bmargin 4",
@@ -616,7 +616,7 @@ def plot_failover(data, out_dir, pdir):
         f"set arrow from graph 0, first {FAILOVER_TARGET_MS} to graph 1, first "
         f"{FAILOVER_TARGET_MS} nohead dt 2 lc rgb '#404040'",
         f"set label 'target: ztbond blackhole ≤ {FAILOVER_TARGET_MS} ms (failoverInterval 250)' "
-        f"at graph 0.02, first {FAILOVER_TARGET_MS * 1.25}",
+        f"at graph 0.02, first {FAILOVER_TARGET_MS * 1.25} front",
     ] + labels + [
         "plot " + ", ".join(f"{gp_str(dat)} using {i + 2}:xtic(1) title columnheader({i + 2})"
                             for i in range(len(events))),
