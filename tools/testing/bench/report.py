@@ -370,8 +370,7 @@ def aggregation(d):
                 moves.setdefault(key, []).append(int(mv))
                 flows.setdefault(key, []).append(fl)
             tot = sum(by)
-            if tot > 0:
-                shares.setdefault(key, []).append([b / tot for b in by])
+            shares.setdefault(key, []).append([b / tot for b in by] if tot > 0 else None)
     rows = []
     for pr in profiles:
         cs = []
@@ -398,12 +397,17 @@ def aggregation(d):
                                    "(bond sequence), not implemented yet")
                 if row["median_mbit"] is not None and links:
                     row["efficiency"] = round(row["median_mbit"] / sum(links), 3)
-                sh = shares.get(key, [])
-                if c == "single":
-                    sh = [x[:1] for x in sh]
-                if sh:
-                    row["link_shares"] = [round(med([s[i] for s in sh]), 3)
-                                          for i in range(len(sh[0]))]
+                # The shares of the median sample (a median per link would
+                # mix samples: a flow hashed to another link each time
+                # gives every link a median of 0).
+                sm, sh = samples.get(key, []), shares.get(key, [])
+                if sm and len(sh) == len(sm):
+                    mid = sorted(range(len(sm)), key=lambda i: sm[i])[(len(sm) - 1) // 2]
+                    if sh[mid]:
+                        v = sh[mid][:1] if c == "single" else sh[mid]
+                        row["link_shares"] = [round(x, 3) for x in v]
+                    row["link_shares_samples"] = [[round(x, 3) for x in v] if v else None
+                                                  for v in sh]
                 one = med(samples.get((pr, "single", n), []))
                 if one and row["median_mbit"] is not None and c != "single":
                     row["vs_single"] = round(row["median_mbit"] / one, 3)
@@ -456,7 +460,8 @@ def aggregation(d):
              f"{params['warmup_rounds']} warm-up round(s) discarded, median of {params['measured_rounds']} interleaved "
              f"round(s). 'of sum': goodput / sum of the link rates (one link: its "
              f"own rate); 'vs one link': goodput / that of one link alone (a1, the "
-             f"fastest) with as many streams; link shares: bytes sent on a1/a2/a3/a4; "
+             f"fastest) with as many streams; link shares: bytes sent on a1/a2/a3/a4 in "
+             f"the median sample; "
              f"retr: TCP retransmissions (median); flows per link (moves): balance-aware's "
              f"flows on a1/a2/a3/a4 after each sample (iperf3's control connection and "
              f"the readiness ping are flows too) and how many it moved during the run. "
@@ -553,7 +558,7 @@ def plot_aggregation(data, out_dir, pdir):
             "set terminal pngcairo noenhanced size 1000,480 font ',10'",
             f"set output {gp_str(png2)}",
             f"set title 'Share of the bytes sent per link, {AG_PROFILE.get(prof, prof)} "
-            f"({'/'.join(f'{x:g}' for x in rates)} Mbit/s), {n} TCP streams, medians'",
+            f"({'/'.join(f'{x:g}' for x in rates)} Mbit/s), {n} TCP streams, the median sample'",
             "set style data histograms",
             "set style histogram rowstacked",
             "set style fill solid 0.8 border -1",
