@@ -41,11 +41,11 @@
 # rates), runs one iperf3 and deletes them: balance-aware counts flows, and
 # a flow stays in its table for 243 s (ZeroTier's expiry), so the streams of
 # an earlier run would skew the next one's placement. Samples are
-# interleaved (round 0, a warm-up with one BENCH_AG_WARMUP_S (2) s run of
-# 8 streams per set-up, is discarded (BENCH_WARMUP 0: none); then
-# BENCH_ROUNDS rounds). Per sample
-# the bytes each of A's veth ends sent (ztbond's control frames included,
-# a few hundred bytes a second) give the links' shares.
+# interleaved: round 0, a warm-up with one BENCH_AG_WARMUP_S (2) s run of 8
+# streams per contender and profile, is discarded (BENCH_WARMUP 0: none),
+# then BENCH_ROUNDS rounds. Per sample, the bytes each of A's veth ends
+# sent (ztbond's control frames included, a few hundred bytes a second)
+# give the links' shares.
 #
 # QUICK: the 4:2:1:1 profile, contenders ztbond-aware and bonding-xor,
 # 8 streams, 3 s, no warm-up round, one round.
@@ -126,8 +126,8 @@ shape()
 
 # Contenders -----------------------------------------------------------------
 
-# enslave NS PREFIX: the four links of NS into zb0 (down first: bonding
-# wants its slaves down), addresses, up.
+# enslave NS PREFIX IP: the four links of NS into zb0 (down first: bonding
+# wants its slaves down), IP/24 on zb0, up.
 enslave()
 {
 	local ns=$1 p=$2 ip=$3 i

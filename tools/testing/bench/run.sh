@@ -23,9 +23,10 @@
 # headers list the knobs).
 #
 # QUICK=1: no warm-up round, one round, fewer contenders, modes, events and
-# shorter samples (see each script's header): about 3 min here, of which
-# the VM 2.5 (the module is rebuilt only when its sources changed); the
-# full run takes about an hour under TCG (ZTBOND_VM_TIMEOUT: 40 / 120 min).
+# shorter samples (see each script's header): 5 min here with another TCG
+# VM on the 2 CPUs, about 2.5 min without (the module is rebuilt only when
+# its sources changed); the full run takes about an hour under TCG
+# (ZTBOND_VM_TIMEOUT: 40 / 120 min).
 # Results: build/bench/NAME.{json,md} per benchmark, build/bench/bench.{json,md}
 # (all benchmarks of this run), tables on stdout, VM logs in build/bench/run/
 # (module build in build/bench/<kver>/).

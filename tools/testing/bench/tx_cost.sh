@@ -19,7 +19,8 @@
 # Environment: ZTBONDCTL, ZTB_OUT, BENCH_COUNT (packets per measurement),
 # BENCH_ROUNDS (measured rounds, after the warm-up), BENCH_WARMUP (1 warm-up
 # round; QUICK 0), BENCH_PKT_SIZE, BENCH_QUICK, BENCH_TX_MODES (balance-rr
-# balance-xor active-backup broadcast; QUICK balance-xor).
+# balance-xor active-backup broadcast; QUICK balance-xor), BENCH_TX_TEAM
+# (1: team in QUICK too).
 
 # shellcheck disable=SC2317 # setup_<kind> are called as "setup_$kind"
 set -u
@@ -136,7 +137,10 @@ fi
 CONTENDERS=(veth:-)
 for m in "${MODES[@]}"; do CONTENDERS+=("ztbond:$m"); done
 for m in "${MODES[@]}"; do CONTENDERS+=("bonding:$m"); done
-if command -v teamd > /dev/null; then
+if [[ ${BENCH_QUICK:-0} == 1 && ${BENCH_TX_TEAM:-0} != 1 ]]; then
+	log "QUICK: team skipped (teamd is slow to set up; BENCH_TX_TEAM=1 runs it)"
+	echo "team skipped: QUICK (BENCH_TX_TEAM=1 runs it)" >> "$ZTB_OUT/contenders"
+elif command -v teamd > /dev/null; then
 	for m in "${MODES[@]}"; do CONTENDERS+=("team:$m"); done
 else
 	log "teamd not installed: team skipped"
