@@ -52,7 +52,8 @@
 #
 # Output: $ZTB_OUT/results.tsv ("round profile contender streams mbit
 # retransmits moves flows bytes_a1 .. bytes_a4": moves and flows of
-# balance-aware, see sample), contenders, params. Exit status 0,
+# balance-aware, see sample), state/ (A's "bond show --json" after each
+# balance-aware sample), contenders, params. Exit status 0,
 # or 1 if a set-up fails; speed never fails (nor does an iperf3 run without
 # a result: it is logged and missing from the samples).
 #
@@ -277,27 +278,32 @@ restart_server()
 	sleep 1
 }
 
-# aware_state: "FLOW_MOVES FLOWS_A1/FLOWS_A2/..." of A's balance-aware bond
+# aware_state [FILE]: "FLOW_MOVES FLOWS_A1/FLOWS_A2/..." of A's
+# balance-aware bond; FILE keeps the whole "bond show --json" (per link:
+# eligible, punished_ms, quality, rtt, allocation... what decided the
+# placement)
 aware_state()
 {
-	ip netns exec "$NSA" "$ZTBONDCTL" bond show zb0 --json |
+	local f=${1:-/dev/null}
+
+	ip netns exec "$NSA" "$ZTBONDCTL" bond show zb0 --json | tee "$f" |
 		jq -r '"\(.flow_moves // 0) \([.links[] | .flows // 0 | tostring] | join("/"))"'
 }
 
-# sample CONTENDER STREAMS SECONDS: prints "mbit retransmits moves flows
+# sample CONTENDER STREAMS SECONDS [STATE_FILE]: prints "mbit retransmits moves flows
 # bytes_a1 .. bytes_a4" (moves: flows balance-aware moved during the run;
 # flows: its flows per link after the run; "-" for the others); non-zero
 # if iperf3 gave no result.
 sample()
 {
-	local c=$1 n=$2 s=$3 b0 b1 out mbit ret i m0=- m1=- fl=-
+	local c=$1 n=$2 s=$3 st=${4:-/dev/null} b0 b1 out mbit ret i m0=- m1=- fl=-
 
 	[[ $c == ztbond-aware* ]] && read -r m0 _ < <(aware_state)
 	read -r -a b0 < <(tx_bytes)
 	out=$(ip netns exec "$NSA" timeout $((s + 40)) iperf3 -c 10.0.0.2 -p "$PORT" \
 		-P "$n" -t "$s" -O 1 -J 2>> "$LOG")
 	read -r -a b1 < <(tx_bytes)
-	[[ $c == ztbond-aware* ]] && read -r m1 fl < <(aware_state)
+	[[ $c == ztbond-aware* ]] && read -r m1 fl < <(aware_state "$st")
 	read -r mbit ret < <(jq -r '"\(.end.sum_received.bits_per_second / 1e6 | . * 1000 | round / 1000) \(.end.sum_sent.retransmits // 0)"' \
 		<<< "$out" 2>/dev/null)
 	if [[ -z ${mbit:-} || $mbit == null ]]; then
@@ -330,6 +336,7 @@ start_server
 trap 'topo_destroy' EXIT
 
 printf '%s\n' "${CONTENDERS[@]}" > "$ZTB_OUT/contenders"
+mkdir -p "$ZTB_OUT/state"
 {
 	echo "rounds=$ROUNDS"
 	echo "seconds=$SECS"
@@ -362,7 +369,7 @@ for ((r = 1 - WARMUP; r <= ROUNDS; r++)); do
 				t1=$SECONDS
 				secs=$SECS
 				((r == 0)) && secs=$WARMUP_S
-				if ! out=$(sample "$c" "$n" "$secs"); then
+				if ! out=$(sample "$c" "$n" "$secs" "$ZTB_OUT/state/r$r-$prof-$c-P$n.json"); then
 					log "round $r: $prof $c -P $n: iperf3 gave no result"
 					restart_server
 				elif ((r > 0)); then
