@@ -7,8 +7,8 @@
 #
 # Two namespaces, A and B, joined by four veth pairs a1-b1 .. a4-b4; A's
 # ends are shaped with tbf (burst 16kb, latency 100ms), in two profiles
-# whose rates add up to the same 16 Mbit/s (low enough for TCG, where one
-# guest CPU moves a few tens of Mbit/s of TCP at best):
+# whose rates add up to the same 16 Mbit/s (low enough for TCG: the best
+# contenders reach 0.9 of it, so the VM is not the bottleneck):
 #
 #   equal    4 4 4 4 Mbit/s   (BENCH_AG_EQUAL)
 #   4:2:1:1  8 4 2 2 Mbit/s   (BENCH_AG_UNEQUAL)
