@@ -10,7 +10,7 @@
 #   make demo            boot a VM and show a bond carrying traffic and failing over
 #   make bench [QUICK=1] [BENCH=failover,...]
 #                        benchmarks in a VM (failover, control plane, scaling,
-#                        transmit cost), see Documentation/benchmarks.md
+#                        transmit cost, aggregation), see Documentation/benchmarks.md
 #   make install         module under /lib/modules/$KVER/updates (+depmod), tool
 #   make W=1 / C=1       passed through to kbuild (warnings / sparse)
 
@@ -64,7 +64,8 @@ demo:
 	$(ZTBOND_ROOT)/tools/testing/vm/demo.sh
 
 # Benchmarks in one VM run (reports numbers, never fails on speed).
-# QUICK=1: short versions; BENCH=failover,control,scaling,tx_cost: some only.
+# QUICK=1: short versions; BENCH=failover,control,scaling,tx_cost,aggregation:
+# some only.
 bench:
 	QUICK=$(QUICK) BENCH=$(BENCH) $(ZTBOND_ROOT)/tools/testing/bench/run.sh
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# install-deps.sh: everything "make check" and "make demo" need, from
-# Debian's archive. Idempotent: no apt at all when every package is already
-# installed; the needed parts of linux-source-6.12 (kselftest framework,
+# install-deps.sh: everything "make check", "make demo" and "make bench"
+# need, from Debian's archive. Idempotent: no apt at all when every package
+# is already installed; the needed parts of linux-source-6.12 (kselftest framework,
 # checkpatch) are unpacked once into $ZTBOND_CACHE.
 set -euo pipefail
 
@@ -26,6 +26,8 @@ PACKAGES=(
 	iproute2 iputils-ping iperf3 ethtool procps psmisc jq tcpdump libteam-utils
 	# ztsim's host tests (curl for the local API)
 	curl
+	# make bench: the plots (report.py)
+	gnuplot-nox
 	coreutils util-linux perl python3
 )
 

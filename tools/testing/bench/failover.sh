@@ -34,7 +34,8 @@
 # link), hence ztbond on both ends; for fairness bonding is on both ends too.
 # Every trial builds everything from scratch. Trials are interleaved
 # (round 1: every contender and event, round 2: ...), BENCH_FO_TRIALS
-# (3, QUICK 1) rounds.
+# (3, QUICK 1) rounds. QUICK runs only ztbond-fi250 and bonding-arp, only
+# blackhole (the event with the target).
 #
 # Output: $ZTB_OUT/results.jsonl (one JSON object a trial: outage, lost,
 # late, the active links after it, how long the event's command took),
@@ -53,13 +54,17 @@ source "$HERE/lib.sh"
 
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 	TRIALS=${BENCH_FO_TRIALS:-1} SETTLE=${BENCH_FO_SETTLE:-1}
+	CONT=${BENCH_FO_CONTENDERS:-ztbond-fi250 bonding-arp}
+	EV=${BENCH_FO_EVENTS:-blackhole}
 else
 	TRIALS=${BENCH_FO_TRIALS:-3} SETTLE=${BENCH_FO_SETTLE:-2}
+	CONT=${BENCH_FO_CONTENDERS:-ztbond-fi250 ztbond-default bonding-miimon bonding-arp}
+	EV=${BENCH_FO_EVENTS:-down blackhole}
 fi
 INTERVAL=${BENCH_FO_INTERVAL:-0.01}
 MAX_AFTER=${BENCH_FO_MAX_AFTER:-8}
-read -r -a CONTENDERS <<< "${BENCH_FO_CONTENDERS:-ztbond-fi250 ztbond-default bonding-miimon bonding-arp}"
-read -r -a EVENTS <<< "${BENCH_FO_EVENTS:-down blackhole}"
+read -r -a CONTENDERS <<< "$CONT"
+read -r -a EVENTS <<< "$EV"
 NSA=bfo-a NSB=bfo-b
 BREAK=b1
 PORT=5001

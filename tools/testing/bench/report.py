@@ -16,17 +16,22 @@ import argparse
 import datetime
 import json
 import os
+import shutil
 import statistics
+import subprocess
 
 TITLES = {
     "failover": "4. Failover outage",
     "control": "6. Control plane",
     "scaling": "2. Scaling with links and flows",
     "tx_cost": "1. Transmit cost",
+    "aggregation": "3. Aggregation efficiency",
 }
 # Targets of issue 3.
 FAILOVER_TARGET_MS = 500        # ztbond blackhole outage, failoverInterval 250
 SCALING_TARGET = 0.9            # pps 64 links / 2 links, 1M flows / 100 flows
+AGG_TARGET = {"equal": 0.9, "unequal": 0.85}    # balance-aware goodput / sum
+AGG_RR_TARGET = 1.5             # balance-rr + reorder window, 1 stream / one link
 
 
 def machine():
@@ -116,7 +121,8 @@ def tx_cost(d):
             row["vs_bonding"] = round(m[c] / b, 3)
         rows.append(row)
     params = {"packets_per_sample": int(p.get("count", 0)),
-              "measured_rounds": int(p.get("rounds", 0)), "warmup_rounds": 1,
+              "measured_rounds": int(p.get("rounds", 0)),
+              "warmup_rounds": int(p.get("warmup", 1)),
               "packet": f"{p.get('pkt_size', 64)}-byte UDP, random source port "
                         "1..65534, pktgen clone_skb 0"}
     hdr = ["contender", "mode", "median pps", "vs bonding", "vs veth", "samples"]
@@ -126,7 +132,7 @@ def tx_cost(d):
               " ".join(str(s) for s in r["samples_pps"]) or "set-up failed"]
              for r in rows]
     intro = [f"Load: {params['packet']}; {params['packets_per_sample']} packets "
-             f"per sample, 1 warm-up round discarded, median of "
+             f"per sample, {params['warmup_rounds']} warm-up round(s) discarded, median of "
              f"{params['measured_rounds']} interleaved round(s)"]
     return ({"params": params, "results": rows, "notes": notes},
             intro, (hdr, align, table), notes)
@@ -254,7 +260,7 @@ def control(d):
              f"from `flows` in `bond show --json` ({p.get('flows_after_apply', '?')} after the "
              f"applies). Times are the wall clock of the whole ztbondctl process (fork, "
              f"exec over 9p, netlink, output), median of {p.get('reps', '?')}; link add: "
-             f"one sample per link added (links 3..64)."]
+             f"one sample per link added (links {p.get('timed_adds', '3..64')})."]
     return {"params": params, "results": rows}, intro, (hdr, align, table), []
 
 
@@ -297,7 +303,8 @@ def scaling(d):
                        "ratio": round(r, 3), "target": SCALING_TARGET,
                        "target_met": r >= SCALING_TARGET})
     params = {"packets_per_sample": int(p.get("count", 0)),
-              "measured_rounds": int(p.get("rounds", 0)), "warmup_rounds": 1,
+              "measured_rounds": int(p.get("rounds", 0)),
+              "warmup_rounds": int(p.get("warmup", 1)),
               "link_counts": p.get("links", ""), "flow_counts": p.get("flows", ""),
               "flow_table": p.get("flow_table", "")}
     hdr = ["dimension", "policy", "n", "median pps", "vs first", "flows in table", "samples"]
@@ -307,7 +314,7 @@ def scaling(d):
               fmt_int(med(r["flows_in_table"])) if r["flows_in_table"] else "-",
               " ".join(str(s) for s in r["samples_pps"])] for r in rows]
     intro = [f"Load: 64-byte UDP from pktgen into ztbond's xmit, {params['packets_per_sample']} "
-             f"packets per sample, 1 warm-up round discarded, median of "
+             f"packets per sample, {params['warmup_rounds']} warm-up round(s) discarded, median of "
              f"{params['measured_rounds']} interleaved round(s). links: the bond over N veth "
              f"links, 10 000 flows; flows: 2 links, N flows: random source (and "
              f"destination) ports from a space of N (source, destination) pairs; "
@@ -328,7 +335,330 @@ def scaling(d):
             (hdr, align, table), extra)
 
 
-BENCH = {"failover": failover, "control": control, "scaling": scaling, "tx_cost": tx_cost}
+# ---- benchmark 3: aggregation efficiency -----------------------------------
+
+AG_DESC = {
+    "single": "one link, no bond",
+    "ztbond-rr": "ztbond balance-rr (packetsPerLink 1)",
+    "ztbond-rr-window": "ztbond balance-rr + reorder window",
+    "ztbond-xor": "ztbond balance-xor",
+    "ztbond-aware": "ztbond balance-aware, speed = link rate",
+    "ztbond-aware-auto": "ztbond balance-aware, automatic",
+    "bonding-rr": "bonding balance-rr",
+    "bonding-xor": "bonding balance-xor layer3+4",
+}
+AG_PROFILE = {"equal": "equal", "unequal": "4:2:1:1"}
+
+
+def aggregation(d):
+    p = read_params(d)
+    with open(os.path.join(d, "contenders")) as f:
+        order = [l.strip() for l in f if l.strip()]
+    profiles = p.get("profiles", "equal unequal").split()
+    streams = [int(x) for x in p.get("streams", "1 8").split()]
+    rates = {pr: [float(x) for x in p.get("rates_" + pr, "").split()] for pr in profiles}
+    samples, retr, shares, moves, flows = {}, {}, {}, {}, {}
+    with open(os.path.join(d, "results.tsv")) as f:
+        for line in f:
+            v = line.split()
+            _r, pr, c, n, mbit, rt, mv, fl = v[:8]
+            by = [int(x) for x in v[8:]]
+            key = (pr, c, int(n))
+            samples.setdefault(key, []).append(float(mbit))
+            retr.setdefault(key, []).append(int(rt))
+            if mv != "-":
+                moves.setdefault(key, []).append(int(mv))
+                flows.setdefault(key, []).append(fl)
+            tot = sum(by)
+            shares.setdefault(key, []).append([b / tot for b in by] if tot > 0 else None)
+    rows = []
+    for pr in profiles:
+        cs = []
+        for c in order:
+            cs.append(c)
+            if c == "ztbond-rr":
+                cs.append("ztbond-rr-window")
+        for c in cs:
+            for n in streams:
+                key = (pr, c, n)
+                r = rates.get(pr, [])
+                links = r[:1] if c == "single" else r
+                row = {"profile": pr, "rates_mbit": links, "contender": c,
+                       "description": AG_DESC.get(c, c), "streams": n,
+                       "samples_mbit": samples.get(key, []),
+                       "median_mbit": med(samples.get(key, [])),
+                       "median_retransmits": med(retr.get(key, []))}
+                if key in moves:
+                    row["flow_moves"] = moves[key]
+                    row["flows_per_link"] = flows[key]
+                if c == "ztbond-rr-window":
+                    row["available"] = False
+                    row["note"] = ("not available: needs the data encapsulation "
+                                   "(bond sequence), not implemented yet")
+                if row["median_mbit"] is not None and links:
+                    row["efficiency"] = round(row["median_mbit"] / sum(links), 3)
+                # The shares of the median sample (a median per link would
+                # mix samples: a flow hashed to another link each time
+                # gives every link a median of 0).
+                sm, sh = samples.get(key, []), shares.get(key, [])
+                if sm and len(sh) == len(sm):
+                    mid = sorted(range(len(sm)), key=lambda i: sm[i])[(len(sm) - 1) // 2]
+                    if sh[mid]:
+                        v = sh[mid][:1] if c == "single" else sh[mid]
+                        row["link_shares"] = [round(x, 3) for x in v]
+                    row["link_shares_samples"] = [[round(x, 3) for x in v] if v else None
+                                                  for v in sh]
+                one = med(samples.get((pr, "single", n), []))
+                if one and row["median_mbit"] is not None and c != "single":
+                    row["vs_single"] = round(row["median_mbit"] / one, 3)
+                if c in ("ztbond-aware", "ztbond-aware-auto") and n == max(streams) \
+                        and pr in AGG_TARGET and "efficiency" in row:
+                    row["target"] = AGG_TARGET[pr]
+                    row["target_met"] = row["efficiency"] >= AGG_TARGET[pr]
+                if c == "ztbond-rr-window" and n == 1:
+                    row["target"] = f"{AGG_RR_TARGET} x one link"
+                if c == "ztbond-rr-window" and n != 1:
+                    continue
+                rows.append(row)
+    params = {"measured_rounds": int(p.get("rounds", 0)),
+              "warmup_rounds": int(p.get("warmup", 1)),
+              "seconds": int(p.get("seconds", 0)),
+              "warmup_seconds": int(p.get("warmup_seconds", 0)),
+              "streams": streams, "profiles": {pr: rates[pr] for pr in profiles},
+              "tbf": p.get("tbf", "")}
+    hdr = ["profile", "contender", "streams", "median Mbit/s", "of sum", "vs one link",
+           "link shares", "retr", "target", "samples Mbit/s", "flows per link (moves)"]
+    align = "llrrrrlrlll"
+    table = []
+    for r in rows:
+        prof = f"{AG_PROFILE.get(r['profile'], r['profile'])} " \
+               f"({'/'.join(f'{x:g}' for x in r['rates_mbit'])})"
+        tgt = "-"
+        if r.get("available") is False:
+            tgt = (f"≥ {r['target']}: not available" if "target" in r
+                   else "not available")
+        elif "target" in r:
+            tgt = f"≥ {r['target']}: " + ("met" if r["target_met"] else "missed")
+        if r.get("available") is False:
+            table.append([prof, r["description"], str(r["streams"]), "-", "-", "-", "-", "-",
+                          tgt, "not available (no data encapsulation yet)", "-"])
+            continue
+        table.append([prof, r["description"], str(r["streams"]),
+                      "-" if r["median_mbit"] is None else f"{r['median_mbit']:.2f}",
+                      fmt_x(r.get("efficiency")), fmt_x(r.get("vs_single")),
+                      "/".join(f"{x:.2f}" for x in r.get("link_shares", [])) or "-",
+                      fmt_int(r["median_retransmits"]), tgt,
+                      " ".join(f"{x:.2f}" for x in r["samples_mbit"]) or "no result",
+                      " ".join(f"{f} ({m})" for f, m in zip(r.get("flows_per_link", []),
+                                                          r.get("flow_moves", []))) or "-"])
+    rl = "; ".join(f"{AG_PROFILE.get(pr, pr)} {'/'.join(f'{x:g}' for x in rates[pr])} Mbit/s"
+                   for pr in profiles)
+    intro = [f"Two namespaces, 4 veth links shaped with tbf on the sending side "
+             f"({params['tbf']}): {rl}. The same bond on both ends; iperf3 TCP "
+             f"from A to B with {' and '.join(map(str, streams))} stream(s), "
+             f"{params['seconds']} s after 1 s of slow start (not counted); "
+             f"{params['warmup_rounds']} warm-up round(s) discarded, median of {params['measured_rounds']} interleaved "
+             f"round(s). 'of sum': goodput / sum of the link rates (one link: its "
+             f"own rate); 'vs one link': goodput / that of one link alone (a1, the "
+             f"fastest) with as many streams; link shares: bytes sent on a1/a2/a3/a4 in "
+             f"the median sample; "
+             f"retr: TCP retransmissions (median); flows per link (moves): balance-aware's "
+             f"flows on a1/a2/a3/a4 after each sample (iperf3's control connection and "
+             f"the readiness ping are flows too) and how many it moved during the run. "
+             f"Every sample sets the bonds up from scratch."]
+    return ({"params": params, "results": rows}, intro, (hdr, align, table), [])
+
+
+BENCH = {"failover": failover, "control": control, "scaling": scaling, "tx_cost": tx_cost,
+         "aggregation": aggregation}
+
+
+# ---- plots (gnuplot) --------------------------------------------------------
+
+AG_SHORT = {
+    "single": "one link", "ztbond-rr": "ztbond rr", "ztbond-xor": "ztbond xor",
+    "ztbond-aware": "ztbond aware\\n(speed)", "ztbond-aware-auto": "ztbond aware\\n(auto)",
+    "bonding-rr": "bonding rr", "bonding-xor": "bonding xor",
+}
+FO_SHORT = {
+    "ztbond-fi250": "ztbond\\nfailoverInterval 250", "ztbond-default": "ztbond\\ndefault (5000)",
+    "bonding-miimon": "bonding\\nmiimon 100", "bonding-arp": "bonding\\narp_interval 100",
+}
+
+
+def gp_str(v):
+    return '"' + v.replace('"', "'") + '"'
+
+
+def plot_aggregation(data, out_dir, pdir):
+    rows = [r for r in data["results"] if r.get("available") is not False]
+    combos, contenders = [], []
+    for r in rows:
+        k = (r["profile"], r["streams"])
+        if k not in combos:
+            combos.append(k)
+        if r["contender"] not in contenders:
+            contenders.append(r["contender"])
+    eff = {(r["profile"], r["streams"], r["contender"]): r.get("efficiency") for r in rows}
+    dat = os.path.join(pdir, "aggregation.dat")
+    with open(dat, "w") as f:
+        f.write("contender " + " ".join(gp_str(f"{AG_PROFILE.get(p, p)}, {n} stream"
+                                                 + ("s" if n > 1 else ""))
+                                          for p, n in combos) + "\n")
+        for c in contenders:
+            vals = [eff.get((p, n, c)) for p, n in combos]
+            f.write(gp_str(AG_SHORT.get(c, c)) + " " +
+                    " ".join("NaN" if v is None else f"{v:.3f}" for v in vals) + "\n")
+    png = os.path.join(out_dir, "aggregation.png")
+    lines = [
+        "set terminal pngcairo noenhanced size 1200,520 font ',10'",
+        f"set output {gp_str(png)}",
+        "set title \"Aggregation efficiency: TCP goodput / sum of the tbf link rates "
+        "(one link: its own rate), medians\\n"
+        f"dashed: balance-aware target {AGG_TARGET['equal']} (equal links), dotted: "
+        f"{AGG_TARGET['unequal']} (4:2:1:1), both with 8 streams\"",
+        "set bmargin 7",
+        "set style data histograms",
+        "set style histogram clustered gap 1",
+        "set style fill solid 0.8 border -1",
+        "set boxwidth 0.9",
+        "set yrange [0:1.1]",
+        "set ytics 0.1",
+        "set grid ytics",
+        "set key outside below horizontal",
+        "set ylabel 'goodput / sum of link rates'",
+        f"set arrow from graph 0, first {AGG_TARGET['equal']} to graph 1, first "
+        f"{AGG_TARGET['equal']} nohead dt 2 lc rgb '#404040'",
+        f"set arrow from graph 0, first {AGG_TARGET['unequal']} to graph 1, first "
+        f"{AGG_TARGET['unequal']} nohead dt 3 lc rgb '#404040'",
+        "plot " + ", ".join(f"{gp_str(dat)} using {i + 2}:xtic(1) title columnheader({i + 2})"
+                            for i in range(len(combos))),
+    ]
+    pngs = [png]
+    # Shares of the links in the last profile with the most streams: a
+    # stacked bar per contender, and the rates' own split to compare with.
+    prof, n = combos[-1][0], max(nn for pp, nn in combos if pp == combos[-1][0])
+    sh = [(r["contender"], r["link_shares"]) for r in rows
+          if r["profile"] == prof and r["streams"] == n and r.get("link_shares")
+          and r["contender"] != "single"]
+    rates = data["params"]["profiles"].get(prof, [])
+    if sh and rates:
+        dat2 = os.path.join(pdir, "aggregation-shares.dat")
+        nl = len(rates)
+        with open(dat2, "w") as f:
+            f.write("contender " + " ".join(f"a{i + 1}" for i in range(nl)) + "\n")
+            f.write(gp_str("link rates") + " " +
+                    " ".join(f"{x / sum(rates):.3f}" for x in rates) + "\n")
+            for c, v in sh:
+                f.write(gp_str(AG_SHORT.get(c, c)) + " " +
+                        " ".join(f"{x:.3f}" for x in (v + [0] * nl)[:nl]) + "\n")
+        png2 = os.path.join(out_dir, "aggregation-shares.png")
+        lines += [
+            "reset",
+            "set terminal pngcairo noenhanced size 1000,480 font ',10'",
+            f"set output {gp_str(png2)}",
+            f"set title 'Share of the bytes sent per link, {AG_PROFILE.get(prof, prof)} "
+            f"({'/'.join(f'{x:g}' for x in rates)} Mbit/s), {n} TCP streams, the median sample'",
+            "set style data histograms",
+            "set style histogram rowstacked",
+            "set style fill solid 0.8 border -1",
+            "set boxwidth 0.6",
+            "set yrange [0:1]",
+            "set ytics 0.125",
+            "set grid ytics",
+            "set key outside right",
+            "set bmargin 4",
+            "set ylabel 'share of the bytes sent'",
+            "plot " + ", ".join(f"{gp_str(dat2)} using {i + 2}" +
+                                (":xtic(1)" if i == 0 else "") +
+                                f" title columnheader({i + 2})" for i in range(nl)),
+        ]
+        pngs.append(png2)
+    return lines, pngs
+
+
+def plot_failover(data, out_dir, pdir):
+    events = []
+    for r in data["results"]:
+        if r["event"] not in events:
+            events.append(r["event"])
+    cs = []
+    for r in data["results"]:
+        if r["contender"] not in cs:
+            cs.append(r["contender"])
+    val = {(r["contender"], r["event"]): r for r in data["results"]}
+    dat = os.path.join(pdir, "failover.dat")
+    labels = []
+    with open(dat, "w") as f:
+        f.write("contender " + " ".join(gp_str(e) for e in events) + "\n")
+        for ci, c in enumerate(cs):
+            vs = []
+            for ei, e in enumerate(events):
+                r = val.get((c, e))
+                v = r["median_outage_ms"] if r else None
+                vs.append("NaN" if v is None else f"{max(v, 1):.1f}")
+                if r and r["verdict"] == "no failover":
+                    # x of the bar in a clustered histogram of len(events)
+                    x = ci + (ei - (len(events) - 1) / 2) / (len(events) + 1)
+                    labels.append(f"set label 'no failover' at first {x:.3f}, first "
+                                  f"{max(v or 1, 1) * 1.3:.0f} center front")
+            f.write(gp_str(FO_SHORT.get(c, c)) + " " + " ".join(vs) + "\n")
+    png = os.path.join(out_dir, "failover.png")
+    lines = [
+        "set terminal pngcairo noenhanced size 1000,520 font ',10'",
+        f"set output {gp_str(png)}",
+        "set title 'Failover outage of a 10 ms UDP stream (median; log scale)'",
+        "set bmargin 4",
+        "set style data histograms",
+        "set style histogram clustered gap 1",
+        "set style fill solid 0.8 border -1",
+        "set boxwidth 0.9",
+        "set logscale y",
+        "set yrange [5:50000]",
+        "set grid ytics",
+        "set key top right",
+        "set ylabel 'outage ms'",
+        f"set arrow from graph 0, first {FAILOVER_TARGET_MS} to graph 1, first "
+        f"{FAILOVER_TARGET_MS} nohead dt 2 lc rgb '#404040'",
+        f"set label 'target: ztbond blackhole ≤ {FAILOVER_TARGET_MS} ms (failoverInterval 250)' "
+        f"at graph 0.02, first {FAILOVER_TARGET_MS * 1.25} front",
+    ] + labels + [
+        "plot " + ", ".join(f"{gp_str(dat)} using {i + 2}:xtic(1) title columnheader({i + 2})"
+                            for i in range(len(events))),
+    ]
+    return lines, [png]
+
+
+PLOTS = {"aggregation": plot_aggregation, "failover": plot_failover}
+
+
+def plots(merged, out_dir):
+    """PNG plots with gnuplot (Debian's gnuplot-nox); a list of their paths."""
+    todo = [n for n in PLOTS if n in merged["benchmarks"]
+            and "results" in merged["benchmarks"][n]]
+    if not todo:
+        return []
+    if not shutil.which("gnuplot"):
+        print("\nno plots: gnuplot is not installed (Debian package gnuplot-nox)")
+        return []
+    pdir = os.path.join(out_dir, "plot")
+    os.makedirs(pdir, exist_ok=True)
+    made = []
+    for n in todo:
+        try:
+            lines, pngs = PLOTS[n](merged["benchmarks"][n], out_dir, pdir)
+        except (KeyError, ValueError, IndexError, ZeroDivisionError) as e:
+            print(f"\nno plot for {n}: {e}")
+            continue
+        gp = os.path.join(pdir, n + ".gp")
+        with open(gp, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        res = subprocess.run(["gnuplot", gp], capture_output=True, text=True)
+        if res.returncode != 0:
+            print(f"\nno plot for {n}: gnuplot failed: {res.stderr.strip()[:500]}")
+            continue
+        made += [p for p in pngs if os.path.exists(p)]
+    return made
 
 
 def main():
@@ -400,9 +730,14 @@ def main():
     with open(os.path.join(args.out_dir, "bench.json"), "w") as f:
         json.dump(merged, f, indent=2)
         f.write("\n")
+    made = plots(merged, args.out_dir)
+    if made:
+        merged_md += ["", "Plots: " + ", ".join(f"`{os.path.basename(p)}`" for p in made)]
     with open(os.path.join(args.out_dir, "bench.md"), "w") as f:
         f.write("\n".join(merged_md) + "\n")
     print(f"\nwritten: {args.out_dir}/bench.json {args.out_dir}/bench.md and one pair per benchmark")
+    for p in made:
+        print(f"plot: {p}")
     return 1 if failed else 0
 
 

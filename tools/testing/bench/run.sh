@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh [--kernel 6.12|6.1] [--bench NAME[,NAME...]]
+# run.sh [--kernel 6.12|6.1] [--bench NAME[,NAME...]] [--skip-deps]
 #                                   (make bench [QUICK=1] [BENCH=NAME,...])
 #
 # Boots one VM and runs the benchmarks in it, one guest script each
@@ -14,12 +14,20 @@
 #   scaling   benchmark 2, ztbond pps with 2..64 links and 100..1M flows
 #             (scaling.sh)
 #   tx_cost   benchmark 1, pps of ztbond, bonding, team, bare veth (tx_cost.sh)
+#   aggregation  benchmark 3, iperf3 TCP goodput over 4 tbf-shaped links
+#             (equal and 4:2:1:1) / the sum of their rates (aggregation.sh)
 # BENCH (or --bench) picks some of them, e.g. BENCH=failover; default all.
+# Dependencies (iperf3, gnuplot-nox for the plots, ...) come from
+# tools/testing/install-deps.sh, as for make check; --skip-deps skips it.
 # BENCH_* variables of the environment reach the guest scripts (their
 # headers list the knobs).
 #
-# QUICK=1: fewer trials, rounds and link counts. Under TCG with other VMs
-# on the 2 CPUs: QUICK 15 min, full 40 min (ZTBOND_VM_TIMEOUT: 40 / 90 min).
+# QUICK=1: no warm-up round, one round, fewer contenders, modes, events and
+# shorter samples (see each script's header): 5 min here with another TCG
+# VM on the 2 CPUs, about 2.5 min without (the module is rebuilt only when
+# its sources changed); the full run, over an hour under TCG (not timed
+# yet: 40 min for the four older benchmarks, 32 for aggregation)
+# (ZTBOND_VM_TIMEOUT: 40 / 120 min).
 # Results: build/bench/NAME.{json,md} per benchmark, build/bench/bench.{json,md}
 # (all benchmarks of this run), tables on stdout, VM logs in build/bench/run/
 # (module build in build/bench/<kver>/).
@@ -36,16 +44,18 @@ export ZTBOND_BUILD=${ZTBOND_BENCH_BUILD:-$(cd "$HERE/../../.." && pwd)/build/be
 # shellcheck source=../vm/common.sh
 source "$HERE/../vm/common.sh"
 
-ALL_BENCH="failover control scaling tx_cost"
+ALL_BENCH="failover control scaling tx_cost aggregation"
 series=6.12
 benches=${BENCH:-}
+deps=1
 while (($#)); do
 	case $1 in
 	--kernel)   series=${2:?}; shift 2 ;;
 	--kernel=*) series=${1#--kernel=}; shift ;;
 	--bench)    benches=${2:?}; shift 2 ;;
 	--bench=*)  benches=${1#--bench=}; shift ;;
-	-h|--help)  sed -n '4,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--skip-deps) deps=0; shift ;;
+	-h|--help)  sed -n '4,/^{/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*)          die "unknown argument: $1" ;;
 	esac
 done
@@ -57,10 +67,12 @@ for b in $benches; do
 	[[ " $ALL_BENCH " == *" $b "* ]] || die "unknown benchmark '$b' (known: $ALL_BENCH)"
 done
 
+# QUICK: one measured round and no warm-up round (the first samples of a
+# fresh VM are slower: QUICK numbers are a smoke test, not a comparison).
 if [[ ${QUICK:-0} == 1 ]]; then
-	count=${BENCH_COUNT:-100000} rounds=1
+	count=${BENCH_COUNT:-30000} rounds=${BENCH_ROUNDS:-1} warmup=${BENCH_WARMUP:-0}
 else
-	count=${BENCH_COUNT:-200000} rounds=${BENCH_ROUNDS:-3}
+	count=${BENCH_COUNT:-200000} rounds=${BENCH_ROUNDS:-3} warmup=${BENCH_WARMUP:-1}
 fi
 
 k=$(pick_kver "$series") || die "no usable $series kernel installed"
@@ -69,14 +81,29 @@ out=$bench/run
 rm -rf "$out"
 mkdir -p "$out"
 
+if ((deps)); then
+	"$HERE/../install-deps.sh" > "$out/install-deps.log" 2>&1 ||
+		{ tail -n 20 "$out/install-deps.log"; die "install-deps.sh failed"; }
+fi
+
 command -v teamd > /dev/null ||
 	warn "teamd not installed (Debian package libteam-utils): team is skipped"
 
 info "building ztbondctl and ztbond.ko for $k"
 make -C "$ZTBOND_ROOT/ctl" > "$out/build-ztbondctl.log" 2>&1 ||
 	{ tail -n 30 "$out/build-ztbondctl.log"; die "ztbondctl does not build"; }
-build_module "$k" "$out/build-module.log" ||
-	{ tail -n 30 "$out/build-module.log"; die "ztbond.ko does not build for $k"; }
+# The module build (a full rebuild, 30 s here) and depmod (15 s) are skipped
+# when no source of the module is newer than the ztbond.ko built last time
+# (ZTBOND_BENCH_REBUILD=1 forces them).
+ko=$ZTBOND_BUILD/$k/kmod/ztbond.ko
+if [[ ${ZTBOND_BENCH_REBUILD:-0} != 1 && -f $ko &&
+      -z $(find "$ZTBOND_ROOT/kmod" "$ZTBOND_ROOT/uapi" "$ZTBOND_ROOT/Kbuild" \
+		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) -newer "$ko" -print -quit) ]]; then
+	echo "ztbond.ko up to date: $ko" > "$out/build-module.log"
+else
+	build_module "$k" "$out/build-module.log" ||
+		{ tail -n 30 "$out/build-module.log"; die "ztbond.ko does not build for $k"; }
+fi
 stage_modules "$k" > "$out/depmod.log" 2>&1 || die "depmod failed, see $out/depmod.log"
 
 {
@@ -85,10 +112,11 @@ stage_modules "$k" > "$out/depmod.log" 2>&1 || die "depmod failed, see $out/depm
 	printf 'BENCH_QUICK=%q\n' "${QUICK:-0}"
 	printf 'BENCH_COUNT=%q\n' "$count"
 	printf 'BENCH_ROUNDS=%q\n' "$rounds"
+	printf 'BENCH_WARMUP=%q\n' "$warmup"
 	# the caller's knobs (BENCH_FO_TRIALS=..., see the guest scripts)
 	for name in $(compgen -e BENCH_); do
 		case $name in
-		BENCH_LIST|BENCH_QUICK|BENCH_COUNT|BENCH_ROUNDS) ;;
+		BENCH_LIST|BENCH_QUICK|BENCH_COUNT|BENCH_ROUNDS|BENCH_WARMUP) ;;
 		*) printf '%s=%q\n' "$name" "${!name}" ;;
 		esac
 	done
@@ -100,8 +128,9 @@ t0=$SECONDS
 # other VMs on the same CPUs slow everything down: the report says how busy
 # the host was
 cut -d' ' -f1-3 /proc/loadavg > "$out/host-load"
-# The full run took 39 min on a host loaded with other VMs: allow 90.
-tmo=${ZTBOND_VM_TIMEOUT:-5400}
+# The full run took 39 min on a host loaded with other VMs before
+# aggregation (about 25 min more) came: allow 120.
+tmo=${ZTBOND_VM_TIMEOUT:-7200}
 [[ ${QUICK:-0} == 1 ]] && tmo=${ZTBOND_VM_TIMEOUT:-2400}
 vm_run "$k" "$out/guest.env" "$out/console.log" "$tmo" &
 vmpid=$!

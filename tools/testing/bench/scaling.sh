@@ -8,18 +8,18 @@
 # pktgen (as in tx_cost.sh: 64-byte UDP, clone_skb 0, kpktgend_0) into the
 # xmit of a ztbond "dut" whose links are veth pairs with their peers up:
 #
-#   links  N links (BENCH_SC_LINKS, 2 8 32 64), 10 000 flows: random source
-#          and destination ports from 100 x 100 pairs
+#   links  N links (BENCH_SC_LINKS, 2 8 32 64; QUICK 2 64), 10 000 flows:
+#          random source and destination ports from 100 x 100 pairs
 #   flows  2 links, N flows (BENCH_SC_FLOWS, 100 10000 1000000): random
 #          source port of 100 (100 flows), or random source and destination
 #          ports of 100 x 100 or 1000 x 1000 pairs
 #
 # for each policy of BENCH_SC_POLICIES (balance-xor: hash to a bucket
-# table; balance-aware flow-dynamic: the flow table, flowTableSize
-# BENCH_SC_TABLE = 1048576 so that a million flows fit). A sample of the
-# "flows" dimension sees at most BENCH_COUNT flows: with 1 000 000 pairs
-# most packets are the first of their flow (a table insert), which is the
-# case this measures. Every sample makes the bond from scratch (the veth
+# table; balance-aware flow-dynamic, the only one in QUICK: the flow table,
+# flowTableSize BENCH_SC_TABLE = 1048576 so that a million flows fit). A
+# sample of the "flows" dimension sees at most BENCH_COUNT flows: with
+# 1 000 000 pairs most packets are the first of their flow (a table
+# insert), which is the case this measures. Every sample makes the bond from scratch (the veth
 # pairs are made once); samples are interleaved (round 0, a warm-up, is
 # discarded).
 #
@@ -28,6 +28,7 @@
 # "-"), params. Exit status 0, or 1 if a set-up fails; speed never fails.
 #
 # Environment: ZTBONDCTL, ZTB_OUT, BENCH_QUICK, BENCH_COUNT, BENCH_ROUNDS,
+# BENCH_WARMUP (1; QUICK 0: no warm-up round),
 # BENCH_SC_LINKS, BENCH_SC_FLOWS, BENCH_SC_POLICIES, BENCH_SC_TABLE.
 
 set -uo pipefail
@@ -39,13 +40,14 @@ source "$HERE/lib.sh"
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 	LINK_COUNTS=${BENCH_SC_LINKS:-2 64}
 	FLOW_COUNTS=${BENCH_SC_FLOWS:-100 1000000}
+	POLICIES=${BENCH_SC_POLICIES:-balance-aware}
 else
 	LINK_COUNTS=${BENCH_SC_LINKS:-2 8 32 64}
 	FLOW_COUNTS=${BENCH_SC_FLOWS:-100 10000 1000000}
-fi
+	fi
 COUNT=${BENCH_COUNT:-200000}
 ROUNDS=${BENCH_ROUNDS:-3}
-POLICIES=${BENCH_SC_POLICIES:-balance-xor balance-aware}
+WARMUP=${BENCH_WARMUP:-1}	# warm-up rounds (0 or 1), discarded
 TABLE=${BENCH_SC_TABLE:-1048576}
 RES=$ZTB_OUT/results.tsv
 
@@ -79,15 +81,15 @@ veths_create()
 
 veths_destroy()
 {
-	local i
+	local i devs=()
 
-	for ((i = 1; i <= MAXL; i++)); do echo "link del sA$i"; done |
-		ip -force -batch - 2>/dev/null
+	for ((i = 1; i <= MAXL; i++)); do devs+=("sA$i"); done
+	link_del "${devs[@]}"
 }
 
 teardown()
 {
-	ip link del dut 2>/dev/null
+	link_del dut
 }
 
 # setup POLICY NLINKS
@@ -120,6 +122,7 @@ done
 {
 	echo "count=$COUNT"
 	echo "rounds=$ROUNDS"
+	echo "warmup=$WARMUP"
 	echo "links=$LINK_COUNTS"
 	echo "flows=$FLOW_COUNTS"
 	echo "flow_table=$TABLE"
@@ -127,8 +130,8 @@ done
 
 failed=0
 declare -A broken=()
-log "scaling: count=$COUNT, rounds=1 warm-up + $ROUNDS measured, ${#CONTENDERS[@]} contenders"
-for ((r = 0; r <= ROUNDS; r++)); do
+log "scaling: count=$COUNT, rounds=$WARMUP warm-up + $ROUNDS measured, ${#CONTENDERS[@]} contenders"
+for ((r = 1 - WARMUP; r <= ROUNDS; r++)); do
 	for c in "${CONTENDERS[@]}"; do
 		[[ -n ${broken[$c]:-} ]] && continue
 		IFS=: read -r dim pol n <<< "$c"

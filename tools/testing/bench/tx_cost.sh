@@ -17,7 +17,10 @@
 # could not be set up. Speed never fails the run.
 #
 # Environment: ZTBONDCTL, ZTB_OUT, BENCH_COUNT (packets per measurement),
-# BENCH_ROUNDS (measured rounds, after the warm-up), BENCH_PKT_SIZE.
+# BENCH_ROUNDS (measured rounds, after the warm-up), BENCH_WARMUP (1 warm-up
+# round; QUICK 0), BENCH_PKT_SIZE, BENCH_QUICK, BENCH_TX_MODES (balance-rr
+# balance-xor active-backup broadcast; QUICK balance-xor), BENCH_TX_TEAM
+# (1: team in QUICK too).
 
 # shellcheck disable=SC2317 # setup_<kind> are called as "setup_$kind"
 set -u
@@ -28,6 +31,7 @@ source "$HERE/lib.sh"
 
 COUNT=${BENCH_COUNT:-200000}
 ROUNDS=${BENCH_ROUNDS:-3}
+WARMUP=${BENCH_WARMUP:-1}	# warm-up rounds (0 or 1), discarded
 PKT_SIZE=${BENCH_PKT_SIZE:-64}
 RES=$ZTB_OUT/results.tsv
 
@@ -43,8 +47,7 @@ links_create()
 
 links_destroy()
 {
-	ip link del vA1 2>/dev/null
-	ip link del vA2 2>/dev/null
+	link_del vA1 vA2
 }
 
 # enslave MASTER: both links into MASTER, then up.
@@ -114,7 +117,7 @@ teardown()
 	case $kind in
 	team)    teamd -k -t dut >> "$LOG" 2>&1; sleep 0.5 ;;
 	esac
-	[[ -e /sys/class/net/dut ]] && ip link del dut 2>/dev/null
+	link_del dut
 	links_destroy
 }
 
@@ -125,23 +128,31 @@ teardown()
 modprobe pktgen || { log "cannot load pktgen"; exit 1; }
 modprobe bonding max_bonds=0 || { log "cannot load bonding"; exit 1; }
 
-MODES=(balance-rr balance-xor active-backup broadcast)
+# QUICK: one mode (the flow hash), not four
+if [[ ${BENCH_QUICK:-0} == 1 ]]; then
+	read -r -a MODES <<< "${BENCH_TX_MODES:-balance-xor}"
+else
+	read -r -a MODES <<< "${BENCH_TX_MODES:-balance-rr balance-xor active-backup broadcast}"
+fi
 CONTENDERS=(veth:-)
 for m in "${MODES[@]}"; do CONTENDERS+=("ztbond:$m"); done
 for m in "${MODES[@]}"; do CONTENDERS+=("bonding:$m"); done
-if command -v teamd > /dev/null; then
+if [[ ${BENCH_QUICK:-0} == 1 && ${BENCH_TX_TEAM:-0} != 1 ]]; then
+	log "QUICK: team skipped (teamd is slow to set up; BENCH_TX_TEAM=1 runs it)"
+	echo "team skipped: QUICK (BENCH_TX_TEAM=1 runs it)" >> "$ZTB_OUT/contenders"
+elif command -v teamd > /dev/null; then
 	for m in "${MODES[@]}"; do CONTENDERS+=("team:$m"); done
 else
 	log "teamd not installed: team skipped"
 	echo "team skipped: teamd not installed" >> "$ZTB_OUT/contenders"
 fi
 printf '%s\n' "${CONTENDERS[@]}" >> "$ZTB_OUT/contenders"
-printf 'count=%s\nrounds=%s\npkt_size=%s\n' "$COUNT" "$ROUNDS" "$PKT_SIZE" > "$ZTB_OUT/params"
+printf 'count=%s\nrounds=%s\nwarmup=%s\npkt_size=%s\n' "$COUNT" "$ROUNDS" "$WARMUP" "$PKT_SIZE" > "$ZTB_OUT/params"
 
 failed=0
 declare -A broken=()
-log "count=$COUNT pkt_size=$PKT_SIZE rounds=1 warm-up + $ROUNDS measured, ${#CONTENDERS[@]} contenders"
-for ((r = 0; r <= ROUNDS; r++)); do
+log "count=$COUNT pkt_size=$PKT_SIZE rounds=$WARMUP warm-up + $ROUNDS measured, ${#CONTENDERS[@]} contenders"
+for ((r = 1 - WARMUP; r <= ROUNDS; r++)); do
 	for c in "${CONTENDERS[@]}"; do
 		[[ -n ${broken[$c]:-} ]] && continue
 		kind=${c%%:*} mode=${c#*:}
