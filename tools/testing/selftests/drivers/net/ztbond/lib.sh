@@ -330,7 +330,9 @@ ztb_bond_field()
 # ztb_fcmp A OP B: floating point comparison.
 ztb_fcmp()
 {
-	awk -v a="$1" -v b="$3" "BEGIN { exit !(a $2 b) }"
+	# numbers, always: awk compares two strings that do not look like
+	# numbers as strings
+	awk -v a="$1" -v b="$3" "BEGIN { exit !((a + 0) $2 (b + 0)) }"
 }
 
 # Traffic -------------------------------------------------------------------

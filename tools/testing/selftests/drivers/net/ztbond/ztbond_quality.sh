@@ -172,7 +172,8 @@ rtt_jitter_loss()
 	p1j=$(ztb_link_field "$NS_A" a1 pdv_ms)
 	p3=$(ztb_link_field "$NS_A" a3 pdv_ms)
 	echo "    a1 pdv with jitter $p1j ms (before $p1 ms), clean a3 pdv $p3 ms"
-	ztb_fcmp "$p1j" ">" "$p3 + 5"
+	# the sum first: awk compares "12.1" with "3.4 + 5" as strings
+	ztb_fcmp "$p1j" ">" "$(awk -v a="${p3:-0}" 'BEGIN { print a + 5 }')"
 	check_err $? "jitter did not raise pdv_ms ($p1 -> $p1j, clean link $p3)"
 	log_test "rtt, jitter and loss measured per link; quality of the bad links drops"
 }
