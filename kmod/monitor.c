@@ -214,6 +214,7 @@ static u64 ztbond_monitor_link(struct ztbond *bond, struct ztbond_link *link,
 		if (!p->alive &&
 		    now - max(p->last_hello_ns, p->born_ns) > ZTBOND_PATH_EXPIRE_NS) {
 			p->used = false;
+			WRITE_ONCE(link->bond->paths_changed, true);
 			continue;
 		}
 		if (probe) {
@@ -398,8 +399,12 @@ static void ztbond_monitor_work(struct work_struct *work)
 	     ztbond_aware_used(bond) || READ_ONCE(bond->npeers)))
 		bond->monitor_pending = true;
 
-	/* new remote links: peer policies follow every MAC of their bond */
-	if (READ_ONCE(bond->paths_changed) && READ_ONCE(bond->npeers)) {
+	/*
+	 * new or forgotten remote links: peer policies follow every MAC of
+	 * their bond, broadcast dedup every peer link that takes DATA frames
+	 */
+	if (READ_ONCE(bond->paths_changed) &&
+	    (READ_ONCE(bond->npeers) || ztbond_encap_wanted(bond))) {
 		WRITE_ONCE(bond->paths_changed, false);
 		bond->monitor_pending = true;
 	}
