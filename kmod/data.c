@@ -208,7 +208,11 @@ bool ztbond_encap_xmit(struct ztbond *bond, const struct ztbond_snap *snap,
 	hdr->type = ZTBE_WIRE_DATA;
 	hdr->len = htons(sizeof(*hdr) + ZTBE_WIRE_DATA_LEN);
 	hdr->bond_id = cpu_to_be64(snap->bond_id);
-	hdr->seq = cpu_to_be64(atomic64_inc_return(&link->seq));
+	/*
+	 * a sequence of its own: the peer's control replay window must not
+	 * see the gaps data traffic would put between control frames
+	 */
+	hdr->seq = cpu_to_be64(atomic64_inc_return(&link->data_seq));
 	ether_addr_copy(hdr->link_mac, dev->dev_addr);
 	ether_addr_copy(hdr->bond_mac, bond->dev->dev_addr);
 	hdr->link_ifindex = htonl(dev->ifindex);

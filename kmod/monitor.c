@@ -52,6 +52,7 @@ void ztbond_link_monitor_init(struct ztbond_link *link)
 	 * accept them at once.
 	 */
 	atomic64_set(&link->seq, ktime_get_real_ns());
+	atomic64_set(&link->data_seq, atomic64_read(&link->seq));
 	atomic64_set(&link->ctl_tx, 0);
 	link->best = -1;
 	link->quality = ZTBE_PPM;

@@ -117,7 +117,8 @@ struct ztbond_link {
 	struct ztbond_path paths[ZTBOND_MAX_PATHS];
 	u64 ctl_rx, ctl_bad, ctl_auth_fail, ctl_replay;
 	atomic64_t ctl_tx;		/* not under plock: senders race */
-	atomic64_t seq;			/* sequence of frames we send */
+	atomic64_t seq;			/* sequence of control frames we send */
+	atomic64_t data_seq;		/* sequence of DATA frames we send */
 	u64 next_probe_ns;
 	u64 next_hello_ns;
 	/* monitor verdicts, written by the monitor work, read under RTNL */
