@@ -124,6 +124,9 @@ setup_files()
 	{ "settings": { "defaultBondingPolicy": "broadcast",
 	    "broadcast": { "dedup": false } } }
 	EOF
+	cfg bcast <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "broadcast" } }
+	EOF
 	printf '{ "settings": { "defaultBondingPolicy": "broadcast" }\n' > "$TMPD/syntax.json"
 	chmod 0644 "$TMPD/syntax.json"
 }
@@ -447,7 +450,8 @@ permissions()
 	log_test "unprivileged: changes fail naming CAP_NET_ADMIN, reads work"
 }
 
-# broadcast's "dedup" reaches the kernel, is dumped, and its default is on.
+# broadcast's "dedup" reaches the kernel, is dumped, and its default is
+# on. Leaves the bond as apply_quality does (rr.json) for the tests after.
 apply_dedup()
 {
 	local out d1
@@ -466,10 +470,11 @@ apply_dedup()
 	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/dump_dedup.json" 2>&1)
 	grep -q "no change" <<< "$out"
 	check_err $? "re-applying the dump changed something: $out"
-	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/syntax.json" 2>&1)
+	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/bcast.json" 2>&1)
 	check_err $? "apply refused: $out"
 	[[ $(ztb_bond_field "$NS_A" dedup) == true ]]
 	check_err $? "dedup not back to its default (true)"
+	ztb_ctl "$NS_A" config apply zb0 "$TMPD/rr.json" >/dev/null 2>&1
 	log_test "config apply and dump of broadcast's dedup (default true)"
 }
 
