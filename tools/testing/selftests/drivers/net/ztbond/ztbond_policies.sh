@@ -164,6 +164,30 @@ broadcast_dedup()
 	check_err $? "B's dedup_dropped rose by $((after - before)), expected about 20"
 	log_test "broadcast dedup: 20 pings, no DUP, a1=${d[0]} a2=${d[1]}, B dropped $((after - before)) copies"
 
+	# with a key the DATA frames carry a tag, checked by the receiver
+	RET=0
+	ztb_ctl "$NS_A" bond set zb0 authKey 000102030405060708090a0b0c0d0e0f &&
+	ztb_ctl "$NS_B" bond set zb0 authKey 000102030405060708090a0b0c0d0e0f
+	check_err $? "bond set authKey failed"
+	ztb_wait_ping "$NS_A" 10.0.0.2 20
+	before=$(dedup_dropped "$NS_B")
+	local fail_before fail_after
+	fail_before=$(ztb_link_field "$NS_B" b1 ctl_auth_fail)
+	ping20 out
+	after=$(dedup_dropped "$NS_B")
+	fail_after=$(ztb_link_field "$NS_B" b1 ctl_auth_fail)
+	grep -q DUP <<< "$out"
+	check_fail $? "broadcast with dedup and a key: duplicate replies"
+	grep -q " 20 received" <<< "$out"
+	check_err $? "broadcast with dedup and a key: not 20 replies: $out"
+	((after - before >= 20 && after - before <= 26))
+	check_err $? "with a key B's dedup_dropped rose by $((after - before)), expected about 20"
+	((fail_after == fail_before))
+	check_err $? "DATA frames failed authentication ($fail_before -> $fail_after)"
+	ztb_ctl "$NS_A" bond set zb0 authKey none &&
+	ztb_ctl "$NS_B" bond set zb0 authKey none
+	log_test "broadcast dedup with authKey: tagged DATA frames, no DUP, B dropped $((after - before)) copies"
+
 	RET=0
 	ztb_ctl "$NS_A" bond set zb0 dedup false &&
 	ztb_ctl "$NS_B" bond set zb0 dedup false
