@@ -46,9 +46,6 @@
  */
 static const struct ztb_key policy_keys[] = {
 	{
-		.name = "dedup", .kind = ZTB_K_BOOL,
-		.help = "the kernel has no receive-side dedup yet",
-	}, {
 		/* ztbond's own keys */
 		.name = "dataHeader", .kind = ZTB_K_BOOL,
 		.help = "the kernel has no data encapsulation yet",

@@ -102,6 +102,10 @@ static const struct ztb_key bond_keys[] = {
 		.def = ZTBOND_DEF_PUNISH_MAX_MS,
 		.unit = "ms", .help = "cap of a punishment",
 	}, {
+		.name = "dedup", .attr = ZTBOND_A_DEDUP,
+		.kind = ZTB_K_BOOL, .def = 1,
+		.help = "broadcast: drop the copies of a frame a ztbond peer sent on several links",
+	}, {
 		.name = "authKey", .attr = ZTBOND_A_AUTH_KEY,
 		.kind = ZTB_K_KEY,
 		.help = "SipHash key of control frames, 32 hex digits; none turns authentication off",

@@ -20,7 +20,7 @@ struct ztb_path {
 	char link[IF_NAMESIZE];
 	uint64_t peer_id;
 	uint8_t peer_mac[ETH_ALEN], bond_mac[ETH_ALEN];
-	uint32_t peer_index, heard_ms, plr_ppm, probes, lat_us;
+	uint32_t peer_index, heard_ms, plr_ppm, probes, lat_us, caps;
 	bool alive, best, measured;
 	int policy;			/* -1: the kernel did not say */
 	char policy_name[ZTBOND_POLICY_NAME_MAX];
@@ -82,6 +82,7 @@ static int collect_paths(struct nlattr **tb, void *arg)
 		get_mac(ptb[ZTBOND_PATH_A_PEER_MAC], p->peer_mac);
 		get_mac(ptb[ZTBOND_PATH_A_PEER_BOND_MAC], p->bond_mac);
 		p->peer_index = get_u32(ptb[ZTBOND_PATH_A_PEER_INDEX]);
+		p->caps = get_u32(ptb[ZTBOND_PATH_A_CAPS]);
 		p->heard_ms = get_u32(ptb[ZTBOND_PATH_A_HEARD_MS]);
 		p->plr_ppm = get_u32(ptb[ZTBOND_PATH_A_PLR_PPM]);
 		p->probes = get_u32(ptb[ZTBOND_PATH_A_PROBES]);
@@ -149,6 +150,8 @@ static json_object *path_json(const struct ztb_path *p)
 	json_object_object_add(j, "peer_link_index",
 			       json_object_new_uint64(p->peer_index));
 	json_object_object_add(j, "alive", json_object_new_boolean(p->alive));
+	/* HELLO caps bit 0: the peer link takes DATA frames (broadcast dedup) */
+	json_object_object_add(j, "data", json_object_new_boolean(p->caps & 1));
 	json_object_object_add(j, "best", json_object_new_boolean(p->best));
 	json_object_object_add(j, "heard_ms",
 			       json_object_new_uint64(p->heard_ms));

@@ -53,6 +53,8 @@ static const uint8_t bond_types[ZTB_OBJ_MAX] = {
 	[ZTBOND_A_FLOW_MAX]		= T_INT,
 	[ZTBOND_A_FLOWS]		= T_INT,
 	[ZTBOND_A_FLOW_MOVES]		= T_INT,
+	[ZTBOND_A_DEDUP]		= T_INT,
+	[ZTBOND_A_DEDUP_DROPPED]	= T_INT,
 };
 
 static const uint8_t link_types[ZTB_OBJ_MAX] = {
@@ -679,6 +681,12 @@ static void print_bond_text(const struct ztb_bond *b)
 	if (has(o, ZTBOND_A_PUNISH_BASE))
 		item(&ln, "punishBase %llu ms",
 		     (unsigned long long)val(o, ZTBOND_A_PUNISH_BASE));
+	if (has(o, ZTBOND_A_POLICY) &&
+	    val(o, ZTBOND_A_POLICY) == ZTBOND_POLICY_BROADCAST &&
+	    has(o, ZTBOND_A_DEDUP))
+		item(&ln, "dedup %s dropped %llu",
+		     val(o, ZTBOND_A_DEDUP) ? "true" : "false",
+		     (unsigned long long)val(o, ZTBOND_A_DEDUP_DROPPED));
 	if (ln.len)
 		printf("  %s\n", ln.buf);
 
@@ -772,6 +780,8 @@ static const struct ztb_field bond_fields[] = {
 	FLD("flowTableSize", ZTBOND_A_FLOW_MAX, F_NUM),
 	FLD("flows", ZTBOND_A_FLOWS, F_NUM),
 	FLD("flow_moves", ZTBOND_A_FLOW_MOVES, F_NUM),
+	FLD("dedup", ZTBOND_A_DEDUP, F_BOOL),
+	FLD("dedup_dropped", ZTBOND_A_DEDUP_DROPPED, F_NUM),
 	{ .key = NULL }
 };
 

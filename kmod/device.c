@@ -113,6 +113,10 @@ static void ztbond_get_stats64(struct net_device *dev,
 	stats->rx_dropped = s.rx_dropped;
 }
 
+/*
+ * The largest MTU the links can carry for the bond: the smallest link MTU,
+ * less the room of a DATA frame while broadcast dedup uses them.
+ */
 static u32 ztbond_min_link_mtu(struct ztbond *bond)
 {
 	struct ztbond_link *link;
@@ -120,6 +124,9 @@ static u32 ztbond_min_link_mtu(struct ztbond *bond)
 
 	list_for_each_entry(link, &bond->links, list)
 		mtu = min(mtu, link->dev->mtu);
+	if (mtu != U32_MAX && bond->encap_on)
+		mtu = max_t(u32, mtu, ETH_MIN_MTU + ZTBOND_DATA_OVERHEAD) -
+		      ZTBOND_DATA_OVERHEAD;
 	return mtu;
 }
 
@@ -150,14 +157,29 @@ static int ztbond_change_mtu(struct net_device *dev, int new_mtu)
 	u32 min = ztbond_min_link_mtu(bond);
 
 	if (min != U32_MAX && new_mtu > min) {
-		netdev_err(dev, "MTU %d exceeds the smallest link MTU %u\n",
-			   new_mtu, min);
+		netdev_err(dev, "MTU %d exceeds the smallest link MTU %u%s\n",
+			   new_mtu, min, bond->encap_on ?
+			   " (less the room of DATA frames)" : "");
 		return -EINVAL;
 	}
 	/* Choosing the links' MTU again re-enables following them. */
 	bond->mtu_auto = min == U32_MAX || new_mtu == min;
 	WRITE_ONCE(dev->mtu, new_mtu);
 	return 0;
+}
+
+/*
+ * A DATA frame carries one whole frame: while broadcast dedup is on the
+ * stack segments before handing frames to the bond.
+ */
+static netdev_features_t ztbond_fix_features(struct net_device *dev,
+					     netdev_features_t features)
+{
+	struct ztbond *bond = netdev_priv(dev);
+
+	if (bond->encap_on)
+		features &= ~NETIF_F_GSO_MASK;
+	return features;
 }
 
 static int ztbond_set_mac_address(struct net_device *dev, void *p)
@@ -325,6 +347,7 @@ static const struct net_device_ops ztbond_netdev_ops = {
 	.ndo_add_slave		= ztbond_add_slave,
 	.ndo_del_slave		= ztbond_del_slave,
 	.ndo_features_check	= passthru_features_check,
+	.ndo_fix_features	= ztbond_fix_features,
 };
 
 /* ZeroTier's defaults where its code and documentation agree, else its code's. */
@@ -340,6 +363,7 @@ void ztbond_cfg_default(struct ztbond_cfg *cfg)
 	cfg->flow_max = ZTBOND_DEF_FLOW_MAX;
 	cfg->punish_base = ZTBOND_DEF_PUNISH_BASE_MS;
 	cfg->punish_max = ZTBOND_DEF_PUNISH_MAX_MS;
+	cfg->dedup = true;		/* ZeroTier's default */
 	ztbe_qparams_default(&cfg->qp);
 }
 
@@ -372,6 +396,9 @@ static void ztbond_setup(struct net_device *dev)
 	INIT_DELAYED_WORK(&bond->state_work, ztbond_state_work);
 	bond->mtu_auto = true;
 	ztbond_cfg_default(&bond->cfg);
+	spin_lock_init(&bond->dedup_lock);
+	/* as the links' sequences: increasing across a restart of the bond */
+	atomic64_set(&bond->data_seq, ktime_get_real_ns());
 }
 
 static int ztbond_validate(struct nlattr *tb[], struct nlattr *data[],

@@ -104,8 +104,13 @@ static rx_handler_result_t ztbond_handle_frame(struct sk_buff **pskb)
 		kfree_skb(skb);
 		return RX_HANDLER_CONSUMED;
 	}
-	/* ztbond peers' HELLO and PROBEs are ours, not the stack's */
+	/*
+	 * ztbond peers' HELLO and PROBEs are ours, not the stack's; their
+	 * DATA frames carry a frame for the bond
+	 */
 	if (ztbond_proto_match(skb)) {
+		if (ztbond_data_match(skb))
+			return ztbond_data_rx(link, snap, pskb);
 		ztbond_proto_rx(link, snap, skb);
 		return RX_HANDLER_CONSUMED;
 	}
@@ -411,8 +416,10 @@ int ztbond_link_add(struct ztbond *bond, struct net_device *dev,
 	list_add_tail_rcu(&link->list, &bond->links);
 	bond->nlinks++;
 	bond->link_ids |= 1ULL << link->id;
-	if (bond->dev->needed_headroom < dev->needed_headroom)
-		bond->dev->needed_headroom = dev->needed_headroom;
+	if (bond->dev->needed_headroom < dev->needed_headroom +
+	    (bond->encap_on ? ZTBOND_DATA_OVERHEAD : 0))
+		bond->dev->needed_headroom = dev->needed_headroom +
+			(bond->encap_on ? ZTBOND_DATA_OVERHEAD : 0);
 	ztbond_update_mtu(bond);
 	ztbond_link_eval(link);
 	link->eligible = ztbond_link_eligible(link);

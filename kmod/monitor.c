@@ -52,6 +52,7 @@ void ztbond_link_monitor_init(struct ztbond_link *link)
 	 * accept them at once.
 	 */
 	atomic64_set(&link->seq, ktime_get_real_ns());
+	atomic64_set(&link->data_seq, atomic64_read(&link->seq));
 	atomic64_set(&link->ctl_tx, 0);
 	link->best = -1;
 	link->quality = ZTBE_PPM;
@@ -214,6 +215,7 @@ static u64 ztbond_monitor_link(struct ztbond *bond, struct ztbond_link *link,
 		if (!p->alive &&
 		    now - max(p->last_hello_ns, p->born_ns) > ZTBOND_PATH_EXPIRE_NS) {
 			p->used = false;
+			WRITE_ONCE(link->bond->paths_changed, true);
 			continue;
 		}
 		if (probe) {
@@ -398,8 +400,12 @@ static void ztbond_monitor_work(struct work_struct *work)
 	     ztbond_aware_used(bond) || READ_ONCE(bond->npeers)))
 		bond->monitor_pending = true;
 
-	/* new remote links: peer policies follow every MAC of their bond */
-	if (READ_ONCE(bond->paths_changed) && READ_ONCE(bond->npeers)) {
+	/*
+	 * new or forgotten remote links: peer policies follow every MAC of
+	 * their bond, broadcast dedup every peer link that takes DATA frames
+	 */
+	if (READ_ONCE(bond->paths_changed) &&
+	    (READ_ONCE(bond->npeers) || ztbond_encap_wanted(bond))) {
 		WRITE_ONCE(bond->paths_changed, false);
 		bond->monitor_pending = true;
 	}

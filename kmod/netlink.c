@@ -87,6 +87,7 @@ static const struct nla_policy ztbond_nl_policy[ZTBOND_A_MAX + 1] = {
 	[ZTBOND_A_FLOW_MAX]		= { .type = NLA_U32 },
 	[ZTBOND_A_PEERS]		= { .type = NLA_NESTED },
 	[ZTBOND_A_PEER]			= NLA_POLICY_NESTED(ztbond_peer_nl_policy),
+	[ZTBOND_A_DEDUP]		= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 /* enum ztbond_quality_attr -> engine metric, for weights and for limits */
@@ -319,6 +320,8 @@ static int ztbond_nl_parse_cfg(struct nlattr **attrs, struct ztbond_cfg *cfg,
 		}
 		cfg->flow_max = v;
 	}
+	if (attrs[ZTBOND_A_DEDUP])
+		cfg->dedup = nla_get_u8(attrs[ZTBOND_A_DEDUP]);
 	if (attrs[ZTBOND_A_PUNISH_BASE])
 		cfg->punish_base = nla_get_u32(attrs[ZTBOND_A_PUNISH_BASE]);
 	if (attrs[ZTBOND_A_PUNISH_MAX])
@@ -672,6 +675,9 @@ static int ztbond_nl_fill_bond(struct sk_buff *msg, struct ztbond *bond,
 	    nla_put_u32(msg, ZTBOND_A_PUNISH_BASE, c->punish_base) ||
 	    nla_put_u32(msg, ZTBOND_A_PUNISH_MAX, c->punish_max) ||
 	    nla_put_u8(msg, ZTBOND_A_AUTH, c->auth) ||
+	    nla_put_u8(msg, ZTBOND_A_DEDUP, c->dedup) ||
+	    nla_put_u64_64bit(msg, ZTBOND_A_DEDUP_DROPPED,
+			      ztbond_dedup_dropped(bond), ZTBOND_A_PAD) ||
 	    nla_put_u64_64bit(msg, ZTBOND_A_BOND_ID, bond->id, ZTBOND_A_PAD) ||
 	    ztbond_nl_put_qparams(msg, &c->qp) ||
 	    ztbond_nl_put_stats(msg, &s, ZTBOND_A_TX_PACKETS, ZTBOND_A_TX_BYTES,
@@ -1130,6 +1136,7 @@ struct ztbond_path_view {
 	u64 peer_id;
 	u8 peer_mac[ETH_ALEN], peer_bond_mac[ETH_ALEN];
 	u16 peer_index;
+	u32 caps;
 	bool alive, best, measured;
 	u32 heard_ms, lat_us, plr_ppm, probes;
 };
@@ -1152,6 +1159,7 @@ static int ztbond_nl_put_path(struct sk_buff *msg, struct ztbond_link *link,
 	    nla_put(msg, ZTBOND_PATH_A_PEER_BOND_MAC, ETH_ALEN, v->peer_bond_mac) ||
 	    nla_put(msg, ZTBOND_PATH_A_PEER_MAC, ETH_ALEN, v->peer_mac) ||
 	    nla_put_u32(msg, ZTBOND_PATH_A_PEER_INDEX, v->peer_index) ||
+	    nla_put_u32(msg, ZTBOND_PATH_A_CAPS, v->caps) ||
 	    nla_put_u8(msg, ZTBOND_PATH_A_ALIVE, v->alive) ||
 	    nla_put_u8(msg, ZTBOND_PATH_A_BEST, v->best) ||
 	    nla_put_u32(msg, ZTBOND_PATH_A_HEARD_MS, v->heard_ms) ||
@@ -1182,6 +1190,7 @@ static int ztbond_nl_put_paths(struct sk_buff *msg, struct ztbond_link *link,
 		ether_addr_copy(v[n].peer_mac, p->peer_mac);
 		ether_addr_copy(v[n].peer_bond_mac, p->peer_bond_mac);
 		v[n].peer_index = p->peer_index;
+		v[n].caps = p->peer_caps;
 		v[n].alive = p->alive;
 		v[n].best = i == link->best;
 		v[n].measured = p->rtt_n > 0;

@@ -134,8 +134,8 @@ static void ztbond_set_nd_lla(const u8 *bmac, const u8 *lmac,
  * address options of neighbour discovery the bond originates. Bridged
  * frames (another source MAC) pass untouched.
  */
-static int ztbond_set_source(struct ztbond *bond, struct ztbond_link *link,
-			     struct sk_buff *skb)
+int ztbond_set_source(struct ztbond *bond, struct ztbond_link *link,
+		      struct sk_buff *skb)
 {
 	const u8 *lmac = link->dev->dev_addr;
 	struct ethhdr *eth = (struct ethhdr *)skb->data;
@@ -202,14 +202,39 @@ static bool ztbond_xmit_single(struct ztbond *bond,
 	return ztbond_xmit_link(bond, snap->tx[0], skb);
 }
 
+static bool ztbond_xmit_copy(struct ztbond *bond,
+			     const struct ztbond_snap *snap,
+			     struct ztbond_link *link, struct sk_buff *skb,
+			     const struct ztbond_encap_peer *ep, u64 seq)
+{
+	if (ep)
+		return ztbond_encap_xmit(bond, snap, link, skb, ep, seq);
+	return ztbond_xmit_link(bond, link, skb);
+}
+
+/*
+ * Every frame on every link. With dedup, a frame for a ztbond peer that
+ * takes DATA frames gets one bond sequence number and goes out in a DATA
+ * frame per link (data.c), so that the peer can drop the copies.
+ */
 static bool ztbond_xmit_broadcast(struct ztbond *bond,
 				  const struct ztbond_snap *snap,
 				  struct sk_buff *skb)
 {
+	const struct ztbond_encap_peer *ep = NULL;
+	const u8 *dst = ((struct ethhdr *)skb->data)->h_dest;
 	struct sk_buff *nskb;
 	bool sent = false;
+	u64 seq = 0;
 	u32 i;
 
+	if (snap->encap && !is_multicast_ether_addr(dst)) {
+		ep = ztbond_encap_lookup(snap->encap, dst);
+		if (ep && likely(ztbond_encap_prepare(skb)))
+			seq = atomic64_inc_return(&bond->data_seq);
+		else
+			ep = NULL;
+	}
 	for (i = 0; i + 1 < snap->ntx; i++) {
 		/* the header is rewritten per link: clone, then cow in xmit */
 		nskb = skb_clone(skb, GFP_ATOMIC);
@@ -217,9 +242,10 @@ static bool ztbond_xmit_broadcast(struct ztbond *bond,
 			ztbond_stats_add_tx_drop(snap->tx[i]->stats);
 			continue;
 		}
-		sent |= ztbond_xmit_link(bond, snap->tx[i], nskb);
+		sent |= ztbond_xmit_copy(bond, snap, snap->tx[i], nskb, ep, seq);
 	}
-	sent |= ztbond_xmit_link(bond, snap->tx[snap->ntx - 1], skb);
+	sent |= ztbond_xmit_copy(bond, snap, snap->tx[snap->ntx - 1], skb, ep,
+				 seq);
 	return sent;
 }
 
@@ -490,6 +516,7 @@ static void ztbond_snap_free_rcu(struct rcu_head *head)
 	struct ztbond_snap *snap = container_of(head, struct ztbond_snap, rcu);
 
 	ztbond_peer_tab_free(snap->peers);
+	kfree(snap->encap);
 	kfree(snap);
 }
 
@@ -556,6 +583,12 @@ int ztbond_rebuild(struct ztbond *bond)
 		netdev_err(bond->dev, "out of memory: link set not updated\n");
 		return err;
 	}
+	if (ztbond_encap_build(bond, snap, ctx))
+		netdev_warn(bond->dev, "out of memory: broadcast without dedup until the next change\n");
+	/* a peer's broadcast selection sends DATA frames as the bond's does */
+	for (i = 0; snap->peers && i < ZTBOND_MAX_PEER_POLICIES; i++)
+		snap->peers->sel[i].encap = snap->encap;
+	snap->dedup = bond->cfg.dedup;
 	bond->active = snap->active;
 	bond->pinned = snap->pinned;
 	ztbond_set_shares(bond, snap, ops, ctx->links, n);
@@ -570,6 +603,8 @@ int ztbond_rebuild(struct ztbond *bond)
 	announce = snap->ntx && ztbond_snap_lost_link(old, snap);
 	if (old)
 		call_rcu(&old->rcu, ztbond_snap_free_rcu);
+
+	ztbond_encap_apply(bond);
 
 	if (snap->ntx && netif_running(bond->dev))
 		netif_carrier_on(bond->dev);

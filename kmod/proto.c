@@ -10,7 +10,8 @@
  * from the link MACs, so the links need no IP configuration. Received
  * control frames are consumed by the link's receive handler and never
  * reach the stack. Only control frames come here: the data path is not
- * touched beyond the cheap test in ztbond_proto_match().
+ * touched beyond the cheap test in ztbond_proto_match() (DATA frames,
+ * which share the port, go to data.c).
  */
 #include <linux/netdevice.h>
 #include <linux/etherdevice.h>
@@ -33,7 +34,7 @@ static const u8 ztbond_group_mac[ETH_ALEN] = {
 };
 
 /* fe80::/64 with the modified EUI-64 of a MAC (RFC 4291, appendix A). */
-static void ztbond_ll_addr(struct in6_addr *a, const u8 *mac)
+void ztbond_ll_addr(struct in6_addr *a, const u8 *mac)
 {
 	memset(a, 0, sizeof(*a));
 	a->s6_addr[0] = 0xfe;
@@ -65,7 +66,7 @@ void ztbond_proto_leave(struct ztbond_link *link)
 	dev_mc_del(link->dev, ztbond_group_mac);
 }
 
-static u64 ztbond_tag(const void *data, size_t len, const siphash_key_t *key)
+u64 ztbond_tag(const void *data, size_t len, const siphash_key_t *key)
 {
 	return siphash(data, len, key);
 }
@@ -157,7 +158,8 @@ int ztbond_proto_send_hello(struct ztbond_link *link)
 {
 	const struct ztbond_snap *snap = rcu_dereference(link->bond->snap);
 	struct ztbond_wire_hello hello = {
-		.caps = 0,
+		/* data.c takes DATA frames whatever this bond's settings */
+		.caps = htonl(ZTBE_CAP_DATA),
 		.failover_interval = htonl(ztbond_link_fi(link)),
 	};
 
@@ -328,6 +330,11 @@ ztbond_proto_handle(struct ztbond_link *link, const struct ztbe_wire *w,
 	case ZTBE_WIRE_HELLO:
 		ether_addr_copy(path->peer_bond_mac, w->bond_mac);
 		path->peer_index = (u16)w->link_ifindex;
+		/* whether broadcast may send this peer DATA frames: remap */
+		if (path->peer_caps != w->caps) {
+			path->peer_caps = w->caps;
+			WRITE_ONCE(link->bond->paths_changed, true);
+		}
 		path->last_hello_ns = now;
 		break;
 	case ZTBE_WIRE_PROBE_REPLY:

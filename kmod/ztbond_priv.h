@@ -29,6 +29,7 @@ struct ztbond_snap;
 struct ztbond_mon_scratch;
 struct ztbond_flow_table;
 struct ztbond_peer_tab;
+struct ztbond_encap_tab;
 
 struct ztbond_pcpu_stats {
 	u64_stats_t tx_packets;
@@ -79,6 +80,7 @@ struct ztbond_path {
 	u8 peer_bond_mac[ETH_ALEN];
 	u16 peer_index;
 	u64 peer_id;			/* remote bond id */
+	u32 peer_caps;			/* ZTBE_CAP_* of its last HELLO */
 	u64 born_ns;
 	u64 last_hello_ns;
 	u64 last_reply_ns;
@@ -115,7 +117,8 @@ struct ztbond_link {
 	struct ztbond_path paths[ZTBOND_MAX_PATHS];
 	u64 ctl_rx, ctl_bad, ctl_auth_fail, ctl_replay;
 	atomic64_t ctl_tx;		/* not under plock: senders race */
-	atomic64_t seq;			/* sequence of frames we send */
+	atomic64_t seq;			/* sequence of control frames we send */
+	atomic64_t data_seq;		/* sequence of DATA frames we send */
 	u64 next_probe_ns;
 	u64 next_hello_ns;
 	/* monitor verdicts, written by the monitor work, read under RTNL */
@@ -146,6 +149,7 @@ struct ztbond_cfg {
 	struct ztbe_qparams qp;
 	bool auth;
 	siphash_key_t auth_key;
+	bool dedup;			/* broadcast: DATA frames, drop copies */
 	char policy_name[ZTBOND_POLICY_NAME_MAX];
 };
 
@@ -204,6 +208,13 @@ struct ztbond_snap {
 	siphash_key_t auth_key;
 	/* peerSpecificBonds: NULL when the bond has none */
 	struct ztbond_peer_tab *peers;
+	/*
+	 * broadcast with dedup: the ztbond peers that accept DATA frames;
+	 * NULL otherwise. Owned by the bond's snapshot, shared by the peers'
+	 * selections.
+	 */
+	struct ztbond_encap_tab *encap;
+	bool dedup;			/* receive: drop copies */
 	/* for build() only: the selection's parameters and previous choice */
 	u8 link_select;
 	u8 balance;
@@ -231,6 +242,46 @@ struct ztbond_peer_tab {
 	u32 overflow;			/* MACs that found no room */
 	struct ztbond_peer_slot slot[ZTBOND_PEER_SLOTS];
 	struct ztbond_snap sel[ZTBOND_MAX_PEER_POLICIES];
+};
+
+/*
+ * Broadcast dedup, transmit side (data.c): the remote ztbonds that
+ * announced ZTBE_CAP_DATA, and per link (by link id) the remote link MAC
+ * that link reaches them at. Destination MACs (their link MACs) map to a
+ * peer by open addressing, filled to at most 3/4.
+ */
+#define ZTBOND_ENCAP_PEERS	8
+#define ZTBOND_ENCAP_SLOTS	256
+#define ZTBOND_ENCAP_MACS_MAX	(ZTBOND_ENCAP_SLOTS * 3 / 4)
+
+struct ztbond_encap_slot {
+	u8 mac[ETH_ALEN];
+	bool used;
+	u8 peer;			/* index into peer[] */
+} __aligned(2);			/* for ether_addr_equal() */
+
+struct ztbond_encap_peer {
+	u64 links;			/* bit i: link id i has a path */
+	u8 mac[ZTBOND_MAX_LINKS][ETH_ALEN];	/* by link id */
+};
+
+struct ztbond_encap_tab {
+	u32 npeers;
+	u32 nmacs;
+	struct ztbond_encap_slot slot[ZTBOND_ENCAP_SLOTS];
+	struct ztbond_encap_peer peer[ZTBOND_ENCAP_PEERS];
+};
+
+/*
+ * Broadcast dedup, receive side: one window per remote bond id, in a small
+ * fixed table (least recently used goes), under bond->dedup_lock.
+ */
+#define ZTBOND_DEDUP_PEERS	16
+
+struct ztbond_dedup_peer {
+	u64 id;				/* remote bond id */
+	unsigned long used;		/* jiffies of the last frame; 0 = free */
+	struct ztbe_dedup win;
 };
 
 /* Scratch space for a rebuild: too large for the stack. */
@@ -274,7 +325,13 @@ struct ztbond {
 	u8 npeer_groups;
 	s8 peer_active[ZTBOND_MAX_PEER_POLICIES];	/* link id, -1 */
 	bool peers_aware;		/* a peer has balance-aware */
-	bool paths_changed;		/* a path was born: remap peers */
+	bool paths_changed;		/* a path was born or died: remap peers */
+	/* broadcast dedup (data.c) */
+	bool encap_on;			/* DATA frames in use: MTU, features; RTNL */
+	atomic64_t data_seq;		/* bond sequence of DATA frames */
+	spinlock_t dedup_lock;		/* dedup[], dedup_dropped */
+	u64 dedup_dropped;
+	struct ztbond_dedup_peer dedup[ZTBOND_DEDUP_PEERS];
 };
 
 /* device.c */
@@ -324,6 +381,8 @@ bool ztbond_snap_has_mac(const struct ztbond_snap *snap, const u8 *addr);
 u32 ztbond_arp_hash(struct sk_buff *skb);
 bool ztbond_xmit_link(struct ztbond *bond, struct ztbond_link *link,
 		      struct sk_buff *skb);
+int ztbond_set_source(struct ztbond *bond, struct ztbond_link *link,
+		      struct sk_buff *skb);
 netdev_tx_t ztbond_xmit(struct sk_buff *skb, struct net_device *dev);
 
 /* monitor.c */
@@ -348,7 +407,44 @@ int ztbond_proto_send_hello(struct ztbond_link *link);
 int ztbond_proto_send_probe(struct ztbond_link *link, const u8 *peer_mac,
 			    u32 seq, u64 sent_ns);
 void ztbond_proto_join(struct ztbond_link *link);
+void ztbond_ll_addr(struct in6_addr *a, const u8 *mac);
+u64 ztbond_tag(const void *data, size_t len, const siphash_key_t *key);
 void ztbond_proto_leave(struct ztbond_link *link);
+
+/* data.c: broadcast dedup */
+bool ztbond_encap_wanted(const struct ztbond *bond);
+int ztbond_encap_build(struct ztbond *bond, struct ztbond_snap *snap,
+		       struct ztbond_build_ctx *ctx);
+void ztbond_encap_apply(struct ztbond *bond);
+bool ztbond_encap_prepare(struct sk_buff *skb);
+bool ztbond_encap_xmit(struct ztbond *bond, const struct ztbond_snap *snap,
+		       struct ztbond_link *link, struct sk_buff *skb,
+		       const struct ztbond_encap_peer *ep, u64 seq);
+bool ztbond_data_match(struct sk_buff *skb);
+rx_handler_result_t ztbond_data_rx(struct ztbond_link *link,
+				   const struct ztbond_snap *snap,
+				   struct sk_buff **pskb);
+u64 ztbond_dedup_dropped(struct ztbond *bond);
+
+/* Per packet: the ztbond peer (accepting DATA) that dst belongs to, or NULL. */
+static inline const struct ztbond_encap_peer *
+ztbond_encap_lookup(const struct ztbond_encap_tab *tab, const u8 *dst)
+{
+	u32 slot = (dst[5] ^ (dst[4] << 1) ^ (dst[3] << 2) ^ (dst[2] << 3)) &
+		   (ZTBOND_ENCAP_SLOTS - 1);
+	u32 i;
+
+	for (i = 0; i < ZTBOND_ENCAP_SLOTS; i++) {
+		const struct ztbond_encap_slot *s =
+			&tab->slot[(slot + i) & (ZTBOND_ENCAP_SLOTS - 1)];
+
+		if (!s->used)
+			break;
+		if (ether_addr_equal(s->mac, dst))
+			return &tab->peer[s->peer];
+	}
+	return NULL;
+}
 
 /* peer.c */
 int ztbond_peers_build(struct ztbond *bond, struct ztbond_snap *snap,

@@ -125,6 +125,22 @@ struct ztbe_replay {
 
 bool ztbe_replay_ok(struct ztbe_replay *r, u64 seq);
 
+/*
+ * Broadcast dedup: which bond sequence numbers of one remote bond were
+ * delivered. A ring of ZTBE_DEDUP_BITS bits indexed by the sequence, as
+ * WireGuard's replay counter: advancing clears whole words, so the window
+ * (what is still told apart) is one word short of the ring.
+ */
+#define ZTBE_DEDUP_BITS		1024
+#define ZTBE_DEDUP_WORDS	(ZTBE_DEDUP_BITS / 64)
+#define ZTBE_DEDUP_WINDOW	(ZTBE_DEDUP_BITS - 64)
+struct ztbe_dedup {
+	u64 top;		/* highest sequence delivered */
+	u64 bits[ZTBE_DEDUP_WORDS];
+};
+
+bool ztbe_dedup_first(struct ztbe_dedup *d, u64 seq);
+
 /* Metrics of a path; the order is the order of the weights. */
 enum ztbe_metric {
 	ZTBE_M_LAT,		/* mean RTT, us */
@@ -171,15 +187,22 @@ int ztbe_rebalance_step(const u32 *share, const u32 *flows, int n,
 #define ZTBE_WIRE_HDR_LEN	44
 #define ZTBE_WIRE_HELLO_LEN	8
 #define ZTBE_WIRE_PROBE_LEN	16
+#define ZTBE_WIRE_DATA_LEN	8	/* the bond sequence */
 #define ZTBE_WIRE_TAG_LEN	8
+/* the largest control frame; DATA frames carry a frame after the tag */
 #define ZTBE_WIRE_MAX_LEN	(ZTBE_WIRE_HDR_LEN + ZTBE_WIRE_PROBE_LEN + \
 				 ZTBE_WIRE_TAG_LEN)
 #define ZTBE_WF_AUTH		0x0001
+/* HELLO caps */
+#define ZTBE_CAP_DATA		0x00000001	/* accepts DATA frames */
+/* The Ethernet header of the frame a DATA frame carries, at least. */
+#define ZTBE_ETH_HLEN		14
 
 enum ztbe_wire_type {
 	ZTBE_WIRE_HELLO = 1,
 	ZTBE_WIRE_PROBE = 2,
 	ZTBE_WIRE_PROBE_REPLY = 3,
+	ZTBE_WIRE_DATA = 4,
 };
 
 /* A parsed control frame, host byte order. */
@@ -196,6 +219,8 @@ struct ztbe_wire {
 	u32 failover_interval;	/* HELLO */
 	u32 probe_seq;		/* PROBE, PROBE_REPLY */
 	u64 timestamp;		/* PROBE, PROBE_REPLY */
+	u64 bond_seq;		/* DATA */
+	u32 inner_off;		/* DATA: offset of the carried frame */
 	u64 tag;		/* ZTBE_WF_AUTH */
 };
 

@@ -60,6 +60,34 @@ bool ztbe_replay_ok(struct ztbe_replay *r, u64 seq)
 	return true;
 }
 
+/*
+ * Broadcast dedup: true the first time seq is seen, false for a duplicate
+ * or for a sequence ZTBE_DEDUP_WINDOW or more behind the newest (its twin
+ * is long delivered, or it is too late to tell). Constant time: moving the
+ * window clears at most ZTBE_DEDUP_WORDS words.
+ */
+bool ztbe_dedup_first(struct ztbe_dedup *d, u64 seq)
+{
+	u64 word = seq >> 6, cur = d->top >> 6, n, i, *w, bit;
+
+	if (seq > d->top) {
+		n = word - cur;
+		if (n > ZTBE_DEDUP_WORDS)
+			n = ZTBE_DEDUP_WORDS;
+		for (i = 1; i <= n; i++)
+			d->bits[(cur + i) & (ZTBE_DEDUP_WORDS - 1)] = 0;
+		d->top = seq;
+	} else if (d->top - seq >= ZTBE_DEDUP_WINDOW) {
+		return false;
+	}
+	w = &d->bits[word & (ZTBE_DEDUP_WORDS - 1)];
+	bit = 1ULL << (seq & 63);
+	if (*w & bit)
+		return false;
+	*w |= bit;
+	return true;
+}
+
 /* ---- statistics --------------------------------------------------------- */
 
 static u32 ztbe_isqrt(u64 x)

@@ -30,19 +30,24 @@ static u32 ztbe_wire_body_len(u8 type)
 	case ZTBE_WIRE_PROBE:
 	case ZTBE_WIRE_PROBE_REPLY:
 		return ZTBE_WIRE_PROBE_LEN;
+	case ZTBE_WIRE_DATA:
+		return ZTBE_WIRE_DATA_LEN;
 	}
 	return 0;
 }
 
 /*
- * Parse and validate a control payload of len bytes. Returns 0 and fills
- * w, or -1: wrong magic or version, unknown type, a len field that does
- * not match the type, a payload that is not exactly header + body (+ tag),
- * a sender MAC that is not unicast, or non-zero reserved fields.
+ * Parse and validate a payload of len bytes. Returns 0 and fills w, or -1:
+ * wrong magic or version, unknown type, a len field that does not match
+ * the type, a control payload that is not exactly header + body (+ tag), a
+ * DATA payload too short to carry an Ethernet header after the tag, a
+ * sender MAC that is not unicast, or non-zero reserved fields. Of a DATA
+ * payload only the header, body and tag are read (w->inner_off says where
+ * the carried frame starts), so the caller needs only those linear.
  */
 int ztbe_wire_parse(const u8 *p, u32 len, struct ztbe_wire *w)
 {
-	u32 blen, i;
+	u32 blen, i, tlen;
 	bool zero = true;
 
 	if (len < ZTBE_WIRE_HDR_LEN)
@@ -56,7 +61,10 @@ int ztbe_wire_parse(const u8 *p, u32 len, struct ztbe_wire *w)
 	if (!blen || w->len != ZTBE_WIRE_HDR_LEN + blen || ztbe_be16(p + 42) ||
 	    (w->flags & ~ZTBE_WF_AUTH))
 		return -1;
-	if (len != w->len + ((w->flags & ZTBE_WF_AUTH) ? ZTBE_WIRE_TAG_LEN : 0))
+	tlen = (w->flags & ZTBE_WF_AUTH) ? ZTBE_WIRE_TAG_LEN : 0;
+	w->inner_off = w->len + tlen;
+	if (w->type == ZTBE_WIRE_DATA ? len < w->inner_off + ZTBE_ETH_HLEN :
+					len != w->inner_off)
 		return -1;
 	w->bond_id = ztbe_be64(p + 8);
 	w->seq = ztbe_be64(p + 16);
@@ -72,6 +80,8 @@ int ztbe_wire_parse(const u8 *p, u32 len, struct ztbe_wire *w)
 	if (w->type == ZTBE_WIRE_HELLO) {
 		w->caps = ztbe_be32(p + 44);
 		w->failover_interval = ztbe_be32(p + 48);
+	} else if (w->type == ZTBE_WIRE_DATA) {
+		w->bond_seq = ztbe_be64(p + 44);
 	} else {
 		w->probe_seq = ztbe_be32(p + 44);
 		w->timestamp = ztbe_be64(p + 52);

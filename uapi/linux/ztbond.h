@@ -45,6 +45,13 @@
  */
 #define ZTBOND_PROTO_PORT		7389
 /*
+ * broadcast with dedup: frames to a ztbond peer that accepts them travel
+ * in DATA frames, which cost this much of the links' MTU (IPv6 40, UDP 8,
+ * header 44, bond sequence 8, tag 8, the carried Ethernet header 14): the
+ * bond's MTU is the smallest link MTU minus this while it is on.
+ */
+#define ZTBOND_DATA_OVERHEAD		122
+/*
  * A per-link UP_DELAY, DOWN_DELAY or FAILOVER_INTERVAL of this value drops
  * the link's override: the link follows the bond's value again. A link
  * without an override reports no such attribute.
@@ -213,6 +220,13 @@ enum ztbond_attr {
 	 */
 	ZTBOND_A_PEERS,
 	ZTBOND_A_PEER,			/* nest, enum ztbond_peer_attr */
+	/*
+	 * broadcast: drop the copies of a frame a ztbond peer sent on several
+	 * links (ZeroTier's "dedup", default on); with it on, this bond sends
+	 * frames for such peers in DATA frames.
+	 */
+	ZTBOND_A_DEDUP,			/* u8 bool */
+	ZTBOND_A_DEDUP_DROPPED,		/* u64, ro: duplicates dropped */
 	__ZTBOND_A_MAX,
 };
 
@@ -324,6 +338,7 @@ enum ztbond_path_attr {
 	ZTBOND_PATH_A_PROBES,		/* u32: probes matured in the loss window */
 	ZTBOND_PATH_A_POLICY,		/* u8: policy of traffic to this peer */
 	ZTBOND_PATH_A_POLICY_NAME,	/* string: its custom name, if any */
+	ZTBOND_PATH_A_CAPS,		/* u32: capabilities of its last HELLO */
 	__ZTBOND_PATH_A_MAX,
 };
 

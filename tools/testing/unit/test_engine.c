@@ -142,6 +142,36 @@ TEST(replay_window)
 	ASSERT_FALSE(ztbe_replay_ok(&r, 1002));
 }
 
+TEST(dedup_window)
+{
+	static struct ztbe_dedup d;
+	u64 base = 1700000000000000000ULL, i;
+
+	ASSERT_TRUE(ztbe_dedup_first(&d, base));
+	ASSERT_FALSE(ztbe_dedup_first(&d, base));	/* the copy */
+	ASSERT_TRUE(ztbe_dedup_first(&d, base + 2));
+	ASSERT_TRUE(ztbe_dedup_first(&d, base + 1));	/* late, first time */
+	ASSERT_FALSE(ztbe_dedup_first(&d, base + 1));
+	/* a whole window of frames, each copy after its original */
+	for (i = 3; i < 3 + 4 * ZTBE_DEDUP_BITS; i++) {
+		ASSERT_TRUE(ztbe_dedup_first(&d, base + i));
+		ASSERT_FALSE(ztbe_dedup_first(&d, base + i));
+	}
+	/* copies lagging by up to the window are still told apart */
+	base += 10 * ZTBE_DEDUP_BITS;
+	for (i = 0; i < ZTBE_DEDUP_WINDOW; i++)
+		ASSERT_TRUE(ztbe_dedup_first(&d, base + i));
+	for (i = 0; i < ZTBE_DEDUP_WINDOW; i++)
+		ASSERT_FALSE(ztbe_dedup_first(&d, base + i));
+	/* older than the window: refused, never delivered twice */
+	ASSERT_TRUE(ztbe_dedup_first(&d, base + 5000));
+	ASSERT_FALSE(ztbe_dedup_first(&d, base + 5000 - ZTBE_DEDUP_WINDOW));
+	ASSERT_TRUE(ztbe_dedup_first(&d, base + 5000 - ZTBE_DEDUP_WINDOW + 1));
+	/* a jump far ahead clears everything */
+	ASSERT_TRUE(ztbe_dedup_first(&d, base + (1ULL << 40)));
+	ASSERT_TRUE(ztbe_dedup_first(&d, base + (1ULL << 40) - 1));
+}
+
 TEST(rtt_stats)
 {
 	u32 s[] = { 10000, 20000, 30000, 40000 };
@@ -414,6 +444,51 @@ TEST(wire_parses_valid)
 	n = wire_probe(p, true);
 	ASSERT_EQ(0, ztbe_wire_parse(p, n, &w));
 	ASSERT_EQ(0xababababababababULL, w.tag);
+}
+
+/* A DATA payload carrying a 14-byte Ethernet header and 2 bytes. */
+static int wire_data_frame(u8 *p, bool auth)
+{
+	int n = wire_probe(p, false), off;
+
+	(void)n;
+	p[5] = ZTBE_WIRE_DATA;
+	p[7] = 52;
+	memset(p + 44, 0, 8);
+	p[44] = 0x18;				/* bond sequence */
+	p[51] = 0x77;
+	off = 52;
+	if (auth) {
+		p[41] = 1;
+		memset(p + 52, 0xcd, 8);
+		off += 8;
+	}
+	memset(p + off, 0xee, 16);
+	return off + 16;
+}
+
+TEST(wire_data)
+{
+	struct ztbe_wire w;
+	u8 p[96];
+	int n, i;
+
+	n = wire_data_frame(p, false);
+	ASSERT_EQ(0, ztbe_wire_parse(p, n, &w));
+	ASSERT_EQ(ZTBE_WIRE_DATA, w.type);
+	ASSERT_EQ(0x1800000000000077ULL, w.bond_seq);
+	ASSERT_EQ(52U, w.inner_off);
+	n = wire_data_frame(p, true);
+	ASSERT_EQ(0, ztbe_wire_parse(p, n, &w));
+	ASSERT_EQ(60U, w.inner_off);
+	ASSERT_EQ(0xcdcdcdcdcdcdcdcdULL, w.tag);
+	/* anything shorter than header, sequence, tag and Ethernet header */
+	for (i = 0; i < 60 + ZTBE_ETH_HLEN; i++)
+		ASSERT_EQ(-1, ztbe_wire_parse(p, i, &w));
+	ASSERT_EQ(0, ztbe_wire_parse(p, 60 + ZTBE_ETH_HLEN, &w));
+	n = wire_data_frame(p, false);
+	p[7] = 60;				/* len of a PROBE */
+	ASSERT_EQ(-1, ztbe_wire_parse(p, n, &w));
 }
 
 TEST(wire_rejects_malformed)

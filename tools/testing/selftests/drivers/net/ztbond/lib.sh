@@ -254,6 +254,27 @@ ztb_cleanup()
 	cleanup_all_ns
 }
 
+# zt_rules NS DEV: ZeroTier Central's default flow rules on DEV, both ways
+# (drop not ethertype ipv4 and not arp and not ipv6); zt_rules_del undoes it.
+zt_rules()
+{
+	local ns=$1 dev=$2 dir
+
+	tc -n "$ns" qdisc add dev "$dev" clsact || return 1
+	for dir in ingress egress; do
+		tc -n "$ns" filter add dev "$dev" "$dir" protocol ip prio 1 matchall action pass &&
+		tc -n "$ns" filter add dev "$dev" "$dir" protocol arp prio 2 matchall action pass &&
+		tc -n "$ns" filter add dev "$dev" "$dir" protocol ipv6 prio 3 matchall action pass &&
+		tc -n "$ns" filter add dev "$dev" "$dir" protocol all prio 4 matchall action drop ||
+			return 1
+	done
+}
+
+zt_rules_del()
+{
+	tc -n "$1" qdisc del dev "$2" clsact
+}
+
 # Counters ------------------------------------------------------------------
 
 # ztb_stat NS DEV COUNTER (rx_packets, tx_packets, rx_bytes, tx_dropped, ...)

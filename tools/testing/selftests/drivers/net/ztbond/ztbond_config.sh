@@ -11,6 +11,7 @@ ALL_TESTS="
 	apply_dump_reapply
 	apply_standard_block
 	apply_quality
+	apply_dedup
 	bad_apply_changes_nothing
 	kernel_refusal_atomic
 	apply_under_ping
@@ -43,7 +44,7 @@ skip = ("tx_", "rx_", "carrier", "active", "state", "failures",
         # what the quality engine measures changes by itself
         "ctl_", "rtt_", "ltm_", "pdv_", "loss_", "error_", "availability",
         "probes", "quality", "punished", "eligible", "peer", "paths",
-        "flows", "flow_moves", "allocation")
+        "flows", "flow_moves", "allocation", "dedup_dropped")
 def keep(d):
     return {k: v for k, v in d.items() if not k.startswith(skip)}
 b["links"] = [keep(l) for l in b["links"]]
@@ -118,6 +119,13 @@ setup_files()
 	cfg aware <<-'EOF'
 	{ "settings": { "defaultBondingPolicy": "balance-aware",
 	    "balance-aware": { "flowTableSize": 1000 } } }
+	EOF
+	cfg nodedup <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "broadcast",
+	    "broadcast": { "dedup": false } } }
+	EOF
+	cfg bcast <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "broadcast" } }
 	EOF
 	printf '{ "settings": { "defaultBondingPolicy": "broadcast" }\n' > "$TMPD/syntax.json"
 	chmod 0644 "$TMPD/syntax.json"
@@ -440,6 +448,34 @@ permissions()
 	check_err $? "unprivileged dump differs: $out"
 	ip -n "$NS_A" link del a9 2>/dev/null
 	log_test "unprivileged: changes fail naming CAP_NET_ADMIN, reads work"
+}
+
+# broadcast's "dedup" reaches the kernel, is dumped, and its default is
+# on. Leaves the bond as apply_quality does (rr.json) for the tests after.
+apply_dedup()
+{
+	local out d1
+
+	RET=0
+	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/nodedup.json" 2>&1)
+	check_err $? "apply refused: $out"
+	! grep -q "dedup.*not applied" <<< "$out"
+	check_err $? "dedup reported as not applied: $out"
+	[[ $(ztb_bond_field "$NS_A" dedup) == false ]]
+	check_err $? "dedup false not applied"
+	d1=$(dump)
+	grep -q '"dedup": *false' <<< "$d1"
+	check_err $? "dedup false not dumped: $d1"
+	echo "$d1" > "$TMPD/dump_dedup.json"
+	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/dump_dedup.json" 2>&1)
+	grep -q "no change" <<< "$out"
+	check_err $? "re-applying the dump changed something: $out"
+	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/bcast.json" 2>&1)
+	check_err $? "apply refused: $out"
+	[[ $(ztb_bond_field "$NS_A" dedup) == true ]]
+	check_err $? "dedup not back to its default (true)"
+	ztb_ctl "$NS_A" config apply zb0 "$TMPD/rr.json" >/dev/null 2>&1
+	log_test "config apply and dump of broadcast's dedup (default true)"
 }
 
 cleanup()

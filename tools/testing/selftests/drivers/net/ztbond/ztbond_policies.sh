@@ -6,7 +6,9 @@
 # each policy's distribution:
 #   none           everything on the first link
 #   active-backup  everything on the primary link
-#   broadcast      every frame on both links
+#   broadcast      every frame on both links; with dedup (default) in DATA
+#                  frames, the peer delivers one copy (ZeroTier's flow rules
+#                  on the links); dedup false brings the duplicates back
 #   balance-rr     packetsPerLink 1 alternates links
 #   balance-xor    each UDP/TCP flow stays on one link, 16 flows use both
 # The bond's own counters (ip -s link) must equal what its links carried.
@@ -15,6 +17,7 @@ ALL_TESTS="
 	policy_none
 	policy_active_backup
 	policy_broadcast
+	broadcast_dedup
 	policy_balance_rr
 	policy_balance_xor
 	bond_counters
@@ -101,7 +104,7 @@ policy_active_backup()
 
 policy_broadcast()
 {
-	local d out
+	local d
 
 	RET=0
 	set_policy broadcast
@@ -109,11 +112,104 @@ policy_broadcast()
 	read -r -a d <<< "$(tx_delta "$NS_A" fast_ping)"
 	((d[0] >= N && d[1] >= N))
 	check_err $? "broadcast: expected every frame on both, got a1=${d[0]} a2=${d[1]}"
-	# no receive-side dedup yet: the peer sees each echo twice
-	out=$(ip netns exec "$NS_A" ping -c 3 -i 0.2 -W 2 10.0.0.2 2>&1)
-	grep -q DUP <<< "$out"
-	check_err $? "broadcast: expected duplicate replies without dedup"
 	log_test "broadcast: ping and TCP, every frame on both links (a1=${d[0]} a2=${d[1]})"
+}
+
+dedup_dropped()
+{
+	ztb_bond_field "$1" dedup_dropped
+}
+
+# ping20 VAR: 20 pings from A to B, the output in VAR.
+ping20()
+{
+	printf -v "$1" '%s' "$(ip netns exec "$NS_A" ping -c 20 -i 0.1 -W 2 10.0.0.2 2>&1)"
+}
+
+# broadcast between two ztbonds, through ZeroTier's default flow rules:
+# every frame still leaves on both links, but in DATA frames (HELLO said
+# both peers take them), and each bond delivers the first copy only.
+# With dedup false the copies come back.
+broadcast_dedup()
+{
+	local l out before after mtu
+	local -a d
+
+	RET=0
+	for l in a1 a2; do zt_rules "$NS_A" "$l"; done
+	for l in b1 b2; do zt_rules "$NS_B" "$l"; done
+	set_policy broadcast
+	traffic_ok
+	[[ $(ztb_bond_field "$NS_B" dedup) == true ]]
+	check_err $? "dedup is not on by default"
+	mtu=$(ztb_bond_field "$NS_B" mtu)
+	((mtu == 1500 - 122))
+	check_err $? "bond MTU $mtu with DATA frames, expected 1500 - 122"
+
+	before=$(dedup_dropped "$NS_B")
+	d=("$(ztb_data_stat "$NS_A" a1 tx_packets)" "$(ztb_data_stat "$NS_A" a2 tx_packets)")
+	ping20 out
+	d=($(( $(ztb_data_stat "$NS_A" a1 tx_packets) - d[0] ))
+	   $(( $(ztb_data_stat "$NS_A" a2 tx_packets) - d[1] )))
+	after=$(dedup_dropped "$NS_B")
+	echo "$out" | tail -2 | sed 's/^/    /'
+	grep -q DUP <<< "$out"
+	check_fail $? "broadcast with dedup: duplicate replies"
+	grep -q " 20 received" <<< "$out"
+	check_err $? "broadcast with dedup: not 20 replies"
+	((d[0] >= 20 && d[1] >= 20))
+	check_err $? "broadcast with dedup: expected every frame on both links, got a1=${d[0]} a2=${d[1]}"
+	# 20 echo requests, and at most a few neighbour probes, came twice
+	((after - before >= 20 && after - before <= 26))
+	check_err $? "B's dedup_dropped rose by $((after - before)), expected about 20"
+	log_test "broadcast dedup: 20 pings, no DUP, a1=${d[0]} a2=${d[1]}, B dropped $((after - before)) copies"
+
+	# with a key the DATA frames carry a tag, checked by the receiver
+	RET=0
+	ztb_ctl "$NS_A" bond set zb0 authKey 000102030405060708090a0b0c0d0e0f &&
+	ztb_ctl "$NS_B" bond set zb0 authKey 000102030405060708090a0b0c0d0e0f
+	check_err $? "bond set authKey failed"
+	ztb_wait_ping "$NS_A" 10.0.0.2 20
+	before=$(dedup_dropped "$NS_B")
+	local fail_before fail_after
+	fail_before=$(ztb_link_field "$NS_B" b1 ctl_auth_fail)
+	ping20 out
+	after=$(dedup_dropped "$NS_B")
+	fail_after=$(ztb_link_field "$NS_B" b1 ctl_auth_fail)
+	grep -q DUP <<< "$out"
+	check_fail $? "broadcast with dedup and a key: duplicate replies"
+	grep -q " 20 received" <<< "$out"
+	check_err $? "broadcast with dedup and a key: not 20 replies: $out"
+	((after - before >= 20 && after - before <= 26))
+	check_err $? "with a key B's dedup_dropped rose by $((after - before)), expected about 20"
+	((fail_after == fail_before))
+	check_err $? "DATA frames failed authentication ($fail_before -> $fail_after)"
+	ztb_ctl "$NS_A" bond set zb0 authKey none &&
+	ztb_ctl "$NS_B" bond set zb0 authKey none
+	log_test "broadcast dedup with authKey: tagged DATA frames, no DUP, B dropped $((after - before)) copies"
+
+	RET=0
+	ztb_ctl "$NS_A" bond set zb0 dedup false &&
+	ztb_ctl "$NS_B" bond set zb0 dedup false
+	check_err $? "bond set dedup false failed"
+	ztb_ctl "$NS_B" bond show zb0 | grep -q "dedup false dropped"
+	check_err $? "bond show does not say dedup false"
+	mtu=$(ztb_bond_field "$NS_B" mtu)
+	((mtu == 1500))
+	check_err $? "bond MTU $mtu without DATA frames, expected 1500"
+	before=$(dedup_dropped "$NS_B")
+	ping20 out
+	after=$(dedup_dropped "$NS_B")
+	echo "$out" | tail -2 | sed 's/^/    /'
+	grep -q DUP <<< "$out"
+	check_err $? "broadcast without dedup: expected duplicate replies"
+	((after == before))
+	check_err $? "dedup_dropped moved with dedup off"
+	ztb_ctl "$NS_A" bond set zb0 dedup true &&
+	ztb_ctl "$NS_B" bond set zb0 dedup true
+	for l in a1 a2; do zt_rules_del "$NS_A" "$l"; done
+	for l in b1 b2; do zt_rules_del "$NS_B" "$l"; done
+	log_test "broadcast dedup false: the copies come back (ping says DUP!)"
 }
 
 policy_balance_rr()

@@ -28,22 +28,6 @@ source "$(dirname "$(readlink -f "$0")")"/lib.sh
 
 FORGE=$ZTB_LIB_DIR/ctlforge.py
 
-# ZeroTier Central's default rules: drop not ethertype ipv4 and not arp
-# and not ipv6.
-zt_rules()
-{
-	local ns=$1 dev=$2 dir
-
-	tc -n "$ns" qdisc add dev "$dev" clsact || return 1
-	for dir in ingress egress; do
-		tc -n "$ns" filter add dev "$dev" "$dir" protocol ip prio 1 matchall action pass &&
-		tc -n "$ns" filter add dev "$dev" "$dir" protocol arp prio 2 matchall action pass &&
-		tc -n "$ns" filter add dev "$dev" "$dir" protocol ipv6 prio 3 matchall action pass &&
-		tc -n "$ns" filter add dev "$dev" "$dir" protocol all prio 4 matchall action drop ||
-			return 1
-	done
-}
-
 # topo NLINKS POLICY [bond KEY VALUE...]: both sides alike, ZeroTier rules.
 topo()
 {
