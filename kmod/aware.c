@@ -84,7 +84,7 @@ static bool ztbond_xmit_aware_flow(struct ztbond *bond,
 		if (likely(idx >= 0)) {
 			if (e->used != now)
 				WRITE_ONCE(e->used, now);
-			return ztbond_xmit_link(bond, snap->tx[idx], skb);
+			return ztbond_xmit_link(bond, snap, snap->tx[idx], skb);
 		}
 		/* its link left the bond: this flow moves, no other */
 		atomic_dec(&bond->id_flows[e->id]);
@@ -100,7 +100,7 @@ static bool ztbond_xmit_aware_flow(struct ztbond *bond,
 	e->used = now;
 	e->valid = true;
 	atomic_inc(&bond->id_flows[e->id]);
-	return ztbond_xmit_link(bond, snap->tx[idx], skb);
+	return ztbond_xmit_link(bond, snap, snap->tx[idx], skb);
 }
 
 static bool ztbond_xmit_aware_packet(struct ztbond *bond,
@@ -110,7 +110,7 @@ static bool ztbond_xmit_aware_packet(struct ztbond *bond,
 	struct ztbond_rr *rr = this_cpu_ptr(bond->rr);
 	u32 idx = snap->wseq[rr->sent++ & (ZTBE_WSEQ - 1)];
 
-	return ztbond_xmit_link(bond, snap->tx[idx < snap->ntx ? idx : 0], skb);
+	return ztbond_xmit_link(bond, snap, snap->tx[idx < snap->ntx ? idx : 0], skb);
 }
 
 /* ---- control path --------------------------------------------------------- */

@@ -13,7 +13,7 @@
  * sent it. The receiver delivers the first copy of each sequence number
  * and drops the others.
  *
- * Transmit reads the snapshot's peer table (built here under RTNL) and
+ * Transmit reads the snapshot's table of remote ztbonds (remote.c) and
  * takes no lock; receive takes one short per-bond lock around the window
  * of the sending bond.
  */
@@ -41,99 +41,6 @@ bool ztbond_encap_wanted(const struct ztbond *bond)
 {
 	return READ_ONCE(bond->cfg.policy) == ZTBOND_POLICY_BROADCAST &&
 	       READ_ONCE(bond->cfg.dedup);
-}
-
-/* ---- the peer table (RTNL) ---------------------------------------------- */
-
-static void ztbond_encap_add_mac(struct ztbond_encap_tab *tab, const u8 *mac,
-				 u8 peer)
-{
-	u32 slot = (mac[5] ^ (mac[4] << 1) ^ (mac[3] << 2) ^ (mac[2] << 3)) &
-		   (ZTBOND_ENCAP_SLOTS - 1);
-	u32 i;
-
-	for (i = 0; i < ZTBOND_ENCAP_SLOTS; i++) {
-		struct ztbond_encap_slot *s =
-			&tab->slot[(slot + i) & (ZTBOND_ENCAP_SLOTS - 1)];
-
-		if (s->used) {
-			if (ether_addr_equal(s->mac, mac))
-				return;
-			continue;
-		}
-		if (tab->nmacs >= ZTBOND_ENCAP_MACS_MAX)
-			return;		/* frames to it go out as they are */
-		ether_addr_copy(s->mac, mac);
-		s->used = true;
-		s->peer = peer;
-		tab->nmacs++;
-		return;
-	}
-}
-
-/*
- * From ztbond_rebuild(): which destination MACs get DATA frames, and on
- * each link which peer link MAC they go to. A link with several paths to
- * one peer (all links on one ZeroTier network) uses one that is alive.
- * Returns -ENOMEM only; then broadcast goes on without dedup.
- */
-int ztbond_encap_build(struct ztbond *bond, struct ztbond_snap *snap,
-		       struct ztbond_build_ctx *ctx)
-{
-	u64 ids[ZTBOND_ENCAP_PEERS], alive[ZTBOND_ENCAP_PEERS] = { 0 };
-	struct ztbond_encap_tab *tab;
-	u32 skipped = 0;
-	int l, i;
-
-	snap->encap = NULL;
-	if (!ztbond_encap_wanted(bond))
-		return 0;
-	tab = kzalloc(sizeof(*tab), GFP_KERNEL);
-	if (!tab)
-		return -ENOMEM;
-
-	for (l = 0; l < ctx->n; l++) {
-		struct ztbond_link *link = ctx->links[l];
-		u64 bit = 1ULL << link->id;
-
-		spin_lock_bh(&link->plock);
-		for (i = 0; i < ZTBOND_MAX_PATHS; i++) {
-			const struct ztbond_path *p = &link->paths[i];
-			struct ztbond_encap_peer *ep;
-			u32 k;
-
-			if (!p->used || !(p->peer_caps & ZTBE_CAP_DATA))
-				continue;
-			for (k = 0; k < tab->npeers && ids[k] != p->peer_id; k++)
-				;
-			if (k == tab->npeers) {
-				if (k == ZTBOND_ENCAP_PEERS) {
-					skipped++;
-					continue;
-				}
-				ids[tab->npeers++] = p->peer_id;
-			}
-			ep = &tab->peer[k];
-			if (!(ep->links & bit) ||
-			    (p->alive && !(alive[k] & bit))) {
-				ether_addr_copy(ep->mac[link->id], p->peer_mac);
-				ep->links |= bit;
-				if (p->alive)
-					alive[k] |= bit;
-			}
-			ztbond_encap_add_mac(tab, p->peer_mac, k);
-		}
-		spin_unlock_bh(&link->plock);
-	}
-	if (skipped)
-		net_warn_ratelimited("%s: more than %u ztbond peers: broadcast to the others is not deduplicated\n",
-				     bond->dev->name, ZTBOND_ENCAP_PEERS);
-	if (!tab->npeers) {
-		kfree(tab);
-		return 0;
-	}
-	snap->encap = tab;
-	return 0;
 }
 
 /*
@@ -181,7 +88,7 @@ bool ztbond_encap_prepare(struct sk_buff *skb)
  */
 bool ztbond_encap_xmit(struct ztbond *bond, const struct ztbond_snap *snap,
 		       struct ztbond_link *link, struct sk_buff *skb,
-		       const struct ztbond_encap_peer *ep, u64 seq)
+		       const struct ztbond_remote *ep, u64 seq)
 {
 	struct net_device *dev = link->dev;
 	unsigned int len = skb->len, ulen;
@@ -192,7 +99,7 @@ bool ztbond_encap_xmit(struct ztbond *bond, const struct ztbond_snap *snap,
 
 	if (!(ep->links & (1ULL << link->id)) ||
 	    len - ETH_HLEN + ZTBOND_DATA_OVERHEAD > dev->mtu)
-		return ztbond_xmit_link(bond, link, skb);
+		return ztbond_xmit_link(bond, snap, link, skb);
 
 	/* a clone's header is shared: this copies it, once */
 	if (unlikely(skb_cow_head(skb, LL_RESERVED_SPACE(dev) + ZTBOND_DATA_PUSH)))

@@ -142,6 +142,7 @@ static void ztbond_path_tick(struct ztbond_link *link, struct ztbond_path *p,
 			     u8 monitor, u64 fi_ns, u64 now)
 {
 	u64 base, limit;
+	bool alive;
 	int i;
 
 	/*
@@ -171,7 +172,11 @@ static void ztbond_path_tick(struct ztbond_link *link, struct ztbond_path *p,
 		base = max(p->last_reply_ns, p->born_ns);
 		limit = fi_ns;
 	}
-	p->alive = now - base < limit;
+	alive = now - base < limit;
+	/* the remote table pairs links over live paths: re-pair */
+	if (alive != p->alive)
+		WRITE_ONCE(link->bond->paths_changed, true);
+	p->alive = alive;
 	ztbe_window_push(&p->avail, !p->alive);
 
 	ztbe_rtt_stats(p->rtt, p->rtt_n, &p->m[ZTBE_M_LAT], &p->m[ZTBE_M_LTM],
@@ -401,11 +406,10 @@ static void ztbond_monitor_work(struct work_struct *work)
 		bond->monitor_pending = true;
 
 	/*
-	 * new or forgotten remote links: peer policies follow every MAC of
-	 * their bond, broadcast dedup every peer link that takes DATA frames
+	 * new, forgotten, dead or revived remote links: the remote table
+	 * (per-path addressing, DATA frames) and peer policies follow them
 	 */
-	if (READ_ONCE(bond->paths_changed) &&
-	    (READ_ONCE(bond->npeers) || ztbond_encap_wanted(bond))) {
+	if (READ_ONCE(bond->paths_changed)) {
 		WRITE_ONCE(bond->paths_changed, false);
 		bond->monitor_pending = true;
 	}

@@ -166,12 +166,13 @@ int ztbond_set_source(struct ztbond *bond, struct ztbond_link *link,
 	return 0;
 }
 
-bool ztbond_xmit_link(struct ztbond *bond, struct ztbond_link *link,
-		      struct sk_buff *skb)
+bool ztbond_xmit_link(struct ztbond *bond, const struct ztbond_snap *snap,
+		      struct ztbond_link *link, struct sk_buff *skb)
 {
 	unsigned int len = skb->len;
 
-	if (unlikely(ztbond_set_source(bond, link, skb))) {
+	if (unlikely(ztbond_set_source(bond, link, skb) ||
+		     (snap->remotes && ztbond_remote_dst(snap, link, skb)))) {
 		kfree_skb(skb);
 		goto drop;
 	}
@@ -199,17 +200,17 @@ static bool ztbond_xmit_single(struct ztbond *bond,
 			       const struct ztbond_snap *snap,
 			       struct sk_buff *skb)
 {
-	return ztbond_xmit_link(bond, snap->tx[0], skb);
+	return ztbond_xmit_link(bond, snap, snap->tx[0], skb);
 }
 
 static bool ztbond_xmit_copy(struct ztbond *bond,
 			     const struct ztbond_snap *snap,
 			     struct ztbond_link *link, struct sk_buff *skb,
-			     const struct ztbond_encap_peer *ep, u64 seq)
+			     const struct ztbond_remote *ep, u64 seq)
 {
 	if (ep)
 		return ztbond_encap_xmit(bond, snap, link, skb, ep, seq);
-	return ztbond_xmit_link(bond, link, skb);
+	return ztbond_xmit_link(bond, snap, link, skb);
 }
 
 /*
@@ -221,16 +222,16 @@ static bool ztbond_xmit_broadcast(struct ztbond *bond,
 				  const struct ztbond_snap *snap,
 				  struct sk_buff *skb)
 {
-	const struct ztbond_encap_peer *ep = NULL;
+	const struct ztbond_remote *ep = NULL;
 	const u8 *dst = ((struct ethhdr *)skb->data)->h_dest;
 	struct sk_buff *nskb;
 	bool sent = false;
 	u64 seq = 0;
 	u32 i;
 
-	if (snap->encap && !is_multicast_ether_addr(dst)) {
-		ep = ztbond_encap_lookup(snap->encap, dst);
-		if (ep && likely(ztbond_encap_prepare(skb)))
+	if (snap->remotes && !is_multicast_ether_addr(dst)) {
+		ep = ztbond_remote_lookup(snap->remotes, dst);
+		if (ep && ep->data && likely(ztbond_encap_prepare(skb)))
 			seq = atomic64_inc_return(&bond->data_seq);
 		else
 			ep = NULL;
@@ -272,7 +273,7 @@ static bool ztbond_xmit_rr(struct ztbond *bond,
 			rr->idx = idx;
 		}
 	}
-	return ztbond_xmit_link(bond, snap->tx[idx], skb);
+	return ztbond_xmit_link(bond, snap, snap->tx[idx], skb);
 }
 
 /*
@@ -331,7 +332,7 @@ static bool ztbond_xmit_xor(struct ztbond *bond,
 
 	if (likely(!id))
 		id = ztbond_xor_id(skb);
-	return ztbond_xmit_link(bond, snap->tx[snap->bucket[ztbe_bucket(id)]],
+	return ztbond_xmit_link(bond, snap, snap->tx[snap->bucket[ztbe_bucket(id)]],
 				skb);
 }
 
@@ -346,6 +347,9 @@ netdev_tx_t ztbond_xmit(struct sk_buff *skb, struct net_device *dev)
 		goto drop;
 	}
 	snap = rcu_dereference_bh(bond->snap);
+	if (unlikely(snap->remotes) &&
+	    ((struct ethhdr *)skb->data)->h_proto == htons(ETH_P_ARP))
+		ztbond_remote_arp(bond, snap, skb);
 	if (unlikely(snap->peers))
 		snap = ztbond_peer_sel(snap, ((struct ethhdr *)skb->data)->h_dest);
 	if (unlikely(!snap->xmit(bond, snap, skb)))
@@ -516,7 +520,7 @@ static void ztbond_snap_free_rcu(struct rcu_head *head)
 	struct ztbond_snap *snap = container_of(head, struct ztbond_snap, rcu);
 
 	ztbond_peer_tab_free(snap->peers);
-	kfree(snap->encap);
+	kfree(snap->remotes);
 	kfree(snap);
 }
 
@@ -583,11 +587,11 @@ int ztbond_rebuild(struct ztbond *bond)
 		netdev_err(bond->dev, "out of memory: link set not updated\n");
 		return err;
 	}
-	if (ztbond_encap_build(bond, snap, ctx))
-		netdev_warn(bond->dev, "out of memory: broadcast without dedup until the next change\n");
+	if (ztbond_remote_build(bond, snap, ctx))
+		netdev_warn(bond->dev, "out of memory: remote ztbonds addressed as they ask until the next change\n");
 	/* a peer's broadcast selection sends DATA frames as the bond's does */
 	for (i = 0; snap->peers && i < ZTBOND_MAX_PEER_POLICIES; i++)
-		snap->peers->sel[i].encap = snap->encap;
+		snap->peers->sel[i].remotes = snap->remotes;
 	snap->dedup = bond->cfg.dedup;
 	bond->active = snap->active;
 	bond->pinned = snap->pinned;

@@ -29,7 +29,7 @@ struct ztbond_snap;
 struct ztbond_mon_scratch;
 struct ztbond_flow_table;
 struct ztbond_peer_tab;
-struct ztbond_encap_tab;
+struct ztbond_remote_tab;
 
 struct ztbond_pcpu_stats {
 	u64_stats_t tx_packets;
@@ -209,11 +209,10 @@ struct ztbond_snap {
 	/* peerSpecificBonds: NULL when the bond has none */
 	struct ztbond_peer_tab *peers;
 	/*
-	 * broadcast with dedup: the ztbond peers that accept DATA frames;
-	 * NULL otherwise. Owned by the bond's snapshot, shared by the peers'
-	 * selections.
+	 * The remote ztbonds we have paths to (remote.c), NULL if none.
+	 * Owned by the bond's snapshot, shared by the peers' selections.
 	 */
-	struct ztbond_encap_tab *encap;
+	struct ztbond_remote_tab *remotes;
 	bool dedup;			/* receive: drop copies */
 	/* for build() only: the selection's parameters and previous choice */
 	u8 link_select;
@@ -245,31 +244,36 @@ struct ztbond_peer_tab {
 };
 
 /*
- * Broadcast dedup, transmit side (data.c): the remote ztbonds that
- * announced ZTBE_CAP_DATA, and per link (by link id) the remote link MAC
- * that link reaches them at. Destination MACs (their link MACs) map to a
- * peer by open addressing, filled to at most 3/4.
+ * The remote ztbonds this bond has paths to (remote.c), rebuilt with each
+ * snapshot: per local link (by link id) the remote link MAC that link
+ * addresses them at, so that frames to any of their MACs go to the link
+ * of the pair (per-path addressing: both ends' links carry traffic, and
+ * every frame is unicast to a member's own MAC, which ZeroTier delivers
+ * without bridging). Destination MACs (their link and bond MACs) map to a
+ * remote by open addressing, filled to at most 3/4.
  */
-#define ZTBOND_ENCAP_PEERS	8
-#define ZTBOND_ENCAP_SLOTS	256
-#define ZTBOND_ENCAP_MACS_MAX	(ZTBOND_ENCAP_SLOTS * 3 / 4)
+#define ZTBOND_REMOTES		16
+#define ZTBOND_REMOTE_SLOTS	256
+#define ZTBOND_REMOTE_MACS_MAX	(ZTBOND_REMOTE_SLOTS * 3 / 4)
 
-struct ztbond_encap_slot {
+struct ztbond_remote_slot {
 	u8 mac[ETH_ALEN];
 	bool used;
 	u8 peer;			/* index into peer[] */
 } __aligned(2);			/* for ether_addr_equal() */
 
-struct ztbond_encap_peer {
+struct ztbond_remote {
 	u64 links;			/* bit i: link id i has a path */
+	bool data;			/* broadcast sends it DATA frames */
+	struct ztbond_link *via;	/* ARP requests to it leave here */
 	u8 mac[ZTBOND_MAX_LINKS][ETH_ALEN];	/* by link id */
 };
 
-struct ztbond_encap_tab {
+struct ztbond_remote_tab {
 	u32 npeers;
 	u32 nmacs;
-	struct ztbond_encap_slot slot[ZTBOND_ENCAP_SLOTS];
-	struct ztbond_encap_peer peer[ZTBOND_ENCAP_PEERS];
+	struct ztbond_remote_slot slot[ZTBOND_REMOTE_SLOTS];
+	struct ztbond_remote peer[ZTBOND_REMOTES];
 };
 
 /*
@@ -379,8 +383,8 @@ void ztbond_build_sel(struct ztbond *bond, const struct ztbond_policy_ops *ops,
 		      struct ztbond_snap *sel, struct ztbond_build_ctx *ctx);
 bool ztbond_snap_has_mac(const struct ztbond_snap *snap, const u8 *addr);
 u32 ztbond_arp_hash(struct sk_buff *skb);
-bool ztbond_xmit_link(struct ztbond *bond, struct ztbond_link *link,
-		      struct sk_buff *skb);
+bool ztbond_xmit_link(struct ztbond *bond, const struct ztbond_snap *snap,
+		      struct ztbond_link *link, struct sk_buff *skb);
 int ztbond_set_source(struct ztbond *bond, struct ztbond_link *link,
 		      struct sk_buff *skb);
 netdev_tx_t ztbond_xmit(struct sk_buff *skb, struct net_device *dev);
@@ -413,30 +417,36 @@ void ztbond_proto_leave(struct ztbond_link *link);
 
 /* data.c: broadcast dedup */
 bool ztbond_encap_wanted(const struct ztbond *bond);
-int ztbond_encap_build(struct ztbond *bond, struct ztbond_snap *snap,
-		       struct ztbond_build_ctx *ctx);
 void ztbond_encap_apply(struct ztbond *bond);
 bool ztbond_encap_prepare(struct sk_buff *skb);
 bool ztbond_encap_xmit(struct ztbond *bond, const struct ztbond_snap *snap,
 		       struct ztbond_link *link, struct sk_buff *skb,
-		       const struct ztbond_encap_peer *ep, u64 seq);
+		       const struct ztbond_remote *ep, u64 seq);
 bool ztbond_data_match(struct sk_buff *skb);
 rx_handler_result_t ztbond_data_rx(struct ztbond_link *link,
 				   const struct ztbond_snap *snap,
 				   struct sk_buff **pskb);
 u64 ztbond_dedup_dropped(struct ztbond *bond);
 
-/* Per packet: the ztbond peer (accepting DATA) that dst belongs to, or NULL. */
-static inline const struct ztbond_encap_peer *
-ztbond_encap_lookup(const struct ztbond_encap_tab *tab, const u8 *dst)
+/* remote.c: the ztbonds we have paths to */
+int ztbond_remote_build(struct ztbond *bond, struct ztbond_snap *snap,
+			struct ztbond_build_ctx *ctx);
+int ztbond_remote_dst(const struct ztbond_snap *snap,
+		      const struct ztbond_link *link, struct sk_buff *skb);
+void ztbond_remote_arp(struct ztbond *bond, const struct ztbond_snap *snap,
+		       const struct sk_buff *skb);
+
+/* Per packet: the remote ztbond that dst belongs to, or NULL. */
+static inline const struct ztbond_remote *
+ztbond_remote_lookup(const struct ztbond_remote_tab *tab, const u8 *dst)
 {
 	u32 slot = (dst[5] ^ (dst[4] << 1) ^ (dst[3] << 2) ^ (dst[2] << 3)) &
-		   (ZTBOND_ENCAP_SLOTS - 1);
+		   (ZTBOND_REMOTE_SLOTS - 1);
 	u32 i;
 
-	for (i = 0; i < ZTBOND_ENCAP_SLOTS; i++) {
-		const struct ztbond_encap_slot *s =
-			&tab->slot[(slot + i) & (ZTBOND_ENCAP_SLOTS - 1)];
+	for (i = 0; i < ZTBOND_REMOTE_SLOTS; i++) {
+		const struct ztbond_remote_slot *s =
+			&tab->slot[(slot + i) & (ZTBOND_REMOTE_SLOTS - 1)];
 
 		if (!s->used)
 			break;
