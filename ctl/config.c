@@ -45,11 +45,7 @@
  * they are checked like every other key and reported as not applied.
  */
 static const struct ztb_key policy_keys[] = {
-	{
-		/* ztbond's own keys */
-		.name = "dataHeader", .kind = ZTB_K_BOOL,
-		.help = "the kernel has no data encapsulation yet",
-	},
+	/* none at the moment: the kernel takes every key */
 	{ .name = NULL }
 };
 
@@ -66,6 +62,7 @@ static const struct {
 	{ "linkSelectMethod",	ZTBOND_POLICY_ACTIVE_BACKUP },
 	{ "balancePolicy",	ZTBOND_POLICY_BALANCE_AWARE },
 	{ "dedup",		ZTBOND_POLICY_BROADCAST },
+	{ "dataHeader",		ZTBOND_POLICY_BALANCE_RR },
 };
 
 /* ZeroTier's documented link quality weights ("quality"). */

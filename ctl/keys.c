@@ -106,6 +106,15 @@ static const struct ztb_key bond_keys[] = {
 		.kind = ZTB_K_BOOL, .def = 1,
 		.help = "broadcast: drop the copies of a frame a ztbond peer sent on several links",
 	}, {
+		.name = "dataHeader", .attr = ZTBOND_A_DATA_HEADER,
+		.kind = ZTB_K_BOOL, .def = 0,
+		.help = "balance-rr: number frames for ztbond peers, which deliver them in order",
+	}, {
+		.name = "reorderTimeout", .attr = ZTBOND_A_REORDER_TIMEOUT,
+		.kind = ZTB_K_U32, .min = 1, .max = ZTBOND_MAX_REORDER_TIMEOUT_MS,
+		.def = ZTBOND_DEF_REORDER_TIMEOUT_MS,
+		.unit = "ms", .help = "receive: the longest a frame waits for one that overtook it",
+	}, {
 		.name = "authKey", .attr = ZTBOND_A_AUTH_KEY,
 		.kind = ZTB_K_KEY,
 		.help = "SipHash key of control frames, 32 hex digits; none turns authentication off",

@@ -55,6 +55,11 @@ static const uint8_t bond_types[ZTB_OBJ_MAX] = {
 	[ZTBOND_A_FLOW_MOVES]		= T_INT,
 	[ZTBOND_A_DEDUP]		= T_INT,
 	[ZTBOND_A_DEDUP_DROPPED]	= T_INT,
+	[ZTBOND_A_DATA_HEADER]		= T_INT,
+	[ZTBOND_A_REORDER_TIMEOUT]	= T_INT,
+	[ZTBOND_A_REORDER_HELD]		= T_INT,
+	[ZTBOND_A_REORDER_LOST]		= T_INT,
+	[ZTBOND_A_REORDER_LATE]		= T_INT,
 };
 
 static const uint8_t link_types[ZTB_OBJ_MAX] = {
@@ -687,6 +692,16 @@ static void print_bond_text(const struct ztb_bond *b)
 		item(&ln, "dedup %s dropped %llu",
 		     val(o, ZTBOND_A_DEDUP) ? "true" : "false",
 		     (unsigned long long)val(o, ZTBOND_A_DEDUP_DROPPED));
+	if (has(o, ZTBOND_A_POLICY) &&
+	    val(o, ZTBOND_A_POLICY) == ZTBOND_POLICY_BALANCE_RR &&
+	    has(o, ZTBOND_A_DATA_HEADER) && val(o, ZTBOND_A_DATA_HEADER))
+		item(&ln, "dataHeader true");
+	if (has(o, ZTBOND_A_REORDER_HELD) &&
+	    (val(o, ZTBOND_A_REORDER_HELD) || val(o, ZTBOND_A_REORDER_LOST)))
+		item(&ln, "reordered %llu lost %llu late %llu",
+		     (unsigned long long)val(o, ZTBOND_A_REORDER_HELD),
+		     (unsigned long long)val(o, ZTBOND_A_REORDER_LOST),
+		     (unsigned long long)val(o, ZTBOND_A_REORDER_LATE));
 	if (ln.len)
 		printf("  %s\n", ln.buf);
 
@@ -782,6 +797,11 @@ static const struct ztb_field bond_fields[] = {
 	FLD("flow_moves", ZTBOND_A_FLOW_MOVES, F_NUM),
 	FLD("dedup", ZTBOND_A_DEDUP, F_BOOL),
 	FLD("dedup_dropped", ZTBOND_A_DEDUP_DROPPED, F_NUM),
+	FLD("dataHeader", ZTBOND_A_DATA_HEADER, F_BOOL),
+	FLD("reorderTimeout", ZTBOND_A_REORDER_TIMEOUT, F_NUM),
+	FLD("reorder_held", ZTBOND_A_REORDER_HELD, F_NUM),
+	FLD("reorder_lost", ZTBOND_A_REORDER_LOST, F_NUM),
+	FLD("reorder_late", ZTBOND_A_REORDER_LATE, F_NUM),
 	{ .key = NULL }
 };
 

@@ -37,10 +37,26 @@
 static_assert(ZTBOND_DATA_PUSH + ETH_HLEN == ZTBOND_DATA_OVERHEAD);
 
 /* May also run without RTNL (the monitor): the two keys are read once each. */
+u32 ztbond_encap_caps(const struct ztbond *bond)
+{
+	switch (READ_ONCE(bond->cfg.policy)) {
+	case ZTBOND_POLICY_BROADCAST:
+		return READ_ONCE(bond->cfg.dedup) ? ZTBE_CAP_DATA : 0;
+	case ZTBOND_POLICY_BALANCE_RR:
+		return READ_ONCE(bond->cfg.data_header) ?
+		       ZTBE_CAP_DATA | ZTBE_CAP_ORDER : 0;
+	}
+	return 0;
+}
+
+/*
+ * Whether the bond sends DATA frames (to the ztbond peers with the
+ * capabilities ztbond_encap_caps() names): broadcast with dedup, and
+ * balance-rr with dataHeader.
+ */
 bool ztbond_encap_wanted(const struct ztbond *bond)
 {
-	return READ_ONCE(bond->cfg.policy) == ZTBOND_POLICY_BROADCAST &&
-	       READ_ONCE(bond->cfg.dedup);
+	return ztbond_encap_caps(bond) != 0;
 }
 
 /*
@@ -88,7 +104,7 @@ bool ztbond_encap_prepare(struct sk_buff *skb)
  */
 bool ztbond_encap_xmit(struct ztbond *bond, const struct ztbond_snap *snap,
 		       struct ztbond_link *link, struct sk_buff *skb,
-		       const struct ztbond_remote *ep, u64 seq)
+		       const struct ztbond_remote *ep, u64 seq, u16 flags)
 {
 	struct net_device *dev = link->dev;
 	unsigned int len = skb->len, ulen;
@@ -123,7 +139,7 @@ bool ztbond_encap_xmit(struct ztbond *bond, const struct ztbond_snap *snap,
 	ether_addr_copy(hdr->link_mac, dev->dev_addr);
 	ether_addr_copy(hdr->bond_mac, bond->dev->dev_addr);
 	hdr->link_ifindex = htonl(dev->ifindex);
-	hdr->flags = snap->auth ? htons(ZTBE_WF_AUTH) : 0;
+	hdr->flags = htons(flags | (snap->auth ? ZTBE_WF_AUTH : 0));
 	hdr->reserved = 0;
 	put_unaligned_be64(seq, hdr + 1);
 	if (tag)
@@ -317,7 +333,9 @@ rx_handler_result_t ztbond_data_rx(struct ztbond_link *link,
 		kfree_skb(skb);
 		return RX_HANDLER_CONSUMED;
 	}
-	if (snap->dedup && !ztbond_dedup_first(bond, w.bond_id, w.bond_seq)) {
+	/* ordered frames are numbered per receiver: no dedup window for them */
+	if (snap->dedup && !(w.flags & ZTBE_WF_ORDERED) &&
+	    !ztbond_dedup_first(bond, w.bond_id, w.bond_seq)) {
 		consume_skb(skb);
 		return RX_HANDLER_CONSUMED;
 	}
@@ -337,6 +355,12 @@ rx_handler_result_t ztbond_data_rx(struct ztbond_link *link,
 
 	ztbond_stats_add_rx(link->stats, skb->len + ETH_HLEN);
 	ztbond_stats_add_rx(bond->stats, skb->len + ETH_HLEN);
+	if (w.flags & ZTBE_WF_ORDERED) {
+		skb = ztbond_reorder_rx(bond, w.bond_id, w.bond_seq,
+					w.link_ifindex, skb);
+		if (!skb)
+			return RX_HANDLER_CONSUMED;
+	}
 	*pskb = skb;
 	return RX_HANDLER_ANOTHER;
 }

@@ -289,6 +289,9 @@ static int ztbond_init(struct net_device *dev)
 	err = ztbond_monitor_init(bond);
 	if (err)
 		goto err_monitor;
+	err = ztbond_reorder_init(bond);
+	if (err)
+		goto err_reorder;
 
 	netdev_lockdep_set_classes(dev);
 	netif_carrier_off(dev);
@@ -298,6 +301,8 @@ static int ztbond_init(struct net_device *dev)
 	return 0;
 
 err_rebuild:
+	ztbond_reorder_free(bond);
+err_reorder:
 	ztbond_monitor_free(bond);
 err_monitor:
 	free_percpu(bond->rr);
@@ -315,6 +320,7 @@ static void ztbond_uninit(struct net_device *dev)
 
 	ztbond_monitor_stop(bond);
 	ztbond_link_release_all(bond);
+	ztbond_reorder_free(bond);
 	cancel_delayed_work_sync(&bond->state_work);
 	ztbond_snap_free(bond);
 	ztbond_peers_set(bond, NULL, 0, 0);
@@ -364,6 +370,7 @@ void ztbond_cfg_default(struct ztbond_cfg *cfg)
 	cfg->punish_base = ZTBOND_DEF_PUNISH_BASE_MS;
 	cfg->punish_max = ZTBOND_DEF_PUNISH_MAX_MS;
 	cfg->dedup = true;		/* ZeroTier's default */
+	cfg->reorder_timeout = ZTBOND_DEF_REORDER_TIMEOUT_MS;
 	ztbe_qparams_default(&cfg->qp);
 }
 

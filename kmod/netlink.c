@@ -88,6 +88,9 @@ static const struct nla_policy ztbond_nl_policy[ZTBOND_A_MAX + 1] = {
 	[ZTBOND_A_PEERS]		= { .type = NLA_NESTED },
 	[ZTBOND_A_PEER]			= NLA_POLICY_NESTED(ztbond_peer_nl_policy),
 	[ZTBOND_A_DEDUP]		= NLA_POLICY_MAX(NLA_U8, 1),
+	[ZTBOND_A_DATA_HEADER]		= NLA_POLICY_MAX(NLA_U8, 1),
+	[ZTBOND_A_REORDER_TIMEOUT]	=
+		NLA_POLICY_RANGE(NLA_U32, 1, ZTBOND_MAX_REORDER_TIMEOUT_MS),
 };
 
 /* enum ztbond_quality_attr -> engine metric, for weights and for limits */
@@ -322,6 +325,10 @@ static int ztbond_nl_parse_cfg(struct nlattr **attrs, struct ztbond_cfg *cfg,
 	}
 	if (attrs[ZTBOND_A_DEDUP])
 		cfg->dedup = nla_get_u8(attrs[ZTBOND_A_DEDUP]);
+	if (attrs[ZTBOND_A_DATA_HEADER])
+		cfg->data_header = nla_get_u8(attrs[ZTBOND_A_DATA_HEADER]);
+	if (attrs[ZTBOND_A_REORDER_TIMEOUT])
+		cfg->reorder_timeout = nla_get_u32(attrs[ZTBOND_A_REORDER_TIMEOUT]);
 	if (attrs[ZTBOND_A_PUNISH_BASE])
 		cfg->punish_base = nla_get_u32(attrs[ZTBOND_A_PUNISH_BASE]);
 	if (attrs[ZTBOND_A_PUNISH_MAX])
@@ -638,6 +645,22 @@ static int ztbond_nl_put_peers(struct sk_buff *msg, struct ztbond *bond)
 	return 0;
 }
 
+static int ztbond_nl_put_reorder(struct sk_buff *msg, struct ztbond *bond)
+{
+	struct ztbond_reorder_stats r;
+
+	ztbond_reorder_stats(bond, &r);
+	return nla_put_u8(msg, ZTBOND_A_DATA_HEADER, bond->cfg.data_header) ||
+	       nla_put_u32(msg, ZTBOND_A_REORDER_TIMEOUT,
+			   bond->cfg.reorder_timeout) ||
+	       nla_put_u64_64bit(msg, ZTBOND_A_REORDER_HELD, r.held,
+				 ZTBOND_A_PAD) ||
+	       nla_put_u64_64bit(msg, ZTBOND_A_REORDER_LOST, r.lost,
+				 ZTBOND_A_PAD) ||
+	       nla_put_u64_64bit(msg, ZTBOND_A_REORDER_LATE, r.late,
+				 ZTBOND_A_PAD);
+}
+
 static int ztbond_nl_fill_bond(struct sk_buff *msg, struct ztbond *bond,
 			       u32 portid, u32 seq, int flags)
 {
@@ -679,6 +702,7 @@ static int ztbond_nl_fill_bond(struct sk_buff *msg, struct ztbond *bond,
 	    nla_put_u64_64bit(msg, ZTBOND_A_DEDUP_DROPPED,
 			      ztbond_dedup_dropped(bond), ZTBOND_A_PAD) ||
 	    nla_put_u64_64bit(msg, ZTBOND_A_BOND_ID, bond->id, ZTBOND_A_PAD) ||
+	    ztbond_nl_put_reorder(msg, bond) ||
 	    ztbond_nl_put_qparams(msg, &c->qp) ||
 	    ztbond_nl_put_stats(msg, &s, ZTBOND_A_TX_PACKETS, ZTBOND_A_TX_BYTES,
 				ZTBOND_A_RX_PACKETS, ZTBOND_A_RX_BYTES,

@@ -209,7 +209,7 @@ static bool ztbond_xmit_copy(struct ztbond *bond,
 			     const struct ztbond_remote *ep, u64 seq)
 {
 	if (ep)
-		return ztbond_encap_xmit(bond, snap, link, skb, ep, seq);
+		return ztbond_encap_xmit(bond, snap, link, skb, ep, seq, 0);
 	return ztbond_xmit_link(bond, snap, link, skb);
 }
 
@@ -255,9 +255,7 @@ static bool ztbond_xmit_broadcast(struct ztbond *bond,
  * position is per CPU (as in bonding), so no shared cache line is written.
  * packetsPerLink 0 picks a random link per frame.
  */
-static bool ztbond_xmit_rr(struct ztbond *bond,
-			   const struct ztbond_snap *snap,
-			   struct sk_buff *skb)
+static u32 ztbond_rr_next(struct ztbond *bond, const struct ztbond_snap *snap)
 {
 	struct ztbond_rr *rr = this_cpu_ptr(bond->rr);
 	u32 n = snap->ntx, idx;
@@ -273,7 +271,38 @@ static bool ztbond_xmit_rr(struct ztbond *bond,
 			rr->idx = idx;
 		}
 	}
-	return ztbond_xmit_link(bond, snap, snap->tx[idx], skb);
+	return idx;
+}
+
+static bool ztbond_xmit_rr(struct ztbond *bond,
+			   const struct ztbond_snap *snap,
+			   struct sk_buff *skb)
+{
+	return ztbond_xmit_link(bond, snap, snap->tx[ztbond_rr_next(bond, snap)],
+				skb);
+}
+
+/*
+ * balance-rr with dataHeader: a frame for a ztbond peer that restores
+ * order goes in a DATA frame numbered in the sequence we keep for that
+ * peer (reorder.c is the other end).
+ */
+static bool ztbond_xmit_rr_ordered(struct ztbond *bond,
+				   const struct ztbond_snap *snap,
+				   struct sk_buff *skb)
+{
+	struct ztbond_link *link = snap->tx[ztbond_rr_next(bond, snap)];
+	const u8 *dst = ((struct ethhdr *)skb->data)->h_dest;
+	const struct ztbond_remote *r;
+
+	if (!is_multicast_ether_addr(dst)) {
+		r = ztbond_remote_lookup(snap->remotes, dst);
+		if (r && r->data && likely(ztbond_encap_prepare(skb)))
+			return ztbond_encap_xmit(bond, snap, link, skb, r,
+						 atomic64_inc_return(r->seq),
+						 ZTBE_WF_ORDERED);
+	}
+	return ztbond_xmit_link(bond, snap, link, skb);
 }
 
 /*
@@ -515,6 +544,23 @@ void ztbond_build_sel(struct ztbond *bond, const struct ztbond_policy_ops *ops,
 		sel->xmit = ops->xmit;
 }
 
+/*
+ * balance-rr with dataHeader and a ztbond peer that restores order: the
+ * selections that send round robin number their frames for it.
+ */
+static void ztbond_use_ordered(struct ztbond *bond, struct ztbond_snap *snap)
+{
+	int i;
+
+	if (!snap->remotes || !(ztbond_encap_caps(bond) & ZTBE_CAP_ORDER))
+		return;
+	if (snap->xmit == ztbond_xmit_rr)
+		snap->xmit = ztbond_xmit_rr_ordered;
+	for (i = 0; snap->peers && i < ZTBOND_MAX_PEER_POLICIES; i++)
+		if (snap->peers->sel[i].xmit == ztbond_xmit_rr)
+			snap->peers->sel[i].xmit = ztbond_xmit_rr_ordered;
+}
+
 static void ztbond_snap_free_rcu(struct rcu_head *head)
 {
 	struct ztbond_snap *snap = container_of(head, struct ztbond_snap, rcu);
@@ -592,6 +638,7 @@ int ztbond_rebuild(struct ztbond *bond)
 	/* a peer's broadcast selection sends DATA frames as the bond's does */
 	for (i = 0; snap->peers && i < ZTBOND_MAX_PEER_POLICIES; i++)
 		snap->peers->sel[i].remotes = snap->remotes;
+	ztbond_use_ordered(bond, snap);
 	snap->dedup = bond->cfg.dedup;
 	bond->active = snap->active;
 	bond->pinned = snap->pinned;

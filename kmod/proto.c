@@ -159,7 +159,7 @@ int ztbond_proto_send_hello(struct ztbond_link *link)
 	const struct ztbond_snap *snap = rcu_dereference(link->bond->snap);
 	struct ztbond_wire_hello hello = {
 		/* data.c takes DATA frames whatever this bond's settings */
-		.caps = htonl(ZTBE_CAP_DATA),
+		.caps = htonl(ZTBE_CAP_DATA | ZTBE_CAP_ORDER),
 		.failover_interval = htonl(ztbond_link_fi(link)),
 	};
 

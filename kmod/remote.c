@@ -121,6 +121,36 @@ ztbond_remote_pair(struct ztbond_remote_path *cp, int np, int first, int rank)
 }
 
 /*
+ * Each remote gets the transmit sequence kept for its bond id across
+ * rebuilds, or one no remote of this table uses (which starts over at 0:
+ * the receiver follows a jump). There are as many as remotes can be.
+ */
+static void ztbond_remote_txseq(struct ztbond *bond,
+				struct ztbond_remote_tab *tab, const u64 *ids)
+{
+	bool taken[ZTBOND_REMOTES] = { false };
+	u32 k, j;
+
+	for (k = 0; k < tab->npeers; k++)
+		for (j = 0; j < ZTBOND_REMOTES; j++)
+			if (bond->txseq[j].id == ids[k]) {
+				tab->peer[k].seq = &bond->txseq[j].seq;
+				taken[j] = true;
+				break;
+			}
+	for (k = 0, j = 0; k < tab->npeers; k++) {
+		if (tab->peer[k].seq)
+			continue;
+		while (taken[j])
+			j++;
+		taken[j] = true;
+		bond->txseq[j].id = ids[k];
+		atomic64_set(&bond->txseq[j].seq, 0);
+		tab->peer[k].seq = &bond->txseq[j].seq;
+	}
+}
+
+/*
  * From ztbond_rebuild(): the remote ztbonds, their MACs, the remote link
  * each local link addresses them at, the link ARP to them leaves on, and
  * (broadcast with dedup) whether they take DATA frames.
@@ -131,7 +161,7 @@ int ztbond_remote_build(struct ztbond *bond, struct ztbond_snap *snap,
 {
 	struct ztbond_remote_path cp[ZTBOND_MAX_PATHS];
 	bool via_alive[ZTBOND_REMOTES] = { false };
-	bool data = ztbond_encap_wanted(bond);
+	u32 need = ztbond_encap_caps(bond);
 	struct ztbond_remote_tab *tab = NULL;
 	u64 ids[ZTBOND_REMOTES];
 	u32 skipped = 0;
@@ -189,7 +219,7 @@ int ztbond_remote_build(struct ztbond *bond, struct ztbond_snap *snap,
 			r = &tab->peer[k];
 			r->links |= BIT_ULL(link->id);
 			ether_addr_copy(r->mac[link->id], pick->mac);
-			r->data |= data && (pick->caps & ZTBE_CAP_DATA);
+			r->data |= need && (pick->caps & need) == need;
 			/* the first usable link with a live path, else any */
 			if (!via_alive[k] && (!r->via ||
 					      (pick->alive && ctx->views[l].usable))) {
@@ -201,6 +231,8 @@ int ztbond_remote_build(struct ztbond *bond, struct ztbond_snap *snap,
 	if (skipped)
 		net_warn_ratelimited("%s: more than %u remote ztbonds: the others are addressed as the stack asks\n",
 				     bond->dev->name, ZTBOND_REMOTES);
+	if (tab)
+		ztbond_remote_txseq(bond, tab, ids);
 	snap->remotes = tab;
 	return 0;
 }

@@ -150,6 +150,8 @@ struct ztbond_cfg {
 	bool auth;
 	siphash_key_t auth_key;
 	bool dedup;			/* broadcast: DATA frames, drop copies */
+	bool data_header;		/* balance-rr: ordered DATA frames */
+	u32 reorder_timeout;		/* ms, receive */
 	char policy_name[ZTBOND_POLICY_NAME_MAX];
 };
 
@@ -264,8 +266,9 @@ struct ztbond_remote_slot {
 
 struct ztbond_remote {
 	u64 links;			/* bit i: link id i has a path */
-	bool data;			/* broadcast sends it DATA frames */
+	bool data;			/* it takes the DATA frames we would send */
 	struct ztbond_link *via;	/* ARP requests to it leave here */
+	atomic64_t *seq;		/* ordered DATA frames: bond->txseq[] */
 	u8 mac[ZTBOND_MAX_LINKS][ETH_ALEN];	/* by link id */
 };
 
@@ -286,6 +289,42 @@ struct ztbond_dedup_peer {
 	u64 id;				/* remote bond id */
 	unsigned long used;		/* jiffies of the last frame; 0 = free */
 	struct ztbe_dedup win;
+};
+
+/*
+ * balance-rr with dataHeader, receive side (reorder.c): per sending bond,
+ * the frames that came ahead of a gap, by sequence number, and per path
+ * (the sender's link) the highest sequence number heard on it.
+ */
+#define ZTBOND_REORDER_PEERS	8
+#define ZTBOND_REORDER_PATHS	8
+
+struct ztbond_reorder_path {
+	u32 ifindex;			/* the sender's link; 0 = free */
+	unsigned long heard;		/* jiffies */
+	u64 max;
+};
+
+struct ztbond_reorder {
+	struct timer_list timer;	/* the oldest gap waited long enough */
+	struct ztbond *bond;
+	u64 id;				/* sending bond */
+	unsigned long used;		/* jiffies of its last frame; 0 = free */
+	u64 next;			/* sequence number to deliver next */
+	unsigned long gap_since;	/* jiffies: the gap at next since */
+	u32 held;
+	struct ztbond_reorder_path path[ZTBOND_REORDER_PATHS];
+	struct sk_buff *ring[ZTBOND_REORDER_WINDOW];
+};
+
+struct ztbond_reorder_stats {
+	u64 held, lost, late;
+};
+
+/* Transmit: a sequence per remote ztbond for ordered DATA frames, RTNL. */
+struct ztbond_txseq {
+	u64 id;				/* remote bond; 0 = free */
+	atomic64_t seq;
 };
 
 /* Scratch space for a rebuild: too large for the stack. */
@@ -336,6 +375,11 @@ struct ztbond {
 	spinlock_t dedup_lock;		/* dedup[], dedup_dropped */
 	u64 dedup_dropped;
 	struct ztbond_dedup_peer dedup[ZTBOND_DEDUP_PEERS];
+	/* balance-rr with dataHeader (remote.c, reorder.c) */
+	struct ztbond_txseq txseq[ZTBOND_REMOTES];
+	spinlock_t reorder_lock;	/* reorder[], the counters below */
+	struct ztbond_reorder *reorder;	/* [ZTBOND_REORDER_PEERS] */
+	u64 reorder_held, reorder_lost, reorder_late;
 };
 
 /* device.c */
@@ -421,12 +465,20 @@ void ztbond_encap_apply(struct ztbond *bond);
 bool ztbond_encap_prepare(struct sk_buff *skb);
 bool ztbond_encap_xmit(struct ztbond *bond, const struct ztbond_snap *snap,
 		       struct ztbond_link *link, struct sk_buff *skb,
-		       const struct ztbond_remote *ep, u64 seq);
+		       const struct ztbond_remote *ep, u64 seq, u16 flags);
 bool ztbond_data_match(struct sk_buff *skb);
 rx_handler_result_t ztbond_data_rx(struct ztbond_link *link,
 				   const struct ztbond_snap *snap,
 				   struct sk_buff **pskb);
 u64 ztbond_dedup_dropped(struct ztbond *bond);
+u32 ztbond_encap_caps(const struct ztbond *bond);
+
+/* reorder.c: balance-rr with dataHeader, receive */
+int ztbond_reorder_init(struct ztbond *bond);
+void ztbond_reorder_free(struct ztbond *bond);
+struct sk_buff *ztbond_reorder_rx(struct ztbond *bond, u64 id, u64 seq,
+				  u32 ifindex, struct sk_buff *skb);
+void ztbond_reorder_stats(struct ztbond *bond, struct ztbond_reorder_stats *s);
 
 /* remote.c: the ztbonds we have paths to */
 int ztbond_remote_build(struct ztbond *bond, struct ztbond_snap *snap,

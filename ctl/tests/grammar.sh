@@ -185,7 +185,7 @@ bad 'upDelay: given more than once' bond add zb0 upDelay 1 upDelay 2
 bad 'linkSelectMethod: given more than once' \
 	bond add zb0 linkSelectMethod always activeReselect better
 bad 'policy: given more than once' bond set zb0 policy none policy none
-bad '"frob" is not a bond key (policy, packetsPerLink, failoverInterval, upDelay, downDelay, linkSelectMethod, balancePolicy, flowTableSize, monitorStrategy, punishBase, punishMax, dedup, authKey)' \
+bad '"frob" is not a bond key (policy, packetsPerLink, failoverInterval, upDelay, downDelay, linkSelectMethod, balancePolicy, flowTableSize, monitorStrategy, punishBase, punishMax, dedup, dataHeader, reorderTimeout, authKey)' \
 	bond add zb0 frob 1
 bad '"mode" is a link key, not a bond key' bond add zb0 mode primary
 bad 'authKey: "abc" is not one of 32 hex digits, or none' bond set zb0 authKey abc

@@ -193,8 +193,10 @@ int ztbe_rebalance_step(const u32 *share, const u32 *flows, int n,
 #define ZTBE_WIRE_MAX_LEN	(ZTBE_WIRE_HDR_LEN + ZTBE_WIRE_PROBE_LEN + \
 				 ZTBE_WIRE_TAG_LEN)
 #define ZTBE_WF_AUTH		0x0001
+#define ZTBE_WF_ORDERED		0x0002	/* DATA: deliver in bond sequence order */
 /* HELLO caps */
 #define ZTBE_CAP_DATA		0x00000001	/* accepts DATA frames */
+#define ZTBE_CAP_ORDER		0x00000002	/* ... and ZTBE_WF_ORDERED ones */
 /* The Ethernet header of the frame a DATA frame carries, at least. */
 #define ZTBE_ETH_HLEN		14
 

@@ -59,7 +59,8 @@ int ztbe_wire_parse(const u8 *p, u32 len, struct ztbe_wire *w)
 	w->len = ztbe_be16(p + 6);
 	w->flags = ztbe_be16(p + 40);
 	if (!blen || w->len != ZTBE_WIRE_HDR_LEN + blen || ztbe_be16(p + 42) ||
-	    (w->flags & ~ZTBE_WF_AUTH))
+	    (w->flags & ~(ZTBE_WF_AUTH | ZTBE_WF_ORDERED)) ||
+	    ((w->flags & ZTBE_WF_ORDERED) && w->type != ZTBE_WIRE_DATA))
 		return -1;
 	tlen = (w->flags & ZTBE_WF_AUTH) ? ZTBE_WIRE_TAG_LEN : 0;
 	w->inner_off = w->len + tlen;

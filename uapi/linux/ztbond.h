@@ -51,6 +51,10 @@
  * bond's MTU is the smallest link MTU minus this while it is on.
  */
 #define ZTBOND_DATA_OVERHEAD		122
+/* balance-rr with dataHeader, receive: frames held per peer, and the wait */
+#define ZTBOND_REORDER_WINDOW		128
+#define ZTBOND_DEF_REORDER_TIMEOUT_MS	50
+#define ZTBOND_MAX_REORDER_TIMEOUT_MS	1000
 /*
  * A per-link UP_DELAY, DOWN_DELAY or FAILOVER_INTERVAL of this value drops
  * the link's override: the link follows the bond's value again. A link
@@ -227,6 +231,18 @@ enum ztbond_attr {
 	 */
 	ZTBOND_A_DEDUP,			/* u8 bool */
 	ZTBOND_A_DEDUP_DROPPED,		/* u64, ro: duplicates dropped */
+	/*
+	 * balance-rr: frames to a ztbond peer that restores order travel in
+	 * DATA frames numbered per peer, and the peer delivers them in order
+	 * (a reorder window of ZTBOND_REORDER_WINDOW frames and
+	 * ZTBOND_A_REORDER_TIMEOUT ms), so that one TCP stream can use every
+	 * link. ztbond's own key "dataHeader", default off.
+	 */
+	ZTBOND_A_DATA_HEADER,		/* u8 bool */
+	ZTBOND_A_REORDER_TIMEOUT,	/* u32 ms: receive, the longest a frame waits for a gap */
+	ZTBOND_A_REORDER_HELD,		/* u64, ro: frames that arrived early and waited */
+	ZTBOND_A_REORDER_LOST,		/* u64, ro: gaps given up (lost on every path, or timed out) */
+	ZTBOND_A_REORDER_LATE,		/* u64, ro: frames that came after their gap was given up */
 	__ZTBOND_A_MAX,
 };
 

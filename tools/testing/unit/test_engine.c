@@ -489,6 +489,14 @@ TEST(wire_data)
 	n = wire_data_frame(p, false);
 	p[7] = 60;				/* len of a PROBE */
 	ASSERT_EQ(-1, ztbe_wire_parse(p, n, &w));
+	/* ORDERED (balance-rr's reorder window) is a DATA flag only */
+	n = wire_data_frame(p, true);
+	p[41] |= ZTBE_WF_ORDERED;
+	ASSERT_EQ(0, ztbe_wire_parse(p, n, &w));
+	ASSERT_EQ(ZTBE_WF_AUTH | ZTBE_WF_ORDERED, w.flags);
+	n = wire_probe(p, false);
+	p[41] = ZTBE_WF_ORDERED;
+	ASSERT_EQ(-1, ztbe_wire_parse(p, n, &w));
 }
 
 TEST(wire_rejects_malformed)
