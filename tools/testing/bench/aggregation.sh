@@ -22,6 +22,10 @@
 #   single             no bond: a1-b1 alone (the rate of one link; what TCP
 #                      gets from one tbf link here, the ceiling of the rest)
 #   ztbond-rr          ztbond balance-rr, packetsPerLink 1 (as bonding)
+#   ztbond-rr-window   the same with dataHeader: A sends ordered DATA
+#                      frames and B's reorder window delivers them in order
+#                      (the run starts once A heard B take them on every
+#                      link)
 #   ztbond-xor         ztbond balance-xor
 #   ztbond-aware       ztbond balance-aware (flow-dynamic), speed of each
 #                      link = its tbf rate (ztbondctl link set zb0 aN speed)
@@ -31,10 +35,6 @@
 #   bonding-rr         bonding balance-rr, miimon 100
 #   bonding-xor        bonding balance-xor, xmit_hash_policy layer3+4,
 #                      miimon 100
-#
-# ztbond balance-rr with the reorder window is not run: the data
-# encapsulation that carries the bond sequence is not implemented yet
-# (report.py lists it as not available).
 #
 # The namespaces, veth pairs and the iperf3 server (in B, one for the whole
 # run) are made once; each sample makes the bonds (and sets the profile's
@@ -67,7 +67,7 @@ HERE=$(dirname "$(readlink -f "$0")")
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
 
-ALL="single ztbond-rr ztbond-xor ztbond-aware ztbond-aware-auto bonding-rr bonding-xor"
+ALL="single ztbond-rr ztbond-rr-window ztbond-xor ztbond-aware ztbond-aware-auto bonding-rr bonding-xor"
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 	read -r -a CONTENDERS <<< "${BENCH_AG_CONTENDERS:-ztbond-aware bonding-xor}"
 	read -r -a PROFILES <<< "${BENCH_AG_PROFILES:-unequal}"
@@ -162,6 +162,21 @@ side_bonding()
 	enslave "$ns" "$p" "$ip"
 }
 
+# A heard B take ordered DATA frames on every link (HELLO, once a second)
+wait_order()
+{
+	local i
+
+	for ((i = 0; i < 100; i++)); do
+		[[ $(ip netns exec "$NSA" "$ZTBONDCTL" --json peer list zb0 2>/dev/null |
+		     jq '[.. | objects | select(has("alive") and .alive and .data) | .link] | unique | length') -ge $NL ]] &&
+			return 0
+		sleep 0.2
+	done
+	log "ztbond-rr-window: A never heard B take DATA frames on all $NL links"
+	return 1
+}
+
 # set_speeds PROFILE: balance-aware shares from the tbf rates (A only: B
 # sends only ACKs), one ztbondctl call per link.
 set_speeds()
@@ -188,6 +203,10 @@ setup()
 	ztbond-rr)
 		side_ztbond "$NSA" a 10.0.0.1 balance-rr packetsPerLink 1 &&
 		side_ztbond "$NSB" b 10.0.0.2 balance-rr packetsPerLink 1 ;;
+	ztbond-rr-window)
+		side_ztbond "$NSA" a 10.0.0.1 balance-rr packetsPerLink 1 dataHeader true &&
+		side_ztbond "$NSB" b 10.0.0.2 balance-rr packetsPerLink 1 &&
+		wait_order ;;
 	ztbond-xor)
 		side_ztbond "$NSA" a 10.0.0.1 balance-xor &&
 		side_ztbond "$NSB" b 10.0.0.2 balance-xor ;;
