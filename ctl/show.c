@@ -104,6 +104,7 @@ static const uint8_t link_types[ZTB_OBJ_MAX] = {
 	[ZTBOND_LINK_A_CTL_REPLAY]		= T_INT,
 	[ZTBOND_LINK_A_PROBES]			= T_INT,
 	[ZTBOND_LINK_A_FLOWS]			= T_INT,
+	[ZTBOND_LINK_A_CLIENTS]			= T_INT,
 };
 
 /* ---- decoding -------------------------------------------------------- */
@@ -558,6 +559,9 @@ static void print_link_text(const struct ztb_bond *b, const struct ztb_obj *l)
 	if (has(l, ZTBOND_LINK_A_FLOWS) && val(l, ZTBOND_LINK_A_FLOWS))
 		item(&ln, "flows %llu",
 		     (unsigned long long)val(l, ZTBOND_LINK_A_FLOWS));
+	if (has(l, ZTBOND_LINK_A_CLIENTS) && val(l, ZTBOND_LINK_A_CLIENTS))
+		item(&ln, "clients %llu",
+		     (unsigned long long)val(l, ZTBOND_LINK_A_CLIENTS));
 
 	printf("  %c %-15s  %-10s  %-7s  %10s  %12s  %10s  %12s  %7s  %8s%s%s\n",
 	       active ? '*' : ' ', name, state, mode, tx_p, tx_b, rx_p, rx_b,
@@ -842,6 +846,7 @@ static const struct ztb_field link_fields[] = {
 	FLD("quality", ZTBOND_LINK_A_QUALITY_PPM, F_PPM),
 	FLD("allocation", ZTBOND_LINK_A_SHARE_PPM, F_PPM),
 	FLD("flows", ZTBOND_LINK_A_FLOWS, F_NUM),
+	FLD("clients", ZTBOND_LINK_A_CLIENTS, F_NUM),
 	FLD("ctl_tx", ZTBOND_LINK_A_CTL_TX, F_NUM),
 	FLD("ctl_rx", ZTBOND_LINK_A_CTL_RX, F_NUM),
 	FLD("ctl_bad", ZTBOND_LINK_A_CTL_BAD, F_NUM),

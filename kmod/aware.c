@@ -13,6 +13,16 @@
  * possible (engine/aware.c). balancePolicy packet spreads packets by a
  * smooth weighted round-robin sequence.
  *
+ * Clients (ALB receive balancing, as bonding's rlb): ARP the bond sends
+ * about a neighbour (a reply to it, a request for its address) is an entry
+ * of its own, keyed by the neighbour's address and counted apart from the
+ * flows: a new client goes to the link furthest below its share of
+ * clients, so 8 clients over 3 equal links learn 3, 3 and 2 links' MACs
+ * whatever the data flows do. A client stays on its link until the link
+ * leaves the bond or the entry expires; the flow rebalancing leaves
+ * clients alone (moving an entry would not move the client before its
+ * next ARP).
+ *
  * Packet path: one hash (the skb's, usually cached), one bucket of four
  * entries, a few atomics only when a flow is created or moved.
  */
@@ -33,6 +43,7 @@ struct ztbond_flow {
 	u32 used;		/* jiffies, low 32 bits */
 	u8 id;			/* link id */
 	bool valid;
+	bool client;		/* ARP about a neighbour: in id_clients */
 };
 
 struct ztbond_flow_table {
@@ -45,13 +56,20 @@ struct ztbond_flow_table {
 
 /* ---- packet path ---------------------------------------------------------- */
 
-static int ztbond_aware_pick(struct ztbond *bond, const struct ztbond_snap *snap)
+/* The per-link count an entry is in: clients or flows. */
+static atomic_t *ztbond_aware_count(struct ztbond *bond, bool client)
+{
+	return client ? bond->id_clients : bond->id_flows;
+}
+
+static int ztbond_aware_pick(const struct ztbond_snap *snap,
+			     const atomic_t *count)
 {
 	u32 flows[ZTBOND_MAX_LINKS];
 	u32 i;
 
 	for (i = 0; i < snap->ntx; i++)
-		flows[i] = atomic_read(&bond->id_flows[snap->tx[i]->id]);
+		flows[i] = max(atomic_read(&count[snap->tx[i]->id]), 0);
 	return ztbe_pick_deficit(snap->share, flows, snap->ntx);
 }
 
@@ -60,16 +78,18 @@ static bool ztbond_xmit_aware_flow(struct ztbond *bond,
 				   struct sk_buff *skb)
 {
 	struct ztbond_flow_table *ft = snap->ft;
-	u32 hash = ztbond_arp_hash(skb) ?: skb_get_hash(skb) ?: 1;
-	u32 now = (u32)jiffies;
 	struct ztbond_flow *b, *e = NULL, *victim = NULL;
+	u32 now = (u32)jiffies, hash;
+	bool client = false;
+	atomic_t *count;
 	int w, idx;
 
+	hash = ztbond_arp_hash(skb, &client) ?: skb_get_hash(skb) ?: 1;
 	b = &ft->ent[(hash & ft->mask) * ZTBOND_FT_WAYS];
 	for (w = 0; w < ZTBOND_FT_WAYS; w++) {
 		struct ztbond_flow *c = &b[w];
 
-		if (c->valid && c->hash == hash) {
+		if (c->valid && c->hash == hash && c->client == client) {
 			e = c;
 			break;
 		}
@@ -87,19 +107,21 @@ static bool ztbond_xmit_aware_flow(struct ztbond *bond,
 			return ztbond_xmit_link(bond, snap, snap->tx[idx], skb);
 		}
 		/* its link left the bond: this flow moves, no other */
-		atomic_dec(&bond->id_flows[e->id]);
+		atomic_dec(&ztbond_aware_count(bond, client)[e->id]);
 		atomic64_inc(&bond->flow_moves);
 	} else {
 		e = victim;
 		if (e->valid)
-			atomic_dec(&bond->id_flows[e->id]);
+			atomic_dec(&ztbond_aware_count(bond, e->client)[e->id]);
 		e->hash = hash;
+		e->client = client;
 	}
-	idx = ztbond_aware_pick(bond, snap);
+	count = ztbond_aware_count(bond, client);
+	idx = ztbond_aware_pick(snap, count);
 	e->id = snap->tx[idx]->id;
 	e->used = now;
 	e->valid = true;
-	atomic_inc(&bond->id_flows[e->id]);
+	atomic_inc(&count[e->id]);
 	return ztbond_xmit_link(bond, snap, snap->tx[idx], skb);
 }
 
@@ -193,8 +215,10 @@ int ztbond_aware_prepare(struct ztbond *bond, const struct ztbond_cfg *cfg,
 	if (ft == nft)
 		return 0;
 	rcu_assign_pointer(bond->ft, nft);
-	for (i = 0; i < ZTBOND_MAX_LINKS; i++)
+	for (i = 0; i < ZTBOND_MAX_LINKS; i++) {
 		atomic_set(&bond->id_flows[i], 0);
+		atomic_set(&bond->id_clients[i], 0);
+	}
 	*old = ft;
 	return 0;
 }
@@ -224,7 +248,7 @@ u32 ztbond_aware_flows(struct ztbond *bond)
 	return n;
 }
 
-/* Move one flow from the link with tx index from to the one with to. */
+/* Move one flow (not a client) from link id from_id to link id to_id. */
 static bool ztbond_aware_move(struct ztbond_flow_table *ft, u8 from_id,
 			      u8 to_id)
 {
@@ -232,7 +256,8 @@ static bool ztbond_aware_move(struct ztbond_flow_table *ft, u8 from_id,
 
 	for (i = 0; i < ft->size; i++) {
 		e = (ft->scan + i) & (ft->size - 1);
-		if (ft->ent[e].valid && ft->ent[e].id == from_id) {
+		if (ft->ent[e].valid && !ft->ent[e].client &&
+		    ft->ent[e].id == from_id) {
 			WRITE_ONCE(ft->ent[e].id, to_id);
 			ft->scan = e + 1;
 			return true;
@@ -267,14 +292,15 @@ bool ztbond_aware_used(struct ztbond *bond)
 
 /*
  * Monitor work, once a second, under rcu_read_lock(): expire idle flows,
- * recount the flows per link (the packet path's counts drift under races),
- * and with flow-dynamic move flows toward the shares.
+ * recount the flows and clients per link (the packet path's counts drift
+ * under races), and with flow-dynamic move flows toward the shares.
  */
 void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 {
 	const struct ztbond_snap *snap = rcu_dereference(bond->snap);
 	struct ztbond_flow_table *ft = rcu_dereference(bond->ft);
-	u32 count[ZTBOND_MAX_LINKS] = { 0 }, flows[ZTBOND_MAX_LINKS];
+	u32 count[ZTBOND_MAX_LINKS] = { 0 }, clients[ZTBOND_MAX_LINKS] = { 0 };
+	u32 flows[ZTBOND_MAX_LINKS], *cnt;
 	u32 now = (u32)jiffies, expire, i;
 	int from, to, moves = 0;
 	u8 balance;
@@ -295,12 +321,13 @@ void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 			e->valid = false;
 			continue;
 		}
-		count[e->id % ZTBOND_MAX_LINKS]++;
+		(e->client ? clients : count)[e->id % ZTBOND_MAX_LINKS]++;
 	}
 	/*
 	 * Flows of links that left the bond and sent nothing since: move them
 	 * now (the packet path would on their next packet), so that the
-	 * counts say where traffic will go. Only those flows move.
+	 * counts say where traffic will go. Only those flows move, clients
+	 * by the clients' counts.
 	 */
 	for (i = 0; i < ft->size && snap->ntx; i++) {
 		struct ztbond_flow *e = &ft->ent[i];
@@ -309,16 +336,19 @@ void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 
 		if (!e->valid || snap->tx_of_id[e->id % ZTBOND_MAX_LINKS] >= 0)
 			continue;
+		cnt = e->client ? clients : count;
 		for (j = 0; j < snap->ntx; j++)
-			flows[j] = count[snap->tx[j]->id];
+			flows[j] = cnt[snap->tx[j]->id];
 		to = ztbe_pick_deficit(snap->share, flows, snap->ntx);
-		count[e->id % ZTBOND_MAX_LINKS]--;
+		cnt[e->id % ZTBOND_MAX_LINKS]--;
 		WRITE_ONCE(e->id, snap->tx[to]->id);
-		count[snap->tx[to]->id]++;
+		cnt[snap->tx[to]->id]++;
 		atomic64_inc(&bond->flow_moves);
 	}
-	for (i = 0; i < ZTBOND_MAX_LINKS; i++)
+	for (i = 0; i < ZTBOND_MAX_LINKS; i++) {
 		atomic_set(&bond->id_flows[i], count[i]);
+		atomic_set(&bond->id_clients[i], clients[i]);
+	}
 
 	if (!rebalance || balance != ZTBOND_BALANCE_FLOW_DYNAMIC)
 		return;

@@ -494,6 +494,8 @@ static int ztbond_nl_put_quality(struct sk_buff *msg, struct ztbond_link *link)
 	    nla_put_u32(msg, ZTBOND_LINK_A_SHARE_PPM, link->share) ||
 	    nla_put_u32(msg, ZTBOND_LINK_A_FLOWS,
 			max(atomic_read(&link->bond->id_flows[link->id]), 0)) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_CLIENTS,
+			max(atomic_read(&link->bond->id_clients[link->id]), 0)) ||
 	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_CTL_TX, r.tx, ZTBOND_LINK_A_PAD) ||
 	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_CTL_RX, r.rx, ZTBOND_LINK_A_PAD) ||
 	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_CTL_BAD, r.bad, ZTBOND_LINK_A_PAD) ||

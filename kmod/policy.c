@@ -312,13 +312,16 @@ static bool ztbond_xmit_rr_ordered(struct ztbond *bond,
  * spreads over the links as with bonding's ALB receive balancing. The
  * flow dissector gives ARP no addresses; without this every ARP frame
  * would hash alike and every client would answer to one link.
- * Returns 0 for anything but IPv4-over-Ethernet ARP.
+ * Returns 0 for anything but IPv4-over-Ethernet ARP. *client (if not NULL)
+ * says whether the frame is about a neighbour, not a gratuitous ARP about
+ * the bond's own address (sender and target address alike).
  */
-u32 ztbond_arp_hash(struct sk_buff *skb)
+u32 ztbond_arp_hash(struct sk_buff *skb, bool *client)
 {
 	const struct ethhdr *eth = (const struct ethhdr *)skb->data;
 	const struct arphdr *arp;
-	__be32 tip;
+	__be32 sip, tip;
+	const u8 *p;
 
 	if (likely(eth->h_proto != htons(ETH_P_ARP)))
 		return 0;
@@ -330,7 +333,11 @@ u32 ztbond_arp_hash(struct sk_buff *skb)
 	    arp->ar_hln != ETH_ALEN || arp->ar_pln != 4)
 		return 0;
 	/* sha, sip, tha, then tip */
-	memcpy(&tip, (const u8 *)(arp + 1) + 2 * ETH_ALEN + 4, sizeof(tip));
+	p = (const u8 *)(arp + 1);
+	memcpy(&sip, p + ETH_ALEN, sizeof(sip));
+	memcpy(&tip, p + 2 * ETH_ALEN + 4, sizeof(tip));
+	if (client)
+		*client = sip != tip;
 	return jhash_1word((__force u32)tip, 0) | 1;
 }
 
@@ -357,7 +364,7 @@ static bool ztbond_xmit_xor(struct ztbond *bond,
 			    const struct ztbond_snap *snap,
 			    struct sk_buff *skb)
 {
-	u32 id = ztbond_arp_hash(skb);
+	u32 id = ztbond_arp_hash(skb, NULL);
 
 	if (likely(!id))
 		id = ztbond_xor_id(skb);

@@ -361,6 +361,7 @@ struct ztbond {
 	u64 link_ids;			/* bit i: a link has id i; RTNL */
 	struct ztbond_flow_table __rcu *ft;	/* balance-aware; RTNL */
 	atomic_t id_flows[ZTBOND_MAX_LINKS];	/* flows per link id */
+	atomic_t id_clients[ZTBOND_MAX_LINKS];	/* ARP clients per link id */
 	atomic64_t flow_moves;
 	/* peerSpecificBonds (peer.c), RTNL */
 	struct ztbond_peer_cfg *peers;
@@ -426,7 +427,7 @@ void ztbond_snap_free(struct ztbond *bond);
 void ztbond_build_sel(struct ztbond *bond, const struct ztbond_policy_ops *ops,
 		      struct ztbond_snap *sel, struct ztbond_build_ctx *ctx);
 bool ztbond_snap_has_mac(const struct ztbond_snap *snap, const u8 *addr);
-u32 ztbond_arp_hash(struct sk_buff *skb);
+u32 ztbond_arp_hash(struct sk_buff *skb, bool *client);
 bool ztbond_xmit_link(struct ztbond *bond, const struct ztbond_snap *snap,
 		      struct ztbond_link *link, struct sk_buff *skb);
 int ztbond_set_source(struct ztbond *bond, struct ztbond_link *link,

@@ -32,8 +32,9 @@ typedef __s64 s64;
 
 /* Keep in step with ZTBOND_MAX_LINKS in uapi/linux/ztbond.h. */
 #define ZTBE_MAX_LINKS		64
-/* Flow buckets of balance-xor: a power of two so that a mask replaces mod. */
-#define ZTBE_BUCKETS		256
+/* Flow buckets of balance-xor: a power of two, indexed by a hash's top bits. */
+#define ZTBE_BUCKET_BITS	8
+#define ZTBE_BUCKETS		(1 << ZTBE_BUCKET_BITS)
 
 /* IP protocol numbers whose ports make a flow id (IANA). */
 #define ZTBE_PROTO_TCP		6
@@ -89,15 +90,21 @@ static inline bool ztbe_proto_has_ports(u8 proto)
 }
 
 /*
- * Fold a flow id into a bucket: xor-folding keeps flows that differ only in
- * the high byte of a port apart, the mask replaces ZeroTier's "mod number of
- * links" (the bucket table holds the mod, computed once per change).
+ * Mix a flow id into a bucket (Fibonacci hashing: multiply by 2^32 / phi,
+ * keep the top bits). Each bit of the id changes the top bits, so ids that
+ * differ only in their low bit, or only in a high byte of a port, spread
+ * over the table, and a run of ids (one host's ephemeral ports) covers it
+ * evenly. A plain fold would keep the id's parity, and Linux's connect()
+ * takes even ephemeral ports: with 2 links every TCP flow to one port
+ * would take one link. The bucket table (ztbe_fill_buckets(), filled
+ * once per change) gives each link a range of buckets, where ZeroTier
+ * takes the id mod the number of links: no division here.
  */
+#define ZTBE_GOLDEN32		0x9E3779B1U
+
 static inline u32 ztbe_bucket(u32 flow_id)
 {
-	flow_id ^= flow_id >> 16;
-	flow_id ^= flow_id >> 8;
-	return flow_id & (ZTBE_BUCKETS - 1);
+	return (flow_id * ZTBE_GOLDEN32) >> (32 - ZTBE_BUCKET_BITS);
 }
 
 /* ---- quality (quality.c) --------------------------------------------- */

@@ -113,16 +113,19 @@ int ztbe_usable_set(const struct ztbe_link_view *links, int n, u8 *out)
 }
 
 /*
- * balance-xor: bucket b goes to usable link b mod nusable. Done here, once
- * per change, so that the packet path needs a mask and a load, no division.
+ * balance-xor: bucket b goes to usable link b * nusable / nbuckets, so each
+ * link holds one contiguous range of buckets. ztbe_bucket() takes the top
+ * bits of a Fibonacci hash, which spreads ids that follow each other (the
+ * ephemeral ports of one host's connections) evenly over the whole range:
+ * ranges give each link its part of such a run, where "b mod n" would not
+ * (a run of even ports moves the bucket by about 60, a multiple of 3 and
+ * 4). Done here, once per change, so that the packet path needs a load,
+ * no division.
  */
 void ztbe_fill_buckets(u8 *buckets, int nbuckets, int nusable)
 {
-	int b, l = 0;
+	int b;
 
-	for (b = 0; b < nbuckets; b++) {
-		buckets[b] = nusable > 0 ? (u8)l : 0;
-		if (nusable > 0 && ++l == nusable)
-			l = 0;
-	}
+	for (b = 0; b < nbuckets; b++)
+		buckets[b] = nusable > 0 ? (u8)(b * nusable / nbuckets) : 0;
 }

@@ -293,6 +293,7 @@ enum ztbond_link_attr {
 	ZTBOND_LINK_A_CTL_REPLAY,	/* u64, ro: replayed or stale sequence */
 	ZTBOND_LINK_A_PROBES,		/* u32, ro: probes matured in the loss window */
 	ZTBOND_LINK_A_FLOWS,		/* u32, ro: balance-aware flows on the link */
+	ZTBOND_LINK_A_CLIENTS,		/* u32, ro: balance-aware ARP clients on the link */
 	__ZTBOND_LINK_A_MAX,
 };
 

@@ -289,15 +289,26 @@ TEST(usable_set_keeps_order)
 	ASSERT_EQ(2U, out[1]);
 }
 
-TEST(buckets_are_mod_n)
+TEST(buckets_are_ranges)
 {
 	u8 b[ZTBE_BUCKETS];
-	int n, i;
+	int n, i, count[ZTBE_MAX_LINKS];
 
 	for (n = 1; n <= ZTBE_MAX_LINKS; n++) {
+		memset(count, 0, sizeof(count));
 		ztbe_fill_buckets(b, ZTBE_BUCKETS, n);
-		for (i = 0; i < ZTBE_BUCKETS; i++)
-			ASSERT_EQ(i % n, b[i]);
+		for (i = 0; i < ZTBE_BUCKETS; i++) {
+			ASSERT_EQ(i * n / ZTBE_BUCKETS, b[i]);
+			/* one contiguous range per link, in link order */
+			if (i)
+				ASSERT_LE(b[i - 1], b[i]);
+			count[b[i]]++;
+		}
+		/* every link gets its part of the table, give or take one */
+		for (i = 0; i < n; i++) {
+			ASSERT_GE(count[i], ZTBE_BUCKETS / n);
+			ASSERT_LE(count[i], ZTBE_BUCKETS / n + 1);
+		}
 	}
 	ztbe_fill_buckets(b, ZTBE_BUCKETS, 0);
 	ASSERT_EQ(0U, b[17]);
@@ -315,19 +326,70 @@ TEST(xor_flow_id_is_zerotiers)
 	ASSERT_FALSE(ztbe_proto_has_ports(1));	/* ICMP */
 }
 
+/* The link a TCP/UDP flow takes with n usable links. */
+static int xor_link(const u8 *b, u16 sport, u16 dport, u8 proto)
+{
+	return b[ztbe_bucket(ztbe_xor_flow_id(sport, dport, proto))];
+}
+
 TEST(xor_spreads_sixteen_flows)
 {
 	u8 b[ZTBE_BUCKETS];
-	int per_link[4] = { 0 };
+	int udp[4], tcp[4];
 	int n, i;
 
 	for (n = 2; n <= 4; n++) {
-		memset(per_link, 0, sizeof(per_link));
+		memset(udp, 0, sizeof(udp));
+		memset(tcp, 0, sizeof(tcp));
 		ztbe_fill_buckets(b, ZTBE_BUCKETS, n);
-		for (i = 0; i < 16; i++)
-			per_link[b[ztbe_bucket(ztbe_xor_flow_id(40000 + i, 5201, 17))]]++;
-		for (i = 0; i < n; i++)
-			ASSERT_GE(per_link[i], 16 / n - 1);
+		for (i = 0; i < 16; i++) {
+			udp[xor_link(b, 40000 + i, 5201, ZTBE_PROTO_UDP)]++;
+			/* connect() takes even ephemeral ports */
+			tcp[xor_link(b, 40000 + 2 * i, 5201, ZTBE_PROTO_TCP)]++;
+		}
+		for (i = 0; i < n; i++) {
+			ASSERT_GE(udp[i], 16 / n - 2);
+			ASSERT_GE(tcp[i], 16 / n - 2);
+		}
+	}
+}
+
+/*
+ * The parity bug of a folding bucket: Linux's connect() takes even
+ * ephemeral ports, so the flow ids of one host's connections to one port
+ * share their low bit, and "bucket mod 2" put every one of them on the same
+ * link. Any 16 connections in a row, to a few common ports, over the whole
+ * default ephemeral range: every link gets at least half its share.
+ */
+TEST(xor_even_ephemeral_ports_use_every_link)
+{
+	static const u16 dports[] = { 22, 80, 443, 5201, 9993 };
+	int cnt[4], total[4];
+	u8 b[ZTBE_BUCKETS];
+	int n, d, base, i;
+
+	for (n = 2; n <= 4; n++) {
+		ztbe_fill_buckets(b, ZTBE_BUCKETS, n);
+		for (d = 0; d < (int)(sizeof(dports) / sizeof(dports[0])); d++) {
+			memset(total, 0, sizeof(total));
+			for (base = 32768; base + 2 * 16 <= 61000; base += 2) {
+				memset(cnt, 0, sizeof(cnt));
+				for (i = 0; i < 16; i++)
+					cnt[xor_link(b, base + 2 * i, dports[d],
+						     ZTBE_PROTO_TCP)]++;
+				for (i = 0; i < n; i++)
+					ASSERT_GE(cnt[i], 16 / n / 2) {
+						TH_LOG("%d links, port %u, ports %d..: link %d has %d of 16",
+						       n, dports[d], base, i, cnt[i]);
+					}
+				total[xor_link(b, base, dports[d], ZTBE_PROTO_TCP)]++;
+			}
+			/* and over the whole range, each link within 2% of 1/n */
+			for (i = 0; i < n; i++) {
+				ASSERT_GE(total[i] * n * 100, 98 * 14100);
+				ASSERT_LE(total[i] * n * 100, 102 * 14100);
+			}
+		}
 	}
 }
 

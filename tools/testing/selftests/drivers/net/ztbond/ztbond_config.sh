@@ -44,7 +44,7 @@ skip = ("tx_", "rx_", "carrier", "active", "state", "failures",
         # what the quality engine measures changes by itself
         "ctl_", "rtt_", "ltm_", "pdv_", "loss_", "error_", "availability",
         "probes", "quality", "punished", "eligible", "peer", "paths",
-        "flows", "flow_moves", "allocation", "dedup_dropped")
+        "flows", "flow_moves", "clients", "allocation", "dedup_dropped")
 def keep(d):
     return {k: v for k, v in d.items() if not k.startswith(skip)}
 b["links"] = [keep(l) for l in b["links"]]

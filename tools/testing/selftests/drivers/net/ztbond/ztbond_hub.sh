@@ -7,7 +7,9 @@
 # balance-aware the bond answers each client from "its" link, with that
 # link's MAC, so the clients' return traffic spreads over the links
 # (bonding's ALB receive balancing). With active-backup every client
-# learns the active link. No client ever learns the bond's own MAC, which
+# learns the active link. balance-aware counts clients per link apart from
+# the data flows (bonding's rlb), so the eight clients land two on each
+# link. No client ever learns the bond's own MAC, which
 # a ZeroTier member that is not a bridge could not deliver. Peers can have
 # their own policy (ZeroTier's peerSpecificBonds): three clients, three
 # policies.
@@ -80,6 +82,19 @@ link_of_mac()
 	echo "not-a-link($1)"
 }
 
+# no link in the list $1 (of link names) more than $2 times
+per_link_le()
+{
+	[[ -z $(tr ' ' '\n' <<< "$1" | sort | uniq -c | awk -v m="$2" '$1 > m') ]]
+}
+
+# the balance-aware clients the bond counts on h1..h4
+clients_per_link()
+{
+	ztb_ctl "$HUB" bond show zb0 --json |
+		jq -r '[.links[] | .clients // 0] | map(tostring) | join(" ")'
+}
+
 # ICMP frames to link $1's own MAC received on it
 pings_on()
 {
@@ -139,10 +154,14 @@ return_traffic_per_client()
 			[[ $n_learned -ge 3 && $n_recv -eq $n_learned ]]
 			check_err $? "$p: return traffic of $NCLI clients on $n_recv links, $n_learned MACs learned ($out)" ;;
 		balance-aware)
-			# ARP is one more flow, placed by the flow counts
-			# (the clients' ping flows are flows too)
-			[[ $n_learned -ge 2 && $n_recv -eq $n_learned ]]
-			check_err $? "$p: return traffic of $NCLI clients on $n_recv links, $n_learned MACs learned ($out)" ;;
+			# clients are counted apart from the ping flows:
+			# 8 clients, 2 on each of 4 links
+			[[ $n_learned -eq $NLINK && $n_recv -eq $NLINK ]] &&
+				per_link_le "$rest" 2
+			check_err $? "$p: return traffic of $NCLI clients on $n_recv links, $n_learned MACs learned ($out)"
+			echo "    balance-aware: the bond's clients per link: $(clients_per_link)"
+			[[ $(clients_per_link) == "2 2 2 2" ]]
+			check_err $? "$p: the bond counts clients per link $(clients_per_link), not 2 each" ;;
 		esac
 	done
 	log_test "hub: each client learns its own link's MAC (xor, aware), return traffic spreads; active-backup uses one"
