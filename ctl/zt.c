@@ -921,14 +921,24 @@ static bool zt_check_ready(struct zt_cfg *c, struct zt_member *m,
 	return true;
 }
 
-static int zt_wait(struct zt_cfg *c, enum zt_stage stage, double end)
+/*
+ * Wait until every member (or only member "only", when >= 0: a restart,
+ * polled faster since the bond waits for it) reaches stage.
+ */
+static int zt_wait(struct zt_cfg *c, enum zt_stage stage, double end,
+		   int only)
 {
 	static char what[ZT_MAX_MEMBERS][320];
 	bool ready[ZT_MAX_MEMBERS] = { false };
-	unsigned int i, n = 0, nfatal = 0;
+	unsigned int i, n = 0, nfatal = 0, want = c->count;
 	char now[320];
 
 	memset(what, 0, sizeof(what));
+	if (only >= 0) {
+		for (i = 0; i < c->count; i++)
+			ready[i] = (int)i != only;
+		n = want - 1;
+	}
 	for (;;) {
 		for (i = 0; i < c->count; i++) {
 			if (ready[i] || c->m[i].fatal)
@@ -944,11 +954,11 @@ static int zt_wait(struct zt_cfg *c, enum zt_stage stage, double end)
 				strcpy(what[i], now);
 			}
 		}
-		if (n == c->count)
+		if (n == want)
 			return 0;
-		if (n + nfatal == c->count || now_s() > end)
+		if (n + nfatal == want || now_s() > end)
 			break;
-		sleep_ms(200);
+		sleep_ms(only >= 0 ? 50 : 200);
 	}
 	if (nfatal)
 		ztb_err("zt: %u of %u members cannot become ready:", nfatal,
@@ -1241,7 +1251,8 @@ static int zt_supervise(struct zt_cfg *c, const sigset_t *sigs)
 			       i, m->node);
 			m->fatal = false;
 			if (zt_start(c, m, (int)i) ||
-			    zt_wait(c, ZT_STAGE_READY, now_s() + c->timeout)) {
+			    zt_wait(c, ZT_STAGE_READY, now_s() + c->timeout,
+				    (int)i)) {
 				zt_log("member %u: restart failed; retrying", i);
 				continue;
 			}
@@ -1412,13 +1423,13 @@ static int zt_up(int argc, char **argv)
 		       (int)m->pid, m->port, m->home);
 	}
 	end = now_s() + c.timeout;
-	if (zt_wait(&c, ZT_STAGE_API, end))
+	if (zt_wait(&c, ZT_STAGE_API, end, -1))
 		goto fail;
 	/* bridging (and authorization on private networks) first: a member
 	 * of a private network reaches OK only once authorized */
 	if (c.token[0] && zt_set_bridges(&c))
 		goto fail;
-	if (zt_wait(&c, ZT_STAGE_READY, end))
+	if (zt_wait(&c, ZT_STAGE_READY, end, -1))
 		goto fail;
 	if (!c.token[0]) {
 		for (i = 0; i < c.count && c.m[i].bridge; i++)

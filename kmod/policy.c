@@ -16,8 +16,11 @@
 #include <linux/jhash.h>
 #include <linux/ipv6.h>
 #include <linux/icmpv6.h>
+#include <linux/inetdevice.h>
 #include <net/checksum.h>
 #include <net/ndisc.h>
+#include <net/arp.h>
+#include <net/neighbour.h>
 #include <net/flow_dissector.h>
 
 #include "ztbond_priv.h"
@@ -530,16 +533,6 @@ static bool ztbond_snap_lost_link(const struct ztbond_snap *old,
 	return false;
 }
 
-/*
- * Publish a new snapshot from the current links and configuration, update
- * carrier, and tell listeners if the active link changed. RTNL.
- *
- * When a link stops carrying traffic, peers that learnt its MAC for our
- * addresses would keep sending to it (and ZeroTier routes a MAC straight to
- * its member, which may be gone): announce the addresses again, as bonding
- * does on failover, so that the gratuitous ARP / unsolicited NA leave on a
- * link that works, with that link's MAC.
- */
 /* Fill one selection (the bond's, or a peer's) from the link views. */
 void ztbond_build_sel(struct ztbond *bond, const struct ztbond_policy_ops *ops,
 		      struct ztbond_snap *sel, struct ztbond_build_ctx *ctx)
@@ -577,6 +570,81 @@ static void ztbond_snap_free_rcu(struct rcu_head *head)
 	kfree(snap);
 }
 
+/*
+ * The gratuitous ARP of __netdev_notify_peers() is a broadcast ARP request,
+ * and ZeroTier delivers those only to the members that hold the target
+ * address (the bond's own) and to bridges: no plain client hears it. A
+ * client that learnt the MAC of a link that stopped carrying traffic kept
+ * sending there (ZeroTier routes a MAC straight to its member, which may be
+ * gone) until its ARP entry aged, tens of seconds. So each IPv4 neighbour
+ * of the bond also gets a unicast ARP request for its own address, "who
+ * has <client>, tell <bond address>", sent through the bond: the policy
+ * picks the link it now uses for that client (balance-aware moves the
+ * client off a link that left, as bonding's rlb updates its clients),
+ * ztbond_set_source() puts that link's MAC in it, and the client, asked
+ * for its own address, takes the sender's MAC at once (neigh_event_ns()
+ * overrides) and answers. At most ZTBOND_NOTIFY_MAX neighbours per change.
+ */
+#define ZTBOND_NOTIFY_MAX	1024
+
+struct ztbond_nb {
+	__be32 ip;
+	u8 mac[ETH_ALEN];
+};
+
+struct ztbond_nb_walk {
+	const struct net_device *dev;
+	struct ztbond_nb *nb;
+	u32 n;
+};
+
+static void ztbond_nb_collect(struct neighbour *n, void *cookie)
+{
+	struct ztbond_nb_walk *w = cookie;
+	struct ztbond_nb *nb;
+
+	if (n->dev != w->dev || w->n >= ZTBOND_NOTIFY_MAX ||
+	    !(READ_ONCE(n->nud_state) & (NUD_REACHABLE | NUD_STALE | NUD_DELAY |
+					 NUD_PROBE | NUD_PERMANENT)))
+		return;
+	nb = &w->nb[w->n];
+	memcpy(&nb->ip, n->primary_key, sizeof(nb->ip));
+	neigh_ha_snapshot((char *)nb->mac, n, n->dev);
+	if (is_valid_ether_addr(nb->mac))
+		w->n++;
+}
+
+static void ztbond_notify_clients(struct ztbond *bond)
+{
+	struct net_device *dev = bond->dev;
+	struct ztbond_nb_walk w = { .dev = dev };
+	__be32 src;
+	u32 i;
+
+	w.nb = kvmalloc_array(ZTBOND_NOTIFY_MAX, sizeof(*w.nb), GFP_KERNEL);
+	if (!w.nb)
+		return;
+	neigh_for_each(&arp_tbl, ztbond_nb_collect, &w);
+	for (i = 0; i < w.n; i++) {
+		src = inet_select_addr(dev, w.nb[i].ip, RT_SCOPE_LINK);
+		if (src)
+			arp_send(ARPOP_REQUEST, ETH_P_ARP, w.nb[i].ip, dev, src,
+				 w.nb[i].mac, dev->dev_addr, NULL);
+	}
+	kvfree(w.nb);
+}
+
+/*
+ * Publish a new snapshot from the current links and configuration, update
+ * carrier, and tell listeners if the active link changed. RTNL.
+ *
+ * When a link stops carrying traffic, peers that learnt its MAC for our
+ * addresses would keep sending to it (and ZeroTier routes a MAC straight to
+ * its member, which may be gone): announce the addresses again, as bonding
+ * does on failover, so that the gratuitous ARP / unsolicited NA leave on a
+ * link that works, with that link's MAC, and tell each IPv4 neighbour
+ * itself (ztbond_notify_clients()).
+ */
 int ztbond_rebuild(struct ztbond *bond)
 {
 	const struct ztbond_policy_ops *ops = ztbond_policy_ops(bond->cfg.policy);
@@ -669,8 +737,10 @@ int ztbond_rebuild(struct ztbond *bond)
 	else
 		netif_carrier_off(bond->dev);
 	if (announce && netif_running(bond->dev) &&
-	    bond->dev->reg_state == NETREG_REGISTERED)
+	    bond->dev->reg_state == NETREG_REGISTERED) {
 		__netdev_notify_peers(bond->dev);
+		ztbond_notify_clients(bond);
+	}
 
 	if (bond->active != old_active && bond->dev->reg_state == NETREG_REGISTERED) {
 		if (bond->active)

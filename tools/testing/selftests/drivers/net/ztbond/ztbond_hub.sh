@@ -16,6 +16,7 @@
 
 ALL_TESTS="
 	return_traffic_per_client
+	clients_follow_a_lost_link
 	ipv6_clients_learn_link_macs
 	per_peer_policies
 "
@@ -165,6 +166,85 @@ return_traffic_per_client()
 		esac
 	done
 	log_test "hub: each client learns its own link's MAC (xor, aware), return traffic spreads; active-backup uses one"
+}
+
+# the link names the clients learned for the hub's address, in client order
+learned_links()
+{
+	local c out=()
+
+	for c in "${CLIS[@]}"; do
+		out+=("$(link_of_mac "$(learned "$c")")")
+	done
+	echo "${out[*]}"
+}
+
+all_links_up()
+{
+	[[ $(ztb_ctl "$HUB" bond show zb0 --json |
+	     jq '[.links[] | select(.state == "up")] | length') -eq $NLINK ]]
+}
+
+# When a link stops carrying traffic, the bond tells each neighbour with a
+# unicast ARP request from the link it now uses for it: ZeroTier delivers
+# the bond's broadcast gratuitous ARP to no plain client, which is
+# modelled here by dropping broadcast ARP leaving the hub's links. With
+# balance-aware the clients of the lost link move (by the clients'
+# counts), the others stay; with active-backup all follow the new active
+# link. No traffic: only the bond's ARP can move them.
+clients_follow_a_lost_link()
+{
+	local p c i before after b a moved stayed bl al
+
+	RET=0
+	for ((i = 1; i <= NLINK; i++)); do
+		tc -n "$HUB" filter add dev "h$i" egress protocol arp pref 9 flower \
+			dst_mac ff:ff:ff:ff:ff:ff action drop ||
+			check_err 1 "cannot drop broadcast ARP on h$i"
+	done
+	for p in balance-aware active-backup; do
+		ztb_ctl "$HUB" bond set zb0 policy "$p" > /dev/null
+		for c in "${CLIS[@]}"; do
+			ip -n "$c" neigh flush all
+			ztb_wait_ping "$c" 10.0.0.1 10 || check_err 1 "$p: client $c cannot reach the hub"
+		done
+		before=$(learned_links)
+		# the link most clients use: active-backup's active one
+		b=$(tr ' ' '\n' <<< "$before" | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')
+		ip -n "$HUB" link set "$b" down
+		# wait until no client has the lost link's MAC any more
+		for ((i = 0; i < 50; i++)); do
+			after=$(learned_links)
+			[[ " $after " != *" $b "* ]] && break
+			sleep 0.2
+		done
+		moved=0 stayed=0
+		read -ra bl <<< "$before"
+		read -ra al <<< "$after"
+		for ((i = 0; i < NCLI; i++)); do
+			[[ ${bl[i]} == "$b" ]] && continue
+			[[ ${al[i]} == "${bl[i]}" ]] && stayed=$((stayed + 1))
+		done
+		for ((i = 0; i < NCLI; i++)); do
+			[[ ${bl[i]} == "$b" && ${al[i]} != "$b" && ${al[i]} != not-a-link* ]] &&
+				moved=$((moved + 1))
+		done
+		a=$(tr ' ' '\n' <<< "$before" | grep -cx "$b")
+		echo "    $p: $b down; clients before: $before; after: $after ($moved of $a moved$([[ $p == balance-aware ]] && echo ", $stayed of $((NCLI - a)) others stayed; the bond's clients per link: $(clients_per_link)"))"
+		((moved == a))
+		check_err $? "$p: $((a - moved)) of the $a clients of $b still send to it (or to no link): $after"
+		if [[ $p == balance-aware ]]; then
+			((stayed == NCLI - a))
+			check_err $? "$p: clients of other links moved too: $before -> $after"
+		fi
+		ip -n "$HUB" link set "$b" up
+		slowwait 10 all_links_up
+		check_err $? "$p: $b not back up in the bond"
+	done
+	for ((i = 1; i <= NLINK; i++)); do
+		tc -n "$HUB" filter del dev "h$i" egress pref 9
+	done
+	log_test "a lost link: the bond's unicast ARP moves its clients (balance-aware: only those; active-backup: all) with broadcast ARP dropped"
 }
 
 # IPv6: the hub's neighbour advertisements carry a link's MAC in their
