@@ -16,6 +16,9 @@
 #   tx_cost   benchmark 1, pps of ztbond, bonding, team, bare veth (tx_cost.sh)
 #   aggregation  benchmark 3, iperf3 TCP goodput over 4 tbf-shaped links
 #             (equal and 4:2:1:1) / the sum of their rates (aggregation.sh)
+#   ztsim     benchmark 5, iperf3 through 1, 2 and 4 CPU-bound ztsim members
+#             bonded by "ztbondctl zt up" (ztsim.sh); the VM gets as many
+#             vCPUs as the host has (ZTBOND_VM_CPUS overrides)
 # BENCH (or --bench) picks some of them, e.g. BENCH=failover; default all.
 # Dependencies (iperf3, gnuplot-nox for the plots, ...) come from
 # tools/testing/install-deps.sh, as for make check; --skip-deps skips it.
@@ -44,7 +47,7 @@ export ZTBOND_BUILD=${ZTBOND_BENCH_BUILD:-$(cd "$HERE/../../.." && pwd)/build/be
 # shellcheck source=../vm/common.sh
 source "$HERE/../vm/common.sh"
 
-ALL_BENCH="failover control scaling tx_cost aggregation"
+ALL_BENCH="failover control scaling tx_cost aggregation ztsim"
 series=6.12
 benches=${BENCH:-}
 deps=1
@@ -92,6 +95,12 @@ command -v teamd > /dev/null ||
 info "building ztbondctl and ztbond.ko for $k"
 make -C "$ZTBOND_ROOT/ctl" > "$out/build-ztbondctl.log" 2>&1 ||
 	{ tail -n 30 "$out/build-ztbondctl.log"; die "ztbondctl does not build"; }
+if [[ " $benches " == *" ztsim "* ]]; then
+	make -C "$ZTBOND_ROOT/tools/testing/ztsim" > "$out/build-ztsim.log" 2>&1 ||
+		{ tail -n 30 "$out/build-ztsim.log"; die "ztsim does not build"; }
+	# CPU-bound members scale with the CPUs they get: all of the host's
+	export ZTBOND_VM_CPUS=${ZTBOND_VM_CPUS:-$(nproc)}
+fi
 # The module build (a full rebuild, 30 s here) and depmod (15 s) are skipped
 # when no source of the module is newer than the ztbond.ko built last time
 # (ZTBOND_BENCH_REBUILD=1 forces them).
