@@ -103,7 +103,12 @@ static void ztbond_reorder_skip(struct ztbond *bond, struct ztbond_reorder *r,
 	}
 }
 
-/* Release every held frame in order and start over at seq. */
+/*
+ * Release every held frame in order and start over at seq. What the paths
+ * carried belongs to the old sequence: a sender that started over at 0
+ * would otherwise find every gap of its new sequence below the old
+ * paths' highest number, given up at once.
+ */
 static void ztbond_reorder_reset(struct ztbond_reorder *r, u64 seq,
 				 struct sk_buff_head *out)
 {
@@ -114,6 +119,7 @@ static void ztbond_reorder_reset(struct ztbond_reorder *r, u64 seq,
 		if (r->ring[slot])
 			ztbond_reorder_take(r, slot, out);
 	}
+	memset(r->path, 0, sizeof(r->path));
 	r->next = seq;
 }
 
@@ -157,7 +163,6 @@ static struct ztbond_reorder *ztbond_reorder_get(struct ztbond *bond, u64 id,
 	}
 	r = victim;
 	ztbond_reorder_reset(r, seq, out);
-	memset(r->path, 0, sizeof(r->path));
 	r->id = id;
 	return r;
 }
@@ -181,7 +186,6 @@ struct sk_buff *ztbond_reorder_rx(struct ztbond *bond, u64 id, u64 seq,
 	spin_lock(&bond->reorder_lock);
 	r = ztbond_reorder_get(bond, id, seq, &out);
 	r->used = jiffies | 1;	/* 0 means free */
-	ztbond_reorder_path_heard(r, ifindex, seq);
 
 	/*
 	 * Far behind or far ahead: the sender started over (a new sequence
@@ -190,6 +194,7 @@ struct sk_buff *ztbond_reorder_rx(struct ztbond *bond, u64 id, u64 seq,
 	if (seq + 2 * ZTBOND_REORDER_WINDOW < r->next ||
 	    seq >= r->next + 2 * ZTBOND_REORDER_WINDOW)
 		ztbond_reorder_reset(r, seq, &out);
+	ztbond_reorder_path_heard(r, ifindex, seq);
 
 	if (seq < r->next) {			/* its gap was given up */
 		bond->reorder_late++;

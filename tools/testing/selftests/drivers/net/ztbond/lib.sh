@@ -371,3 +371,22 @@ ztb_wait_ping()
 
 	slowwait "$tmo" ip netns exec "$ns" ping -q -c 1 -W 1 "$dst" >/dev/null 2>&1
 }
+
+# ztb_listening NS PORT: something listens on TCP PORT in NS.
+ztb_listening()
+{
+	ip netns exec "$1" ss -Htln "sport = :$2" | grep -q .
+}
+
+# ztb_iperf_server NS ADDR PORT SECS: a one-shot iperf3 server in the
+# background, for a client run of SECS seconds, listening when this returns.
+# It ends on its own: a server whose client never came (or stalled) would
+# otherwise keep the caller's "wait" and the whole test forever.
+ztb_iperf_server()
+{
+	local ns=$1 addr=$2 port=$3 secs=$4
+
+	ip netns exec "$ns" timeout $((secs + 45)) \
+		iperf3 -s -1 -B "$addr" -p "$port" >/dev/null 2>&1 &
+	slowwait 10 ztb_listening "$ns" "$port"
+}

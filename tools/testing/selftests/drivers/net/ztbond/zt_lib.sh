@@ -64,6 +64,13 @@ procs()
 	echo $n
 }
 
+# zt_links_up NS N: the bond in NS has N links up
+zt_links_up()
+{
+	[[ $(ztb_ctl "$1" --json bond show ztbond0 2>/dev/null |
+	     jq '[.links[] | select(.state == "up")] | length') -eq $2 ]]
+}
+
 links_json()
 {
 	ztb_ctl "$HUB" --json bond show ztbond0 2>/dev/null |

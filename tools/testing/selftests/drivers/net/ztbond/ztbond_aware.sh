@@ -42,8 +42,7 @@ iperf_tcp()
 {
 	local secs=$1 streams=$2 b0 b1 b2 d0 d1 d2 tot
 
-	ip netns exec "$NS_B" iperf3 -s -1 -B 10.0.0.2 -p 5202 >/dev/null 2>&1 &
-	slowwait 10 ip netns exec "$NS_B" ss -ltn 'sport = :5202' | grep -q 5202
+	ztb_iperf_server "$NS_B" 10.0.0.2 5202 "$secs"
 	b0=$(ztb_data_stat "$NS_A" a1 tx_bytes)
 	b1=$(ztb_data_stat "$NS_A" a2 tx_bytes)
 	b2=$(ztb_data_stat "$NS_A" a3 tx_bytes)
@@ -123,8 +122,7 @@ alloc_automatic()
 # udp_flows N SECONDS: N UDP flows (distinct source ports) at a low rate.
 udp_flows()
 {
-	ip netns exec "$NS_B" iperf3 -s -1 -B 10.0.0.2 -p 5203 >/dev/null 2>&1 &
-	slowwait 10 ip netns exec "$NS_B" ss -ltn 'sport = :5203' | grep -q 5203
+	ztb_iperf_server "$NS_B" 10.0.0.2 5203 "$2"
 	ip netns exec "$NS_A" iperf3 -c 10.0.0.2 -p 5203 -u -b 50k -P "$1" -t "$2" \
 		>/dev/null 2>&1 &
 }

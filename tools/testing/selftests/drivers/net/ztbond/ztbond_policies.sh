@@ -48,8 +48,7 @@ tcp_ok()
 {
 	local rc
 
-	ip netns exec "$NS_B" iperf3 -s -1 -B 10.0.0.2 -p 5201 >/dev/null 2>&1 &
-	slowwait 10 ip netns exec "$NS_B" ss -ltn 'sport = :5201' | grep -q 5201
+	ztb_iperf_server "$NS_B" 10.0.0.2 5201 60
 	ip netns exec "$NS_A" timeout 60 iperf3 -c 10.0.0.2 -p 5201 -n 2M >/dev/null 2>&1
 	rc=$?
 	wait

@@ -46,17 +46,11 @@ b_takes_order()
 # iperf_one SECONDS: one TCP stream A -> B; prints Mbit/s received
 iperf_one()
 {
-	ip netns exec "$NS_B" iperf3 -s -1 -B 10.0.0.2 -p 5210 >/dev/null 2>&1 &
-	slowwait 10 listening "$NS_B" 5210
+	ztb_iperf_server "$NS_B" 10.0.0.2 5210 "$1"
 	ip netns exec "$NS_A" timeout $(($1 + 30)) iperf3 -c 10.0.0.2 -p 5210 \
 		-t "$1" -J 2>/dev/null |
 		jq -r '.end.sum_received.bits_per_second // 0 | . / 1e6 | . * 10 | floor | . / 10'
 	wait
-}
-
-listening()
-{
-	ip netns exec "$1" ss -Htln "sport = :$2" | grep -q .
 }
 
 reorder_mtu_and_readout()

@@ -47,22 +47,11 @@ link_macs()
 	done | sort | tr '\n' ' '
 }
 
-links_up()
-{
-	[[ $(ztb_ctl "$1" --json bond show ztbond0 |
-	     jq '[.links[] | select(.state == "up")] | length') -eq 2 ]]
-}
-
 # every link of NS has a live path to the other bond
 paths_alive()
 {
 	[[ $(ztb_ctl "$1" --json peer list ztbond0 2>/dev/null |
 	     jq '[.. | objects | select(has("alive") and .alive == true) | .link] | unique | length') -eq 2 ]]
-}
-
-listening()
-{
-	ip netns exec "$1" ss -Htln "sport = :$2" | grep -q .
 }
 
 # "link:tx_bytes:rx_bytes ..." of NS's bond links, as the bond counted them
@@ -89,8 +78,7 @@ iperf_ab()
 {
 	local streams=$1 secs=$2 port=$3
 
-	ip netns exec "$HUB2" iperf3 -s -1 -B 10.56.0.2 -p "$port" >/dev/null 2>&1 &
-	slowwait 10 listening "$HUB2" "$port"
+	ztb_iperf_server "$HUB2" 10.56.0.2 "$port" "$secs"
 	ip netns exec "$HUB" timeout $((secs + 30)) iperf3 -c 10.56.0.2 -p "$port" \
 		-P "$streams" -t "$secs" -J 2>/dev/null |
 		jq -r '.end.sum_received.bits_per_second // 0 | . / 1e6 | floor'
@@ -135,7 +123,7 @@ zt_b2b_up_without_bridging()
 	check_err $? "zt up did not warn that without bridging IPv4 clients cannot resolve the bond: $out"
 	out=$(up_side "$HUB2" "$T/h2" 29200 2 2>&1)
 	check_err $? "zt up on B failed: $out"
-	slowwait 30 links_up "$HUB" && slowwait 30 links_up "$HUB2"
+	slowwait 30 zt_links_up "$HUB" 2 && slowwait 30 zt_links_up "$HUB2" 2
 	check_err $? "links not up: $(ztb_ctl "$HUB" bond show ztbond0) / $(ztb_ctl "$HUB2" bond show ztbond0)"
 	slowwait 30 paths_alive "$HUB" && slowwait 30 paths_alive "$HUB2"
 	check_err $? "the bonds did not find each other on every link: $(ztb_ctl "$HUB" peer list ztbond0)"

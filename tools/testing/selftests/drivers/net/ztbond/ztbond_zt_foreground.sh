@@ -58,12 +58,6 @@ now_ms()
 	echo $(($(date +%s%N) / 1000000))
 }
 
-links_up()
-{
-	[[ $(ztb_ctl "$HUB" --json bond show ztbond0 2>/dev/null |
-	     jq '[.links[] | select(.state == "up")] | length') -eq 2 ]]
-}
-
 # is tap $1 in the hub's bond?
 enslaved()
 {
@@ -119,7 +113,7 @@ zt_foreground_kill_under_traffic()
 		start_client
 		check_err $? "client member did not start: $(cat "$T/client.log")"
 	fi
-	slowwait 30 links_up
+	slowwait 30 zt_links_up "$HUB" 2
 	check_err $? "links not up: $(ztb_ctl "$HUB" bond show ztbond0)"
 	ztb_wait_ping "$CLI" 10.55.0.1 30
 	check_err $? "client cannot reach the bond"
@@ -152,7 +146,7 @@ zt_foreground_kill_under_traffic()
 	t_tap=$(($(now_ms) - t0))
 	slowwait 20 enslaved "$link"
 	t_in=$(($(now_ms) - t0))
-	slowwait 20 links_up
+	slowwait 20 zt_links_up "$HUB" 2
 	check_err $? "member $idx not back in the bond: $(tail -n 5 "$T/fg2.log")"
 	t_back=$(($(now_ms) - t0))
 	# the monitor's time stamp of the link's "up" is more precise than

@@ -59,12 +59,6 @@ node_of_client()
 	cut -c1-10 "$T/c$1/identity.public"
 }
 
-links_up()
-{
-	[[ $(ztb_ctl "$HUB" --json bond show ztbond0 |
-	     jq '[.links[] | select(.state == "up")] | length') -eq $NMEM ]]
-}
-
 # one line per link of the hub's bond: name rx_bytes tx_bytes clients mac
 # (data counters: the links' sysfs ones also hold control frames)
 link_stats()
@@ -93,7 +87,7 @@ zt_hub_clients_spread()
 	check_err $? "zt up --count $NMEM failed: $out"
 	# a tap may still be on its way up when "zt up" returns; a client that
 	# resolves the hub meanwhile learns one of the others
-	slowwait 30 links_up
+	slowwait 30 zt_links_up "$HUB" "$NMEM"
 	check_err $? "not all $NMEM links up: $(ztb_ctl "$HUB" bond show ztbond0)"
 	while read -r name _ _ _ mac; do
 		link_of[$mac]=$name
