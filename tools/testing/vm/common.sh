@@ -271,6 +271,12 @@ vm_run()
 	accel=$(vm_accel "$k")
 	cpu=qemu64
 	[[ $accel == kvm ]] && cpu=host
+	# tsc=reliable: no clocksource watchdog. On a starved TCG host the
+	# watchdog finds the TSC "skewed" against the HPET hundreds of seconds
+	# in and marks it unstable, and the sched_clock static key flipped at
+	# run time then dies in int3 text patching (Oops: int3 in
+	# sched_clock_cpu, seen in a make bench run on 6.12): a guest crash
+	# that says nothing about ztbond.
 	# --foreground keeps qemu in our process group, so ^C stops it too.
 	timeout --foreground --signal=KILL "$tmo" qemu-system-x86_64 \
 		-accel "$accel" -cpu "$cpu" -m "${ZTBOND_VM_MEM:-2048}" -smp "${ZTBOND_VM_CPUS:-2}" \
@@ -278,6 +284,6 @@ vm_run()
 		-kernel "/boot/vmlinuz-$k" -initrd "$rd" \
 		-fsdev local,id=hostroot,path=/,security_model=none,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
-		-append "console=ttyS0 panic=-1 softlockup_panic=1 hung_task_panic=1 sysctl.kernel.panic_on_rcu_stall=1 loglevel=6 ztb_9pcache=${ZTBOND_9P_CACHE:-loose} ztb_init=$ZTBOND_VMDIR/guest-init.sh ztb_env=$envfile" \
+		-append "console=ttyS0 tsc=reliable panic=-1 softlockup_panic=1 hung_task_panic=1 sysctl.kernel.panic_on_rcu_stall=1 loglevel=6 ztb_9pcache=${ZTBOND_9P_CACHE:-loose} ztb_init=$ZTBOND_VMDIR/guest-init.sh ztb_env=$envfile" \
 		</dev/null >"$log" 2>&1
 }
