@@ -52,10 +52,11 @@ check:
 	$(ZTBOND_ROOT)/tools/testing/run-check.sh $(if $(T),--test $(T))
 
 # Long runs of the stress-capable selftests: 1000 link cycles, 100 tap and
-# 100 module cycles, 10 000 000 flows and 100 000 fake peers (see
+# 100 module cycles, 10 000 000 flows, 100 000 fake peers and 1 000 000
+# fuzzed netlink messages (see
 # Documentation/testing.md). T=name narrows them,
 # KERNEL=6.1|6.12 picks one kernel.
-STRESS_TESTS := churn ctl_grammar_walk memory
+STRESS_TESTS := churn ctl_grammar_walk memory nlfuzz
 stress:
 	ZTBOND_STRESS=1 $(ZTBOND_ROOT)/tools/testing/run-check.sh --skip-deps \
 		$(foreach t,$(or $(T),$(STRESS_TESTS)),--test $(t)) \

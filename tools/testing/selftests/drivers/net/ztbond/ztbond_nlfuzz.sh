@@ -6,8 +6,9 @@
 # forwards and is shown by ztbondctl, the fuzzer's bonds are gone, and the
 # module unloads cleanly (and is loaded again for the other tests).
 #
-# NLFUZZ_SEED (default 1) and NLFUZZ_COUNT (default 50000) reproduce or
-# extend a run: ./ztbond_nlfuzz.sh with NLFUZZ_SEED=N.
+# NLFUZZ_SEED (default 1) and NLFUZZ_COUNT (default 50000; 1000000 with
+# ZTBOND_STRESS, "make stress") reproduce or extend a run:
+# ./ztbond_nlfuzz.sh with NLFUZZ_SEED=N.
 
 ALL_TESTS="
 	fuzz
@@ -20,6 +21,7 @@ source "$(dirname "$(readlink -f "$0")")"/lib.sh
 
 NLFUZZ=$ZTB_LIB_DIR/nlfuzz.py
 : "${NLFUZZ_SEED:=1}"
+[[ -n ${ZTBOND_STRESS:-} ]] && : "${NLFUZZ_COUNT:=1000000}"
 : "${NLFUZZ_COUNT:=50000}"
 FLOOD_PID=
 DMESG_START=0
@@ -37,7 +39,7 @@ fuzz()
 	RET=0
 	out=$(mktemp)
 	# traffic through the bond while fuzzing
-	ip netns exec "$NS_A" ping -f -q -s 600 -w 600 10.0.0.2 >/dev/null 2>&1 &
+	ip netns exec "$NS_A" ping -f -q -s 600 -w $((600 + NLFUZZ_COUNT / 50)) 10.0.0.2 >/dev/null 2>&1 &
 	FLOOD_PID=$!
 	t0=$SECONDS
 	ip netns exec "$NS_A" python3 "$NLFUZZ" --seed "$NLFUZZ_SEED" \
