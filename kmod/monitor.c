@@ -38,6 +38,16 @@ struct ztbond_mon_scratch {
 	struct ztbond_link *measured[ZTBOND_MAX_LINKS];
 };
 
+/*
+ * How long ago t was. The receive path stamps paths with its own clock
+ * reads, which can be later than the monitor's now, read before it took
+ * the lock: such a stamp is of right now, not of 584 years ago.
+ */
+static u64 ztbond_age(u64 now, u64 t)
+{
+	return now > t ? now - t : 0;
+}
+
 u32 ztbond_link_fi(const struct ztbond_link *link)
 {
 	u32 v = READ_ONCE(link->cfg.failover_interval);
@@ -230,7 +240,7 @@ static void ztbond_path_tick(struct ztbond_link *link, struct ztbond_path *p,
 		base = max(p->last_reply_ns, p->born_ns);
 		limit = fi_ns;
 	}
-	alive = now - base < limit;
+	alive = ztbond_age(now, base) < limit;
 	/* the remote table pairs links over live paths: re-pair */
 	if (alive != p->alive)
 		WRITE_ONCE(link->bond->paths_changed, true);
@@ -276,7 +286,8 @@ static u64 ztbond_monitor_link(struct ztbond *bond, struct ztbond_link *link,
 		if (!p->used)
 			continue;
 		if (!p->alive &&
-		    now - max(p->last_hello_ns, p->born_ns) > ZTBOND_PATH_EXPIRE_NS) {
+		    ztbond_age(now, max(p->last_hello_ns, p->born_ns)) >
+		    ZTBOND_PATH_EXPIRE_NS) {
 			p->used = false;
 			WRITE_ONCE(link->bond->paths_changed, true);
 			continue;
@@ -287,7 +298,7 @@ static u64 ztbond_monitor_link(struct ztbond *bond, struct ztbond_link *link,
 		 */
 		if (probe &&
 		    !(monitor == ZTBOND_MONITOR_DYNAMIC && p->last_echo_ns &&
-		      now - p->last_echo_ns < fi_ns)) {
+		      ztbond_age(now, p->last_echo_ns) < fi_ns)) {
 			p->probe_seq++;
 			s = &p->probe[p->probe_seq % ZTBOND_PROBE_SLOTS];
 			if (s->open && p->alive)
