@@ -78,7 +78,7 @@ ping_stop()
 # from the ECHOs B sends for A's DATA frames.
 passive_measures_traffic()
 {
-	local p0 p1 r1 r3 e1 l1 l2 l3 lost2
+	local p0 p1 r1 r1s= r3 e1 l1 l2 l3 lost2 k
 
 	RET=0
 	topo 3 broadcast dedup true monitorStrategy passive failoverInterval 250 ||
@@ -96,7 +96,14 @@ passive_measures_traffic()
 	slowwait 60 field_at_least "$NS_B" b2 probes 1024
 	check_err $? "B's b2 counted too few DATA frames: $(ztb_link_field "$NS_B" b2 probes)"
 	sleep 2
-	r1=$(ztb_link_field "$NS_A" a1 rtt_ms)
+	# the mean of 64 samples (6 a second here): a stall of a TCG guest
+	# can weigh on one reading; three readings 4 s apart, one must fit
+	for k in 1 2 3; do
+		r1=$(ztb_link_field "$NS_A" a1 rtt_ms)
+		r1s+=" $r1"
+		[[ -n $r1 ]] && ztb_fcmp "$r1" ">=" 30 && ztb_fcmp "$r1" "<=" 50 && break
+		((k < 3)) && sleep 4
+	done
 	r3=$(ztb_link_field "$NS_A" a3 rtt_ms)
 	e1=$(ztb_link_field "$NS_A" a1 rtt_echoes)
 	l1=$(ztb_link_field "$NS_B" b1 loss_ratio)
@@ -105,7 +112,7 @@ passive_measures_traffic()
 	lost2=$(ztb_link_field "$NS_B" b2 loss_data_frames)
 	p1=$(($(sum "$NS_A" probes_sent) + $(sum "$NS_B" probes_sent)))
 	ping_stop
-	echo "    A: a1 rtt $r1 ms ($e1 echoes), a3 rtt $r3 ms; B: loss b1 $l1, b2 $l2 ($lost2 frames), b3 $l3; probes sent $p0 -> $p1"
+	echo "    A: a1 rtt$r1s ms ($e1 echoes), a3 rtt $r3 ms; B: loss b1 $l1, b2 $l2 ($lost2 frames), b3 $l3; probes sent $p0 -> $p1"
 
 	[[ $p1 -eq $p0 ]]
 	check_err $? "passive sent probes: $p0 -> $p1"
@@ -114,7 +121,7 @@ passive_measures_traffic()
 	ztb_fcmp "$e1" ">" 0
 	check_err $? "no ECHO answered a1's DATA frames"
 	ztb_fcmp "$r1" ">=" 30 && ztb_fcmp "$r1" "<=" 50
-	check_err $? "a1 rtt_ms $r1 not within 25% of 40"
+	check_err $? "a1 rtt_ms$r1s not within 25% of 40"
 	ztb_fcmp "$r3" "<" 10
 	check_err $? "clean a3 rtt_ms $r3 affected"
 	ztb_fcmp "$l2" ">=" 0.03 && ztb_fcmp "$l2" "<=" 0.08
