@@ -67,6 +67,12 @@ bfield()
 	ztb_bond_field "$NS_B" "$1"
 }
 
+# the guest's slab in kB (the module allocates nothing per frame or peer)
+slab_kb()
+{
+	awk '/^Slab:/ { print $2 }' /proc/meminfo
+}
+
 # b_takes_order: A heard B take ordered DATA frames on both links
 b_takes_order()
 {
@@ -201,14 +207,15 @@ ordered_gap_late_wrap()
 
 ordered_flood()
 {
-	local out loss n paths
+	local out loss n paths s0
 
 	RET=0
+	s0=$(slab_kb)
 	out=$(ip netns exec "$NS_A" ping -q -c 1000 -i 0.01 -W 1 10.0.0.2 2>&1 &
 	      n=$(forge ordered-flood --count 4000); echo "flood $n"; wait)
 	n=$(sed -n 's/^flood //p' <<< "$out")
 	loss=$(grep -o '[0-9.]*% packet loss' <<< "$out" | tr -dc 0-9.)
-	echo "    $n ordered frames from 1000 made-up bonds during 1000 pings: ${loss}% lost; B held $(bfield reorder_held) lost $(bfield reorder_lost) late $(bfield reorder_late)"
+	echo "    $n ordered frames from 1000 made-up bonds during 1000 pings: ${loss}% lost; B held $(bfield reorder_held) lost $(bfield reorder_lost) late $(bfield reorder_late); slab $s0 -> $(slab_kb) kB"
 	ztb_fcmp "${loss:-100}" "<=" 2
 	check_err $? "the real traffic suffered: $out"
 	ztb_ping "$NS_A" 10.0.0.2 20
@@ -225,7 +232,7 @@ ordered_flood()
 # The control frame kinds of ctlforge.py, at B, without a key.
 control_frames()
 {
-	local bad0 rep0 real
+	local bad0 rep0 real s0
 
 	RET=0
 	bad0=$(b1 ctl_bad)
@@ -238,9 +245,10 @@ control_frames()
 	expect "replayed HELLOs in ctl_replay" $(($(b1 ctl_replay) - rep0)) 9
 	real=$(b1 peer)
 	bad0=$(b1 ctl_bad)
+	s0=$(slab_kb)
 	ip netns exec "$NS_A" python3 "$CFORGE" a1 hello-flood --count 2000
 	sleep 0.5
-	echo "    2000 fake HELLOs: b1 has $(b1 paths) paths, $(($(b1 ctl_bad) - bad0)) refused for a full table"
+	echo "    2000 fake HELLOs: b1 has $(b1 paths) paths, $(($(b1 ctl_bad) - bad0)) refused for a full table; slab $s0 -> $(slab_kb) kB"
 	(($(b1 paths) <= 8))
 	check_err $? "path table grew to $(b1 paths)"
 	(($(b1 ctl_bad) - bad0 >= 1900 && $(b1 ctl_bad) - bad0 <= 2000))
