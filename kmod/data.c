@@ -271,6 +271,10 @@ u64 ztbond_dedup_dropped(struct ztbond *bond)
 	spin_lock_bh(&bond->dedup_lock);
 	n = bond->dedup_dropped;
 	spin_unlock_bh(&bond->dedup_lock);
+	/* ordered frames are deduplicated by the reorder window instead */
+	spin_lock_bh(&bond->reorder_lock);
+	n += bond->reorder_dup;
+	spin_unlock_bh(&bond->reorder_lock);
 	return n;
 }
 

@@ -27,12 +27,31 @@
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/jiffies.h>
+#include <linux/bitmap.h>
 
 #include "ztbond_priv.h"
 
 #define ZTBOND_REORDER_MASK	(ZTBOND_REORDER_WINDOW - 1)
+#define ZTBOND_REORDER_BEHIND_MASK	(ZTBOND_REORDER_BEHIND - 1)
 #define ZTBOND_REORDER_SLACK	16
 static_assert((ZTBOND_REORDER_WINDOW & ZTBOND_REORDER_MASK) == 0);
+static_assert((ZTBOND_REORDER_BEHIND & ZTBOND_REORDER_BEHIND_MASK) == 0);
+
+/*
+ * Under the lock: r->next is done with, delivered or given up. Remembered
+ * for ZTBOND_REORDER_BEHIND numbers, the furthest behind a frame can come
+ * without restarting the window: only a given-up number may come late.
+ */
+static void ztbond_reorder_pass(struct ztbond_reorder *r, bool given_up)
+{
+	u32 bit = r->next & ZTBOND_REORDER_BEHIND_MASK;
+
+	if (given_up)
+		__set_bit(bit, r->given_up);
+	else
+		__clear_bit(bit, r->given_up);
+	r->next++;
+}
 
 /* Under the lock: hand frame slot over to out, in order. */
 static void ztbond_reorder_take(struct ztbond_reorder *r, u32 slot,
@@ -73,14 +92,16 @@ static void ztbond_reorder_drain(struct ztbond *bond, struct ztbond_reorder *r,
 	while (r->held) {
 		u32 slot = r->next & ZTBOND_REORDER_MASK;
 
-		if (r->ring[slot])
+		if (r->ring[slot]) {
 			ztbond_reorder_take(r, slot, out);
-		else if (r->next + ZTBOND_REORDER_SLACK < floor)
+			ztbond_reorder_pass(r, false);
+		} else if (r->next + ZTBOND_REORDER_SLACK < floor) {
 			/* every path went well past it */
 			bond->reorder_lost++;
-		else
+			ztbond_reorder_pass(r, true);
+		} else {
 			break;
-		r->next++;
+		}
 	}
 	/* a new gap at the head: the timeout counts from now */
 	if (r->next != from)
@@ -94,12 +115,15 @@ static void ztbond_reorder_skip(struct ztbond *bond, struct ztbond_reorder *r,
 	u32 slot;
 
 	/* the caller bounds to - next by the window */
-	for (; r->next < to; r->next++) {
+	while (r->next < to) {
 		slot = r->next & ZTBOND_REORDER_MASK;
-		if (r->ring[slot])
+		if (r->ring[slot]) {
 			ztbond_reorder_take(r, slot, out);
-		else
+			ztbond_reorder_pass(r, false);
+		} else {
 			bond->reorder_lost++;
+			ztbond_reorder_pass(r, true);
+		}
 	}
 }
 
@@ -120,6 +144,8 @@ static void ztbond_reorder_reset(struct ztbond_reorder *r, u64 seq,
 			ztbond_reorder_take(r, slot, out);
 	}
 	memset(r->path, 0, sizeof(r->path));
+	/* what came before is unknown: anything behind may come late once */
+	bitmap_fill(r->given_up, ZTBOND_REORDER_BEHIND);
 	r->next = seq;
 }
 
@@ -191,12 +217,25 @@ struct sk_buff *ztbond_reorder_rx(struct ztbond *bond, u64 id, u64 seq,
 	 * Far behind or far ahead: the sender started over (a new sequence
 	 * for us) or we lost track; follow it rather than hold everything.
 	 */
-	if (seq + 2 * ZTBOND_REORDER_WINDOW < r->next ||
+	if (seq + ZTBOND_REORDER_BEHIND < r->next ||
 	    seq >= r->next + 2 * ZTBOND_REORDER_WINDOW)
 		ztbond_reorder_reset(r, seq, &out);
 	ztbond_reorder_path_heard(r, ifindex, seq);
 
-	if (seq < r->next) {			/* its gap was given up */
+	if (seq < r->next) {
+		/*
+		 * Ordered frames skip the dedup window, so this is where a
+		 * copy of a frame delivered already (or a replay of one:
+		 * with a key too, the tag does not cover freshness) must
+		 * stop; it went up a second time as "late" before. Only a
+		 * number whose gap was given up is late, and only once.
+		 */
+		if (!__test_and_clear_bit(seq & ZTBOND_REORDER_BEHIND_MASK,
+					  r->given_up)) {
+			bond->reorder_dup++;
+			kfree_skb(skb);
+			goto release;
+		}
 		bond->reorder_late++;
 		__skb_queue_tail(&out, skb);
 		goto release;
@@ -205,6 +244,7 @@ struct sk_buff *ztbond_reorder_rx(struct ztbond *bond, u64 id, u64 seq,
 		ztbond_reorder_skip(bond, r, seq - ZTBOND_REORDER_WINDOW + 1, &out);
 	slot = seq & ZTBOND_REORDER_MASK;
 	if (r->ring[slot]) {			/* the same frame twice */
+		bond->reorder_dup++;
 		kfree_skb(skb);
 		goto release;
 	}
@@ -247,7 +287,7 @@ static void ztbond_reorder_timeout(struct timer_list *t)
 	}
 	while (r->held && !r->ring[r->next & ZTBOND_REORDER_MASK]) {
 		bond->reorder_lost++;
-		r->next++;
+		ztbond_reorder_pass(r, true);
 	}
 	ztbond_reorder_drain(bond, r, timeout, &out);
 	if (r->held)

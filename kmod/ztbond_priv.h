@@ -326,6 +326,8 @@ struct ztbond_dedup_peer {
  */
 #define ZTBOND_REORDER_PEERS	8
 #define ZTBOND_REORDER_PATHS	8
+/* how far behind next a frame may come late: a jump past it starts over */
+#define ZTBOND_REORDER_BEHIND	(2 * ZTBOND_REORDER_WINDOW)
 
 struct ztbond_reorder_path {
 	u32 ifindex;			/* the sender's link; 0 = free */
@@ -341,6 +343,13 @@ struct ztbond_reorder {
 	u64 next;			/* sequence number to deliver next */
 	unsigned long gap_since;	/* jiffies: the gap at next since */
 	u32 held;
+	/*
+	 * Of the ZTBOND_REORDER_BEHIND numbers before next, by number modulo
+	 * that: set when its gap was given up (or is unknown, after a reset),
+	 * clear once it was delivered. A frame behind next goes up only if
+	 * its bit is set, so a copy or a replay is not delivered twice.
+	 */
+	DECLARE_BITMAP(given_up, ZTBOND_REORDER_BEHIND);
 	struct ztbond_reorder_path path[ZTBOND_REORDER_PATHS];
 	struct sk_buff *ring[ZTBOND_REORDER_WINDOW];
 };
@@ -409,6 +418,7 @@ struct ztbond {
 	spinlock_t reorder_lock;	/* reorder[], the counters below */
 	struct ztbond_reorder *reorder;	/* [ZTBOND_REORDER_PEERS] */
 	u64 reorder_held, reorder_lost, reorder_late;
+	u64 reorder_dup;		/* reported in dedup_dropped */
 };
 
 /* device.c */
