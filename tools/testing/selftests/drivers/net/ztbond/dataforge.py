@@ -47,29 +47,11 @@ import random
 import socket
 import struct
 
-PORT = 7389
-MAGIC = 0x5A544244
+# the same framing helpers as the control frame forger, next to this file
+from ctlforge import MAGIC, PORT, csum, ll, mac
 DATA = 4
 AUTH, ORDERED = 1, 2
 U64 = (1 << 64) - 1
-
-
-def mac(s):
-    return bytes(int(x, 16) for x in s.split(":"))
-
-
-def ll(m):
-    return bytes([0xFE, 0x80] + [0] * 6 + [m[0] ^ 2, m[1], m[2], 0xFF, 0xFE,
-                                          m[3], m[4], m[5]])
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 def inner(bond_mac, other_host=False):
