@@ -19,9 +19,11 @@
  * flows: a new client goes to the link furthest below its share of
  * clients, so 8 clients over 3 equal links learn 3, 3 and 2 links' MACs
  * whatever the data flows do. A client stays on its link until the link
- * leaves the bond or the entry expires; the flow rebalancing leaves
- * clients alone (moving an entry would not move the client before its
- * next ARP).
+ * leaves the bond or the entry expires, or until a link comes (back):
+ * then clients move toward the shares and are told with ARP, as bonding's
+ * rlb does (ztbond_aware_spread_clients()). The once-a-second flow
+ * rebalancing leaves clients alone (moving an entry would not move the
+ * client before its next ARP).
  *
  * Packet path: one hash (the skb's, usually cached), one bucket of four
  * entries, a few atomics only when a flow is created or moved.
@@ -248,15 +250,15 @@ u32 ztbond_aware_flows(struct ztbond *bond)
 	return n;
 }
 
-/* Move one flow (not a client) from link id from_id to link id to_id. */
+/* Move one flow, or one client, from link id from_id to link id to_id. */
 static bool ztbond_aware_move(struct ztbond_flow_table *ft, u8 from_id,
-			      u8 to_id)
+			      u8 to_id, bool client)
 {
 	u32 i, e;
 
 	for (i = 0; i < ft->size; i++) {
 		e = (ft->scan + i) & (ft->size - 1);
-		if (ft->ent[e].valid && !ft->ent[e].client &&
+		if (ft->ent[e].valid && ft->ent[e].client == client &&
 		    ft->ent[e].id == from_id) {
 			WRITE_ONCE(ft->ent[e].id, to_id);
 			ft->scan = e + 1;
@@ -356,7 +358,8 @@ void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 		flows[i] = count[snap->tx[i]->id];
 	while (moves < ZTBOND_MAX_MOVES &&
 	       ztbe_rebalance_step(snap->share, flows, snap->ntx, &from, &to)) {
-		if (!ztbond_aware_move(ft, snap->tx[from]->id, snap->tx[to]->id))
+		if (!ztbond_aware_move(ft, snap->tx[from]->id, snap->tx[to]->id,
+				       false))
 			break;
 		flows[from]--;
 		flows[to]++;
@@ -365,4 +368,44 @@ void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 		atomic64_inc(&bond->flow_moves);
 		moves++;
 	}
+}
+
+/*
+ * RTNL, after a link joined the selection (a new link, or one back from a
+ * failure or punishment): move clients toward the shares, as bonding's rlb
+ * redistributes its clients when a slave comes. Clients otherwise stay
+ * where they are, so without this the clients of a link that failed once
+ * would crowd the others for good. The caller tells the clients
+ * (ztbond_notify_clients()); only the moved ones learn a new MAC.
+ * Returns the number of clients moved.
+ */
+u32 ztbond_aware_spread_clients(struct ztbond *bond,
+				const struct ztbond_snap *snap)
+{
+	struct ztbond_flow_table *ft = rtnl_dereference(bond->ft);
+	u32 clients[ZTBOND_MAX_LINKS] = { 0 }, n[ZTBOND_MAX_LINKS], i;
+	u32 moves = 0;
+	int from, to;
+
+	snap = ztbond_aware_sel(snap);
+	if (!snap || !ft || snap->ft != ft || snap->ntx < 2)
+		return 0;
+	for (i = 0; i < ft->size; i++)
+		if (ft->ent[i].valid && ft->ent[i].client)
+			clients[ft->ent[i].id % ZTBOND_MAX_LINKS]++;
+	for (i = 0; i < snap->ntx; i++)
+		n[i] = clients[snap->tx[i]->id];
+	while (moves < ZTBOND_MAX_MOVES &&
+	       ztbe_rebalance_step(snap->share, n, snap->ntx, &from, &to)) {
+		if (!ztbond_aware_move(ft, snap->tx[from]->id, snap->tx[to]->id,
+				       true))
+			break;
+		n[from]--;
+		n[to]++;
+		atomic_dec(&bond->id_clients[snap->tx[from]->id]);
+		atomic_inc(&bond->id_clients[snap->tx[to]->id]);
+		atomic64_inc(&bond->flow_moves);
+		moves++;
+	}
+	return moves;
 }

@@ -392,6 +392,7 @@ static void ztbond_monitor_work(struct work_struct *work)
 			ztbond_aware_tick(bond, true);
 			rcu_read_unlock();
 		}
+		ztbond_notify_again(bond);
 	}
 
 	/*

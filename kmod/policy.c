@@ -515,19 +515,22 @@ static void ztbond_set_shares(struct ztbond *bond, struct ztbond_snap *snap,
 	}
 }
 
-/* Did a link that carried traffic in old stop carrying it in snap? */
-static bool ztbond_snap_lost_link(const struct ztbond_snap *old,
-				  const struct ztbond_snap *snap)
+/*
+ * Does a link that carries traffic in snapshot a not carry it in b? With
+ * a the old snapshot a link was lost, with b the old one a link came.
+ */
+static bool ztbond_snap_link_left(const struct ztbond_snap *a,
+				  const struct ztbond_snap *b)
 {
 	u32 i, j;
 
-	if (!old)
+	if (!a || !b)
 		return false;
-	for (i = 0; i < old->ntx; i++) {
-		for (j = 0; j < snap->ntx; j++)
-			if (old->tx[i] == snap->tx[j])
+	for (i = 0; i < a->ntx; i++) {
+		for (j = 0; j < b->ntx; j++)
+			if (a->tx[i] == b->tx[j])
 				break;
-		if (j == snap->ntx)
+		if (j == b->ntx)
 			return true;
 	}
 	return false;
@@ -584,8 +587,15 @@ static void ztbond_snap_free_rcu(struct rcu_head *head)
  * ztbond_set_source() puts that link's MAC in it, and the client, asked
  * for its own address, takes the sender's MAC at once (neigh_event_ns()
  * overrides) and answers. At most ZTBOND_NOTIFY_MAX neighbours per change.
+ *
+ * The requests go again once a second, ZTBOND_NOTIFY_REPEAT times, as
+ * bonding's rlb retries its client updates: a link that just came may not
+ * carry yet (a bridge port behind it turns forwarding one linkwatch run
+ * later), and a client that missed the one request would keep the old MAC
+ * until its ARP entry ages.
  */
 #define ZTBOND_NOTIFY_MAX	1024
+#define ZTBOND_NOTIFY_REPEAT	3
 
 struct ztbond_nb {
 	__be32 ip;
@@ -634,6 +644,14 @@ static void ztbond_notify_clients(struct ztbond *bond)
 	kvfree(w.nb);
 }
 
+/* Monitor work, once a second: the last change's requests again. */
+void ztbond_notify_again(struct ztbond *bond)
+{
+	if (atomic_dec_if_positive(&bond->notify_left) >= 0 &&
+	    netif_running(bond->dev))
+		ztbond_notify_clients(bond);
+}
+
 /*
  * Publish a new snapshot from the current links and configuration, update
  * carrier, and tell listeners if the active link changed. RTNL.
@@ -643,7 +661,8 @@ static void ztbond_notify_clients(struct ztbond *bond)
  * its member, which may be gone): announce the addresses again, as bonding
  * does on failover, so that the gratuitous ARP / unsolicited NA leave on a
  * link that works, with that link's MAC, and tell each IPv4 neighbour
- * itself (ztbond_notify_clients()).
+ * itself (ztbond_notify_clients()). When a link comes, balance-aware
+ * spreads its clients over it too, and tells them the same way.
  */
 int ztbond_rebuild(struct ztbond *bond)
 {
@@ -652,7 +671,7 @@ int ztbond_rebuild(struct ztbond *bond)
 	struct ztbond_snap *snap, *old;
 	struct ztbond_build_ctx *ctx;
 	int n = 0, i, j, err;
-	bool announce;
+	bool announce, spread;
 
 	ASSERT_RTNL();
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
@@ -726,7 +745,10 @@ int ztbond_rebuild(struct ztbond *bond)
 
 	old = rtnl_dereference(bond->snap);
 	rcu_assign_pointer(bond->snap, snap);
-	announce = snap->ntx && ztbond_snap_lost_link(old, snap);
+	announce = snap->ntx && ztbond_snap_link_left(old, snap);
+	/* a link came: clients spread over it too (balance-aware) */
+	spread = ztbond_snap_link_left(snap, old) &&
+		 ztbond_aware_spread_clients(bond, snap);
 	if (old)
 		call_rcu(&old->rcu, ztbond_snap_free_rcu);
 
@@ -736,10 +758,12 @@ int ztbond_rebuild(struct ztbond *bond)
 		netif_carrier_on(bond->dev);
 	else
 		netif_carrier_off(bond->dev);
-	if (announce && netif_running(bond->dev) &&
+	if ((announce || spread) && netif_running(bond->dev) &&
 	    bond->dev->reg_state == NETREG_REGISTERED) {
-		__netdev_notify_peers(bond->dev);
+		if (announce)
+			__netdev_notify_peers(bond->dev);
 		ztbond_notify_clients(bond);
+		atomic_set(&bond->notify_left, ZTBOND_NOTIFY_REPEAT);
 	}
 
 	if (bond->active != old_active && bond->dev->reg_state == NETREG_REGISTERED) {

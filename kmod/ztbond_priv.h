@@ -379,6 +379,7 @@ struct ztbond {
 	s8 peer_active[ZTBOND_MAX_PEER_POLICIES];	/* link id, -1 */
 	bool peers_aware;		/* a peer has balance-aware */
 	bool paths_changed;		/* a path was born or died: remap peers */
+	atomic_t notify_left;		/* client notifications still to repeat */
 	/* broadcast dedup (data.c) */
 	bool encap_on;			/* DATA frames in use: MTU, features; RTNL */
 	atomic64_t data_seq;		/* bond sequence of DATA frames */
@@ -438,6 +439,7 @@ void ztbond_build_sel(struct ztbond *bond, const struct ztbond_policy_ops *ops,
 		      struct ztbond_snap *sel, struct ztbond_build_ctx *ctx);
 bool ztbond_snap_has_mac(const struct ztbond_snap *snap, const u8 *addr);
 u32 ztbond_arp_hash(struct sk_buff *skb, bool *client);
+void ztbond_notify_again(struct ztbond *bond);
 bool ztbond_xmit_link(struct ztbond *bond, const struct ztbond_snap *snap,
 		      struct ztbond_link *link, struct sk_buff *skb);
 int ztbond_set_source(struct ztbond *bond, struct ztbond_link *link,
@@ -566,6 +568,8 @@ void ztbond_aware_release(struct ztbond_flow_table *old);
 void ztbond_aware_free(struct ztbond *bond);
 void ztbond_aware_tick(struct ztbond *bond, bool rebalance);
 u32 ztbond_aware_flows(struct ztbond *bond);
+u32 ztbond_aware_spread_clients(struct ztbond *bond,
+				const struct ztbond_snap *snap);
 
 /* linkinfo.c: ip -d link */
 size_t ztbond_get_size(const struct net_device *dev);

@@ -185,13 +185,25 @@ all_links_up()
 	     jq '[.links[] | select(.state == "up")] | length') -eq $NLINK ]]
 }
 
+# two clients on each link, as the bond counts them and as they learned
+spread_evenly()
+{
+	local l
+
+	l=$(learned_links)
+	[[ $(clients_per_link) == "2 2 2 2" && $l != *not-a-link* &&
+	   $(tr ' ' '\n' <<< "$l" | sort -u | wc -l) -eq $NLINK ]] &&
+		per_link_le "$l" 2
+}
+
 # When a link stops carrying traffic, the bond tells each neighbour with a
 # unicast ARP request from the link it now uses for it: ZeroTier delivers
 # the bond's broadcast gratuitous ARP to no plain client, which is
 # modelled here by dropping broadcast ARP leaving the hub's links. With
 # balance-aware the clients of the lost link move (by the clients'
-# counts), the others stay; with active-backup all follow the new active
-# link. No traffic: only the bond's ARP can move them.
+# counts), the others stay, and when the link is back two of them move to
+# it again; with active-backup all follow the new active link. No traffic:
+# only the bond's ARP can move them.
 clients_follow_a_lost_link()
 {
 	local p c i before after b a moved stayed bl al
@@ -240,11 +252,17 @@ clients_follow_a_lost_link()
 		ip -n "$HUB" link set "$b" up
 		slowwait 10 all_links_up
 		check_err $? "$p: $b not back up in the bond"
+		[[ $p == balance-aware ]] || continue
+		# the link is back: clients spread over it again (bonding's
+		# rlb), told by unicast ARP as when it left
+		slowwait 10 spread_evenly
+		check_err $? "$p: $b back, clients not spread again: the bond counts $(clients_per_link), clients learned $(learned_links)"
+		echo "    $p: $b back; clients: $(learned_links); the bond's clients per link: $(clients_per_link)"
 	done
 	for ((i = 1; i <= NLINK; i++)); do
 		tc -n "$HUB" filter del dev "h$i" egress pref 9
 	done
-	log_test "a lost link: the bond's unicast ARP moves its clients (balance-aware: only those; active-backup: all) with broadcast ARP dropped"
+	log_test "a lost link: the bond's unicast ARP moves its clients (balance-aware: only those, and back when it returns; active-backup: all) with broadcast ARP dropped"
 }
 
 # IPv6: the hub's neighbour advertisements carry a link's MAC in their

@@ -107,7 +107,7 @@ zt_hub_clients_spread()
 	[[ $out != *not-a-link* ]] &&
 		awk -v n="$NMEM" '{ for (i = 1; i <= NF; i++) { split($i, a, ":"); if (a[2] < 2) exit 1; k++ } }
 				 END { exit k != n }' <<< "$out"
-	check_err $? "clients not spread over the $NMEM links, at least 2 each: $out"
+	check_err $? "clients not spread over the $NMEM links, at least 2 each: $out (the bond counts $(link_stats | awk '{ printf "%s:%s ", $1, $4 }'); links: $(ztb_ctl "$HUB" --json bond show ztbond0 | jq -c '[.links[] | [.name, .state, .failures]]'))"
 
 	# the same traffic from every client at once
 	before=$(link_stats)
