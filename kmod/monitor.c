@@ -3,7 +3,7 @@
  * ztbond: the monitor. One delayed work per bond sends HELLO on every link
  * each second and a PROBE on every path each failoverInterval/4 (none with
  * monitorStrategy passive; with dynamic, none on a path whose DATA frames
- * were answered with an ECHO within failoverInterval), writes off probes
+ * were answered with an ECHO within failoverInterval/2), writes off probes
  * unanswered after failoverInterval, folds the loss the receive path
  * counted in DATA frames' sequences into the loss window, estimates each path's
  * metrics over its window, scores the links relative to the best, decides
@@ -293,12 +293,12 @@ static u64 ztbond_monitor_link(struct ztbond *bond, struct ztbond_link *link,
 			continue;
 		}
 		/*
-		 * dynamic: a path whose DATA frames were answered within
-		 * failoverInterval is measured by traffic; no probe
+		 * dynamic: a path whose DATA frames were answered lately is
+		 * measured by traffic; no probe (ztbe_dynamic_probe())
 		 */
 		if (probe &&
-		    !(monitor == ZTBOND_MONITOR_DYNAMIC && p->last_echo_ns &&
-		      ztbond_age(now, p->last_echo_ns) < fi_ns)) {
+		    (monitor != ZTBOND_MONITOR_DYNAMIC ||
+		     ztbe_dynamic_probe(p->last_echo_ns, now, fi_ns))) {
 			p->probe_seq++;
 			s = &p->probe[p->probe_seq % ZTBOND_PROBE_SLOTS];
 			if (s->open && p->alive)

@@ -201,6 +201,7 @@ bool ztbe_over_max(const u32 *m, const struct ztbe_qparams *p);
 void ztbe_quality(const u32 *m, int n, const struct ztbe_qparams *p,
 		  u32 *quality);
 u32 ztbe_punish_next(u32 base, u32 left, u32 cap);
+bool ztbe_dynamic_probe(u64 echo_ns, u64 now, u64 fi_ns);
 void ztbe_shares(const u32 *weight, int n, u32 *share);
 
 /* ---- balance-aware (aware.c) ------------------------------------------ */

@@ -337,6 +337,22 @@ u32 ztbe_punish_next(u32 base, u32 left, u32 cap)
 	return v > cap ? cap : (u32)v;
 }
 
+/*
+ * monitorStrategy dynamic: does a path need a PROBE at now (ns) when its
+ * DATA frames were last answered by an ECHO at echo_ns (0: never)? A path
+ * is written off failoverInterval (fi_ns) after its last reply of either
+ * kind, so traffic stands in for probes for half of that only: after a
+ * lull in traffic the probes, a quarter of failoverInterval apart, are
+ * answered before the write-off. Resuming at failoverInterval would send
+ * the first probe in the very tick that writes the path off, and a pause
+ * in traffic would take the link out of the bond (and punish it). A stamp
+ * later than now (the receive path reads its own clock) is of right now.
+ */
+bool ztbe_dynamic_probe(u64 echo_ns, u64 now, u64 fi_ns)
+{
+	return !echo_ns || (now > echo_ns && now - echo_ns >= fi_ns / 2);
+}
+
 /* Proportional shares (ppm) of n weights; all zero gives equal shares. */
 void ztbe_shares(const u32 *weight, int n, u32 *share)
 {

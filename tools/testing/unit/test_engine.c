@@ -715,3 +715,61 @@ TEST(window_fold)
 	ztbe_window_fold(&w, 1024, 0);
 	ASSERT_EQ(0, w.bad);
 }
+
+TEST(dynamic_probe_window)
+{
+	const u64 ms = 1000000, fi = 500 * ms, t0 = 1000000 * ms;
+
+	/* never answered by an ECHO: probed like active */
+	ASSERT_TRUE(ztbe_dynamic_probe(0, t0, fi));
+	ASSERT_FALSE(ztbe_dynamic_probe(t0, t0, fi));
+	/* a stamp later than the monitor's clock is of right now */
+	ASSERT_FALSE(ztbe_dynamic_probe(t0 + ms, t0, fi));
+	ASSERT_FALSE(ztbe_dynamic_probe(t0, t0 + fi / 2 - 1, fi));
+	ASSERT_TRUE(ztbe_dynamic_probe(t0, t0 + fi / 2, fi));
+	ASSERT_TRUE(ztbe_dynamic_probe(t0, t0 + fi, fi));
+}
+
+/*
+ * The monitor's view of one path under dynamic: a tick every fi/4 probes
+ * if ztbe_dynamic_probe() says so, and the path is alive while its last
+ * reply (ECHO or PROBE_REPLY) is younger than fi. ECHOs come every 80 ms
+ * until traffic pauses (for longer than fi) and resumes; the peer answers
+ * every probe within 1 ms. A pause in traffic is no outage: the path must
+ * stay alive throughout, whatever the phase of the ticks.
+ */
+TEST(dynamic_traffic_pause_keeps_path_alive)
+{
+	const u64 ms = 1000000, fi = 500 * ms, tick = fi / 4, t0 = 1000 * ms;
+	u64 phase;
+
+	for (phase = 0; phase < tick; phase += 5 * ms) {
+		u64 echo = 0, reply = 0, probe_at = 0, t, next_echo = t0;
+		int probes = 0, dead = 0;
+
+		for (t = t0 + phase; t < t0 + 5000 * ms; t += tick) {
+			/* what arrived since the last tick */
+			for (; next_echo <= t; next_echo += 80 * ms) {
+				/* traffic pauses from 1 s to 2.5 s */
+				if (next_echo >= t0 + 1000 * ms &&
+				    next_echo < t0 + 2500 * ms)
+					continue;
+				echo = next_echo;
+				reply = reply > echo ? reply : echo;
+			}
+			if (probe_at && probe_at + ms <= t) {
+				reply = reply > probe_at + ms ? reply : probe_at + ms;
+				probe_at = 0;
+			}
+			if (ztbe_dynamic_probe(echo, t, fi)) {
+				probe_at = t;
+				probes++;
+			}
+			dead += t - reply >= fi;
+		}
+		ASSERT_EQ(0, dead);
+		/* probes during the pause only, not while traffic flows */
+		ASSERT_GE(probes, 8);
+		ASSERT_LE(probes, 14);
+	}
+}
