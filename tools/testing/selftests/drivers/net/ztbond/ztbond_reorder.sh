@@ -47,10 +47,23 @@ b_takes_order()
 iperf_one()
 {
 	ztb_iperf_server "$NS_B" 10.0.0.2 5210 "$1"
-	ip netns exec "$NS_A" timeout $(($1 + 30)) iperf3 -c 10.0.0.2 -p 5210 \
-		-t "$1" -J 2>/dev/null |
-		jq -r '.end.sum_received.bits_per_second // 0 | . / 1e6 | . * 10 | floor | . / 10'
+	local out
+
+	out=$(ip netns exec "$NS_A" timeout $(($1 + 30)) iperf3 -c 10.0.0.2 -p 5210 \
+		-t "$1" -J 2>&1)
+	# a run without a result says why on stderr (the test's log)
+	jq -e '.end.sum_received' <<< "$out" > /dev/null 2>&1 ||
+		echo "    iperf3 gave no result: $(jq -r '.error // empty' <<< "$out" 2>/dev/null || head -c 300 <<< "$out")" >&2
+	jq -r '.end.sum_received.bits_per_second // 0 | . / 1e6 | . * 10 | floor | . / 10' <<< "$out" 2>/dev/null ||
+		echo 0
 	wait
+}
+
+# what the bonds counted, for a failure's reason
+reorder_counters()
+{
+	echo "A: $(ztb_ctl "$NS_A" --json bond show zb0 | jq -c '{mtu: .mtu, links: [.links[] | {name, tx_packets, tx_dropped}]}')" \
+	     "B: $(ztb_ctl "$NS_B" --json bond show zb0 | jq -c '{reorder_held, reorder_lost, reorder_late, dedup_dropped, links: [.links[] | {name, rx_packets, rx_dropped, ctl_bad}]}')"
 }
 
 reorder_mtu_and_readout()
@@ -98,7 +111,7 @@ reorder_one_tcp_stream()
 	lost=$(ztb_ctl "$NS_B" --json bond show zb0 | jq .reorder_lost)
 	echo "    one TCP stream over ${RATE}+${RATE} Mbit/s, ${DELAYS[*]} ms: $plain Mbit/s plain, $ordered Mbit/s with dataHeader (B held $held, gave up $lost)"
 	ztb_fcmp "$ordered" ">=" "$(awk -v r="$RATE" 'BEGIN { print 1.5 * r }')"
-	check_err $? "one TCP stream with the reorder window reached $ordered Mbit/s, under 1.5 x $RATE"
+	check_err $? "one TCP stream with the reorder window reached $ordered Mbit/s, under 1.5 x $RATE; $(reorder_counters)"
 	((held > 0))
 	check_err $? "B held no frame for order: the window was not used"
 	log_test "reorder: one TCP stream over 2 x ${RATE} Mbit/s with ${DELAYS[0]}/${DELAYS[1]} ms reaches 1.5 x one link with dataHeader"
