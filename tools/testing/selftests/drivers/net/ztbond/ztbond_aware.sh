@@ -78,7 +78,7 @@ check_split()
 	ztb_fcmp "${s[0]}" ">=" 0.471 && ztb_fcmp "${s[0]}" "<=" 0.671 &&
 	ztb_fcmp "${s[1]}" ">=" 0.186 && ztb_fcmp "${s[1]}" "<=" 0.386 &&
 	ztb_fcmp "${s[2]}" ">=" 0.043 && ztb_fcmp "${s[2]}" "<=" 0.243
-	check_err $? "$what: shares ${s[*]} not within 0.1 of 4:2:1"
+	check_err $? "$what: shares ${s[*]} not within 0.1 of 4:2:1; links $(ztb_ctl "$NS_A" --json bond show zb0 | jq -c '[.links[] | [.name, .state, .failures, .flows]]') flow_moves $(ztb_bond_field "$NS_A" flow_moves)"
 }
 
 alloc_from_speed()
