@@ -293,6 +293,35 @@ bool ztbond_aware_used(struct ztbond *bond)
 }
 
 /*
+ * Move flows (or clients) from the link most over its share to the one
+ * most under it, one at a time, at most ZTBOND_MAX_MOVES; n[] holds the
+ * counts per index of snap->tx and follows the moves. Returns the moves.
+ */
+static u32 ztbond_aware_rebalance(struct ztbond *bond,
+				  struct ztbond_flow_table *ft,
+				  const struct ztbond_snap *snap, u32 *n,
+				  bool client)
+{
+	atomic_t *count = ztbond_aware_count(bond, client);
+	u32 moves = 0;
+	int from, to;
+
+	while (moves < ZTBOND_MAX_MOVES &&
+	       ztbe_rebalance_step(snap->share, n, snap->ntx, &from, &to)) {
+		if (!ztbond_aware_move(ft, snap->tx[from]->id, snap->tx[to]->id,
+				       client))
+			break;
+		n[from]--;
+		n[to]++;
+		atomic_dec(&count[snap->tx[from]->id]);
+		atomic_inc(&count[snap->tx[to]->id]);
+		atomic64_inc(&bond->flow_moves);
+		moves++;
+	}
+	return moves;
+}
+
+/*
  * Monitor work, once a second, under rcu_read_lock(): expire idle flows,
  * recount the flows and clients per link (the packet path's counts drift
  * under races), and with flow-dynamic move flows toward the shares.
@@ -304,7 +333,6 @@ void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 	u32 count[ZTBOND_MAX_LINKS] = { 0 }, clients[ZTBOND_MAX_LINKS] = { 0 };
 	u32 flows[ZTBOND_MAX_LINKS], *cnt;
 	u32 now = (u32)jiffies, expire, i;
-	int from, to, moves = 0;
 	u8 balance;
 
 	if (!snap)
@@ -356,18 +384,7 @@ void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 		return;
 	for (i = 0; i < snap->ntx; i++)
 		flows[i] = count[snap->tx[i]->id];
-	while (moves < ZTBOND_MAX_MOVES &&
-	       ztbe_rebalance_step(snap->share, flows, snap->ntx, &from, &to)) {
-		if (!ztbond_aware_move(ft, snap->tx[from]->id, snap->tx[to]->id,
-				       false))
-			break;
-		flows[from]--;
-		flows[to]++;
-		atomic_dec(&bond->id_flows[snap->tx[from]->id]);
-		atomic_inc(&bond->id_flows[snap->tx[to]->id]);
-		atomic64_inc(&bond->flow_moves);
-		moves++;
-	}
+	ztbond_aware_rebalance(bond, ft, snap, flows, false);
 }
 
 /*
@@ -384,8 +401,6 @@ u32 ztbond_aware_spread_clients(struct ztbond *bond,
 {
 	struct ztbond_flow_table *ft = rtnl_dereference(bond->ft);
 	u32 clients[ZTBOND_MAX_LINKS] = { 0 }, n[ZTBOND_MAX_LINKS], i;
-	u32 moves = 0;
-	int from, to;
 
 	snap = ztbond_aware_sel(snap);
 	if (!snap || !ft || snap->ft != ft || snap->ntx < 2)
@@ -395,17 +410,5 @@ u32 ztbond_aware_spread_clients(struct ztbond *bond,
 			clients[ft->ent[i].id % ZTBOND_MAX_LINKS]++;
 	for (i = 0; i < snap->ntx; i++)
 		n[i] = clients[snap->tx[i]->id];
-	while (moves < ZTBOND_MAX_MOVES &&
-	       ztbe_rebalance_step(snap->share, n, snap->ntx, &from, &to)) {
-		if (!ztbond_aware_move(ft, snap->tx[from]->id, snap->tx[to]->id,
-				       true))
-			break;
-		n[from]--;
-		n[to]++;
-		atomic_dec(&bond->id_clients[snap->tx[from]->id]);
-		atomic_inc(&bond->id_clients[snap->tx[to]->id]);
-		atomic64_inc(&bond->flow_moves);
-		moves++;
-	}
-	return moves;
+	return ztbond_aware_rebalance(bond, ft, snap, n, true);
 }
