@@ -105,6 +105,9 @@ static const uint8_t link_types[ZTB_OBJ_MAX] = {
 	[ZTBOND_LINK_A_PROBES]			= T_INT,
 	[ZTBOND_LINK_A_FLOWS]			= T_INT,
 	[ZTBOND_LINK_A_CLIENTS]			= T_INT,
+	[ZTBOND_LINK_A_PROBES_SENT]		= T_INT,
+	[ZTBOND_LINK_A_RTT_ECHOES]		= T_INT,
+	[ZTBOND_LINK_A_DATA_LOST]		= T_INT,
 };
 
 /* ---- decoding -------------------------------------------------------- */
@@ -852,6 +855,9 @@ static const struct ztb_field link_fields[] = {
 	FLD("ctl_bad", ZTBOND_LINK_A_CTL_BAD, F_NUM),
 	FLD("ctl_auth_fail", ZTBOND_LINK_A_CTL_AUTH_FAIL, F_NUM),
 	FLD("ctl_replay", ZTBOND_LINK_A_CTL_REPLAY, F_NUM),
+	FLD("probes_sent", ZTBOND_LINK_A_PROBES_SENT, F_NUM),
+	FLD("rtt_echoes", ZTBOND_LINK_A_RTT_ECHOES, F_NUM),
+	FLD("loss_data_frames", ZTBOND_LINK_A_DATA_LOST, F_NUM),
 	{ .key = NULL }
 };
 

@@ -97,6 +97,24 @@ bool ztbond_encap_prepare(struct sk_buff *skb)
 }
 
 /*
+ * Every 1 << ZTBOND_ECHO_SHIFT frames of a path: note when it left, for the
+ * ECHO the peer will send (ztbond_path_echo() reads it under the path
+ * lock; no lock here). seq is cleared before the time is written and set
+ * after it, so the reader can tell a slot being rewritten.
+ */
+static void ztbond_echo_stamp(struct ztbond_path_tx *ptx, u64 seq)
+{
+	struct ztbond_echo_slot *s;
+
+	s = &ptx->echo[(seq >> ZTBOND_ECHO_SHIFT) & (ZTBOND_ECHO_SLOTS - 1)];
+	WRITE_ONCE(s->seq, 0);
+	smp_wmb();	/* the slot is invalid before its time changes */
+	WRITE_ONCE(s->sent_ns, ktime_get_ns());
+	smp_wmb();	/* ... and valid only after; ztbond_path_echo() */
+	WRITE_ONCE(s->seq, seq);
+}
+
+/*
  * One copy on one link: a DATA frame to the peer link that link reaches,
  * or the frame as it is when the link has no path to the peer (or the
  * frame is too large for the link, after an MTU change in flight).
@@ -108,10 +126,12 @@ bool ztbond_encap_xmit(struct ztbond *bond, const struct ztbond_snap *snap,
 {
 	struct net_device *dev = link->dev;
 	unsigned int len = skb->len, ulen;
+	struct ztbond_path_tx *ptx;
 	struct ztbond_wire_hdr *hdr;
 	struct ipv6hdr *ip6;
 	struct udphdr *uh;
 	u8 *tag = NULL;
+	u64 pseq;
 
 	if (!(ep->links & (1ULL << link->id)) ||
 	    len - ETH_HLEN + ZTBOND_DATA_OVERHEAD > dev->mtu)
@@ -123,6 +143,20 @@ bool ztbond_encap_xmit(struct ztbond *bond, const struct ztbond_snap *snap,
 	if (unlikely(ztbond_set_source(bond, link, skb)))
 		goto free;
 
+	/*
+	 * A sequence per path (this link, the peer link): the peer counts
+	 * the gaps in it as loss. Separate from the control sequence, whose
+	 * replay window must not see data traffic's gaps between control
+	 * frames, and per path, so that frames to other peers are no gaps.
+	 */
+	ptx = &link->ptx[ep->path[link->id]];
+	pseq = atomic64_inc_return(&ptx->seq);
+	if ((ep->echo & BIT_ULL(link->id)) &&
+	    !(pseq & ((1 << ZTBOND_ECHO_SHIFT) - 1))) {
+		ztbond_echo_stamp(ptx, pseq);
+		flags |= ZTBE_WF_ECHO;
+	}
+
 	if (snap->auth)
 		tag = skb_push(skb, ZTBE_WIRE_TAG_LEN);
 	hdr = skb_push(skb, sizeof(*hdr) + ZTBE_WIRE_DATA_LEN);
@@ -131,11 +165,7 @@ bool ztbond_encap_xmit(struct ztbond *bond, const struct ztbond_snap *snap,
 	hdr->type = ZTBE_WIRE_DATA;
 	hdr->len = htons(sizeof(*hdr) + ZTBE_WIRE_DATA_LEN);
 	hdr->bond_id = cpu_to_be64(snap->bond_id);
-	/*
-	 * a sequence of its own: the peer's control replay window must not
-	 * see the gaps data traffic would put between control frames
-	 */
-	hdr->seq = cpu_to_be64(atomic64_inc_return(&link->data_seq));
+	hdr->seq = cpu_to_be64(pseq);
 	ether_addr_copy(hdr->link_mac, dev->dev_addr);
 	ether_addr_copy(hdr->bond_mac, bond->dev->dev_addr);
 	hdr->link_ifindex = htonl(dev->ifindex);
@@ -248,6 +278,36 @@ u64 ztbond_dedup_dropped(struct ztbond *bond)
 	return n;
 }
 
+/*
+ * Per DATA frame: the path's loss tracker and the time it was last heard;
+ * true if the frame asks for an ECHO. This takes link->plock per frame,
+ * because the path table belongs to it (paths are found, made and reused
+ * under it by the control receive path and the monitor) and because
+ * frames of one link can be received on two CPUs at once (veth's
+ * netif_rx backlog, RPS), so the tracker needs serialising anyway. The
+ * lock is per link and held for a lookup among ZTBOND_MAX_PATHS and a
+ * few ALU operations (no division, no allocation); the monitor only folds
+ * the counters. The dedup and reorder windows take a per-bond lock per
+ * frame already.
+ */
+static bool ztbond_data_measure(struct ztbond_link *link,
+				const struct ztbe_wire *w)
+{
+	struct ztbond_path *p;
+	bool echo = false;
+
+	spin_lock(&link->plock);
+	p = ztbond_path_find(link, w->link_mac);
+	if (p && p->peer_id == w->bond_id) {
+		ztbe_seq_rx(&p->rxseq, w->seq);
+		/* a tick's resolution is plenty against failoverInterval */
+		p->last_data_ns = ktime_get_coarse_ns();
+		echo = w->flags & ZTBE_WF_ECHO;
+	}
+	spin_unlock(&link->plock);
+	return echo;
+}
+
 enum ztbond_data_verdict {
 	ZTBOND_DATA_OK,
 	ZTBOND_DATA_BAD,
@@ -337,6 +397,8 @@ rx_handler_result_t ztbond_data_rx(struct ztbond_link *link,
 		kfree_skb(skb);
 		return RX_HANDLER_CONSUMED;
 	}
+	if (ztbond_data_measure(link, &w))
+		ztbond_proto_send_echo(link, snap, w.link_mac, w.seq);
 	/* ordered frames are numbered per receiver: no dedup window for them */
 	if (snap->dedup && !(w.flags & ZTBE_WF_ORDERED) &&
 	    !ztbond_dedup_first(bond, w.bond_id, w.bond_seq)) {

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ztbond: the monitor. One delayed work per bond sends HELLO on every link
- * each second and a PROBE on every path each failoverInterval/4, writes
- * off probes unanswered after failoverInterval, estimates each path's
+ * each second and a PROBE on every path each failoverInterval/4 (none with
+ * monitorStrategy passive; with dynamic, none on a path whose DATA frames
+ * were answered with an ECHO within failoverInterval/2), writes off probes
+ * unanswered after failoverInterval, folds the loss the receive path
+ * counted in DATA frames' sequences into the loss window, estimates each path's
  * metrics over its window, scores the links relative to the best, decides
  * which links are dead or over a quality maximum, and drains punishment.
  *
@@ -35,6 +38,16 @@ struct ztbond_mon_scratch {
 	struct ztbond_link *measured[ZTBOND_MAX_LINKS];
 };
 
+/*
+ * How long ago t was. The receive path stamps paths with its own clock
+ * reads, which can be later than the monitor's now, read before it took
+ * the lock: such a stamp is of right now, not of 584 years ago.
+ */
+static u64 ztbond_age(u64 now, u64 t)
+{
+	return now > t ? now - t : 0;
+}
+
 u32 ztbond_link_fi(const struct ztbond_link *link)
 {
 	u32 v = READ_ONCE(link->cfg.failover_interval);
@@ -45,6 +58,8 @@ u32 ztbond_link_fi(const struct ztbond_link *link)
 
 void ztbond_link_monitor_init(struct ztbond_link *link)
 {
+	int i;
+
 	spin_lock_init(&link->plock);
 	/*
 	 * Sequence numbers start at the wall clock in ns, so that they keep
@@ -52,7 +67,9 @@ void ztbond_link_monitor_init(struct ztbond_link *link)
 	 * accept them at once.
 	 */
 	atomic64_set(&link->seq, ktime_get_real_ns());
-	atomic64_set(&link->data_seq, atomic64_read(&link->seq));
+	/* the same for the DATA sequences: a restart is a jump, not loss */
+	for (i = 0; i < ZTBOND_MAX_PATHS; i++)
+		atomic64_set(&link->ptx[i].seq, atomic64_read(&link->seq));
 	atomic64_set(&link->ctl_tx, 0);
 	link->best = -1;
 	link->quality = ZTBE_PPM;
@@ -111,24 +128,62 @@ u32 ztbond_link_punish_left(struct ztbond_link *link)
 	return left;
 }
 
+/* Under plock: one round trip of ns. */
+static void ztbond_path_rtt(struct ztbond_path *path, u64 ns)
+{
+	u64 us = div_u64(ns, NSEC_PER_USEC);
+
+	path->rtt[path->rtt_head] = us > U32_MAX ? U32_MAX : (u32)us;
+	path->rtt_head = (path->rtt_head + 1) % ZTBOND_RTT_SAMPLES;
+	if (path->rtt_n < ZTBOND_RTT_SAMPLES)
+		path->rtt_n++;
+}
+
 /* Under plock, from the receive handler: a PROBE_REPLY for path. */
 bool ztbond_path_reply(struct ztbond_link *link, struct ztbond_path *path,
 		       u32 seq, u64 sent_ns, u64 now)
 {
 	struct ztbond_probe_slot *s = &path->probe[seq % ZTBOND_PROBE_SLOTS];
-	u64 us;
 
 	/* the timestamp is ours, so it doubles as a nonce */
 	if (!s->open || s->seq != seq || s->sent_ns != sent_ns || now < sent_ns)
 		return false;
 	s->open = false;
-	us = div_u64(now - sent_ns, NSEC_PER_USEC);
-	path->rtt[path->rtt_head] = us > U32_MAX ? U32_MAX : (u32)us;
-	path->rtt_head = (path->rtt_head + 1) % ZTBOND_RTT_SAMPLES;
-	if (path->rtt_n < ZTBOND_RTT_SAMPLES)
-		path->rtt_n++;
+	ztbond_path_rtt(path, now - sent_ns);
 	ztbe_window_push(&path->loss, false);
 	path->last_reply_ns = now;
+	return true;
+}
+
+/*
+ * Under plock, from the receive handler: an ECHO of the DATA frame we sent
+ * on path with sequence seq. The send time was stamped by the transmit
+ * path without a lock (data.c): seq is cleared, the time written, then seq
+ * set, so a slot whose seq reads the same before and after the time was
+ * not rewritten in between. An ECHO whose slot was reused (more than
+ * ZTBOND_ECHO_SLOTS stamped frames in flight) gives no sample. Loss is
+ * not counted here: the peer measures it from the sequence.
+ */
+bool ztbond_path_echo(struct ztbond_link *link, struct ztbond_path *path,
+		      u64 seq, u64 now)
+{
+	struct ztbond_path_tx *ptx = &link->ptx[path - link->paths];
+	struct ztbond_echo_slot *s;
+	u64 sent;
+
+	s = &ptx->echo[(seq >> ZTBOND_ECHO_SHIFT) & (ZTBOND_ECHO_SLOTS - 1)];
+	if (!seq || READ_ONCE(s->seq) != seq)
+		return false;
+	smp_rmb();	/* seq, then the time it guards */
+	sent = READ_ONCE(s->sent_ns);
+	smp_rmb();	/* the time, then seq again: not rewritten meanwhile */
+	if (READ_ONCE(s->seq) != seq || now < sent)
+		return false;
+	WRITE_ONCE(s->seq, 0);	/* one sample per stamp */
+	ztbond_path_rtt(path, now - sent);
+	path->last_reply_ns = now;
+	path->last_echo_ns = now;
+	link->echo_rx++;
 	return true;
 }
 
@@ -162,17 +217,30 @@ static void ztbond_path_tick(struct ztbond_link *link, struct ztbond_path *p,
 	}
 
 	/*
-	 * Without probes (passive) only HELLO, once a second, says that the
-	 * peer's link reaches us; otherwise a reply within failoverInterval.
+	 * DATA frames the receive path counted: received ones are good
+	 * outcomes, sequence numbers that never came are losses of the
+	 * direction peer -> us (the receiver measures what it receives).
+	 */
+	if (p->rxseq.rx || p->rxseq.lost) {
+		ztbe_window_fold(&p->loss, p->rxseq.rx, p->rxseq.lost);
+		link->data_lost += p->rxseq.lost;
+		p->rxseq.rx = 0;
+		p->rxseq.lost = 0;
+	}
+
+	/*
+	 * Without probes (passive) HELLO, once a second, and DATA frames say
+	 * that the peer's link reaches us; otherwise a reply (to a PROBE or
+	 * a DATA frame's ECHO request) within failoverInterval.
 	 */
 	if (monitor == ZTBOND_MONITOR_PASSIVE) {
-		base = max(p->last_hello_ns, p->born_ns);
+		base = max3(p->last_hello_ns, p->last_data_ns, p->born_ns);
 		limit = max(fi_ns, 3 * ZTBOND_HELLO_NS);
 	} else {
 		base = max(p->last_reply_ns, p->born_ns);
 		limit = fi_ns;
 	}
-	alive = now - base < limit;
+	alive = ztbond_age(now, base) < limit;
 	/* the remote table pairs links over live paths: re-pair */
 	if (alive != p->alive)
 		WRITE_ONCE(link->bond->paths_changed, true);
@@ -218,12 +286,19 @@ static u64 ztbond_monitor_link(struct ztbond *bond, struct ztbond_link *link,
 		if (!p->used)
 			continue;
 		if (!p->alive &&
-		    now - max(p->last_hello_ns, p->born_ns) > ZTBOND_PATH_EXPIRE_NS) {
+		    ztbond_age(now, max(p->last_hello_ns, p->born_ns)) >
+		    ZTBOND_PATH_EXPIRE_NS) {
 			p->used = false;
 			WRITE_ONCE(link->bond->paths_changed, true);
 			continue;
 		}
-		if (probe) {
+		/*
+		 * dynamic: a path whose DATA frames were answered lately is
+		 * measured by traffic; no probe (ztbe_dynamic_probe())
+		 */
+		if (probe &&
+		    (monitor != ZTBOND_MONITOR_DYNAMIC ||
+		     ztbe_dynamic_probe(p->last_echo_ns, now, fi_ns))) {
 			p->probe_seq++;
 			s = &p->probe[p->probe_seq % ZTBOND_PROBE_SLOTS];
 			if (s->open && p->alive)

@@ -462,7 +462,7 @@ static int ztbond_nl_put_quality(struct sk_buff *msg, struct ztbond_link *link)
 	struct {
 		u32 m[ZTBE_M_COUNT];
 		u8 mac[ETH_ALEN];
-		u64 id, tx, rx, bad, auth, replay;
+		u64 id, tx, rx, bad, auth, replay, echoes, lost;
 		u32 paths, probes, punish;
 		bool best, measured;
 	} r = { };
@@ -486,6 +486,8 @@ static int ztbond_nl_put_quality(struct sk_buff *msg, struct ztbond_link *link)
 	r.auth = link->ctl_auth_fail;
 	r.replay = link->ctl_replay;
 	r.punish = link->punish_ms;
+	r.echoes = link->echo_rx;
+	r.lost = link->data_lost;
 	spin_unlock_bh(&link->plock);
 	r.tx = atomic64_read(&link->ctl_tx);
 
@@ -502,6 +504,12 @@ static int ztbond_nl_put_quality(struct sk_buff *msg, struct ztbond_link *link)
 	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_CTL_AUTH_FAIL, r.auth,
 			      ZTBOND_LINK_A_PAD) ||
 	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_CTL_REPLAY, r.replay,
+			      ZTBOND_LINK_A_PAD) ||
+	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_PROBES_SENT,
+			      atomic64_read(&link->probe_tx), ZTBOND_LINK_A_PAD) ||
+	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_RTT_ECHOES, r.echoes,
+			      ZTBOND_LINK_A_PAD) ||
+	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_DATA_LOST, r.lost,
 			      ZTBOND_LINK_A_PAD))
 		return -EMSGSIZE;
 	if (!r.best)

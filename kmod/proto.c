@@ -2,8 +2,9 @@
 /*
  * ztbond: the control protocol between ztbond peers. HELLO (discovery, to
  * a link-local multicast group every link joins), PROBE and PROBE_REPLY
- * (round trips for the quality engine), optionally authenticated with a
- * per-bond SipHash key.
+ * (round trips for the quality engine), ECHO (the answer to a DATA frame
+ * that asks for one: round trips measured on traffic), optionally
+ * authenticated with a per-bond SipHash key.
  *
  * The frames are built here, with the link's own MAC as source (ZeroTier
  * forwards nothing else from a non-bridge member) and addresses derived
@@ -159,7 +160,7 @@ int ztbond_proto_send_hello(struct ztbond_link *link)
 	const struct ztbond_snap *snap = rcu_dereference(link->bond->snap);
 	struct ztbond_wire_hello hello = {
 		/* data.c takes DATA frames whatever this bond's settings */
-		.caps = htonl(ZTBE_CAP_DATA | ZTBE_CAP_ORDER),
+		.caps = htonl(ZTBE_CAP_DATA | ZTBE_CAP_ORDER | ZTBE_CAP_ECHO),
 		.failover_interval = htonl(ztbond_link_fi(link)),
 	};
 
@@ -180,8 +181,25 @@ int ztbond_proto_send_probe(struct ztbond_link *link, const u8 *peer_mac,
 
 	if (!snap)
 		return -ENODEV;
+	atomic64_inc(&link->probe_tx);
 	return ztbond_proto_send(link, snap, ZTBE_WIRE_PROBE,
 				 peer_mac, &probe, sizeof(probe));
+}
+
+/*
+ * Softirq, from data.c: answer a DATA frame that asked for an ECHO, at
+ * once, so that the round trip holds no scheduling delay of ours.
+ */
+int ztbond_proto_send_echo(struct ztbond_link *link,
+			   const struct ztbond_snap *snap, const u8 *peer_mac,
+			   u64 data_seq)
+{
+	struct ztbond_wire_echo echo = {
+		.data_seq = cpu_to_be64(data_seq),
+	};
+
+	return ztbond_proto_send(link, snap, ZTBE_WIRE_ECHO, peer_mac,
+				 &echo, sizeof(echo));
 }
 
 /*
@@ -206,8 +224,7 @@ bool ztbond_proto_match(struct sk_buff *skb)
 }
 
 /* Under plock: the path of a remote link MAC, or NULL. */
-static struct ztbond_path *ztbond_path_find(struct ztbond_link *link,
-					    const u8 *mac)
+struct ztbond_path *ztbond_path_find(struct ztbond_link *link, const u8 *mac)
 {
 	int i;
 
@@ -341,6 +358,13 @@ ztbond_proto_handle(struct ztbond_link *link, const struct ztbe_wire *w,
 		if (!ztbond_path_reply(link, path, w->probe_seq, w->timestamp,
 				       now))
 			return ZTBOND_RX_REPLAY;
+		break;
+	case ZTBE_WIRE_ECHO:
+		/*
+		 * authentic and fresh (replay window above); an ECHO whose
+		 * stamp was reused under a burst only gives no sample
+		 */
+		ztbond_path_echo(link, path, w->echo_seq, now);
 		break;
 	}
 	return ZTBOND_RX_OK;

@@ -46,7 +46,14 @@ struct ztbond_wire_probe {
 	__be64 timestamp;		/* prober's clock, ns, opaque to the peer */
 } __packed;
 
+/* ECHO body: 16 bytes, the answer to a DATA frame with ZTBE_WF_ECHO. */
+struct ztbond_wire_echo {
+	__be64 data_seq;		/* that DATA frame's header seq */
+	__be64 reserved;		/* 0 */
+} __packed;
+
 static_assert(sizeof(struct ztbond_wire_hdr) == ZTBE_WIRE_HDR_LEN);
+static_assert(sizeof(struct ztbond_wire_echo) == ZTBE_WIRE_ECHO_LEN);
 static_assert(sizeof(struct ztbond_wire_hello) == ZTBE_WIRE_HELLO_LEN);
 static_assert(sizeof(struct ztbond_wire_probe) == ZTBE_WIRE_PROBE_LEN);
 

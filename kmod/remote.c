@@ -37,6 +37,7 @@ struct ztbond_remote_path {
 	u8 bond_mac[ETH_ALEN];
 	u16 index;			/* remote link's ifindex */
 	u32 caps;
+	u8 idx;				/* index of link->paths[] */
 	bool alive;
 	bool done;
 };
@@ -184,6 +185,7 @@ int ztbond_remote_build(struct ztbond *bond, struct ztbond_snap *snap,
 			ether_addr_copy(cp[np].bond_mac, p->peer_bond_mac);
 			cp[np].index = p->peer_index;
 			cp[np].caps = p->peer_caps;
+			cp[np].idx = i;
 			cp[np].alive = p->alive;
 			cp[np].done = false;
 			np++;
@@ -219,6 +221,9 @@ int ztbond_remote_build(struct ztbond *bond, struct ztbond_snap *snap,
 			r = &tab->peer[k];
 			r->links |= BIT_ULL(link->id);
 			ether_addr_copy(r->mac[link->id], pick->mac);
+			r->path[link->id] = pick->idx;
+			if (pick->caps & ZTBE_CAP_ECHO)
+				r->echo |= BIT_ULL(link->id);
 			r->data |= need && (pick->caps & need) == need;
 			/* the first usable link with a live path, else any */
 			if (!via_alive[k] && (!r->via ||

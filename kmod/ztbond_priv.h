@@ -71,6 +71,25 @@ struct ztbond_probe_slot {
 };
 
 /*
+ * DATA frames a link sends on one of its paths (transmit, lockless): the
+ * path's own sequence (the receiver measures loss from its gaps) and the
+ * send times of the frames that ask for an ECHO, one in
+ * 1 << ZTBOND_ECHO_SHIFT, the last ZTBOND_ECHO_SLOTS of them.
+ */
+#define ZTBOND_ECHO_SHIFT	4	/* ZeroTier's sampling: 1 in 16 */
+#define ZTBOND_ECHO_SLOTS	16	/* 256 frames in flight */
+
+struct ztbond_echo_slot {
+	u64 seq;		/* 0 = none; written last (see data.c) */
+	u64 sent_ns;
+};
+
+struct ztbond_path_tx {
+	atomic64_t seq;
+	struct ztbond_echo_slot echo[ZTBOND_ECHO_SLOTS];
+};
+
+/*
  * A path: (this link, one remote ztbond link). Written by the receive
  * handler (softirq) and the monitor work under link->plock.
  */
@@ -93,6 +112,9 @@ struct ztbond_path {
 	struct ztbe_window loss;	/* probe outcomes */
 	struct ztbe_window avail;	/* monitor ticks: alive or not */
 	struct ztbe_window errors;	/* control frames from the peer MAC */
+	struct ztbe_seqtrack rxseq;	/* DATA frames from the peer: loss */
+	u64 last_data_ns;		/* DATA frame heard (coarse clock) */
+	u64 last_echo_ns;		/* ECHO matched: traffic measures the path */
 	/* the monitor's last estimate */
 	u32 m[ZTBE_M_COUNT];
 	bool alive;
@@ -118,7 +140,11 @@ struct ztbond_link {
 	u64 ctl_rx, ctl_bad, ctl_auth_fail, ctl_replay;
 	atomic64_t ctl_tx;		/* not under plock: senders race */
 	atomic64_t seq;			/* sequence of control frames we send */
-	atomic64_t data_seq;		/* sequence of DATA frames we send */
+	/* DATA frames we send, per path (index of paths[]), lockless */
+	struct ztbond_path_tx ptx[ZTBOND_MAX_PATHS];
+	atomic64_t probe_tx;		/* PROBEs sent */
+	u64 echo_rx;			/* ECHOs matched: RTT samples (plock) */
+	u64 data_lost;			/* DATA sequence numbers lost (plock) */
 	u64 next_probe_ns;
 	u64 next_hello_ns;
 	/* monitor verdicts, written by the monitor work, read under RTNL */
@@ -269,6 +295,8 @@ struct ztbond_remote {
 	bool data;			/* it takes the DATA frames we would send */
 	struct ztbond_link *via;	/* ARP requests to it leave here */
 	atomic64_t *seq;		/* ordered DATA frames: bond->txseq[] */
+	u64 echo;			/* bit i: the path of link id i answers ECHO */
+	u8 path[ZTBOND_MAX_LINKS];	/* by link id: index of link->paths[] */
 	u8 mac[ZTBOND_MAX_LINKS][ETH_ALEN];	/* by link id */
 };
 
@@ -459,6 +487,8 @@ void ztbond_punish_clamp(struct ztbond *bond);
 u32 ztbond_link_fi(const struct ztbond_link *link);
 bool ztbond_path_reply(struct ztbond_link *link, struct ztbond_path *path,
 		       u32 seq, u64 sent_ns, u64 now);
+bool ztbond_path_echo(struct ztbond_link *link, struct ztbond_path *path,
+		      u64 seq, u64 now);
 
 /* proto.c */
 bool ztbond_proto_match(struct sk_buff *skb);
@@ -467,6 +497,10 @@ void ztbond_proto_rx(struct ztbond_link *link, const struct ztbond_snap *snap,
 int ztbond_proto_send_hello(struct ztbond_link *link);
 int ztbond_proto_send_probe(struct ztbond_link *link, const u8 *peer_mac,
 			    u32 seq, u64 sent_ns);
+int ztbond_proto_send_echo(struct ztbond_link *link,
+			   const struct ztbond_snap *snap, const u8 *peer_mac,
+			   u64 data_seq);
+struct ztbond_path *ztbond_path_find(struct ztbond_link *link, const u8 *mac);
 void ztbond_proto_join(struct ztbond_link *link);
 void ztbond_ll_addr(struct in6_addr *a, const u8 *mac);
 u64 ztbond_tag(const void *data, size_t len, const siphash_key_t *key);

@@ -18,7 +18,9 @@
 #ifdef __KERNEL__
 #include <linux/types.h>
 #include <linux/math64.h>
+#include <linux/bitops.h>
 #define ztbe_div64(a, b)	div64_u64(a, b)
+#define ztbe_popcount64(x)	hweight64(x)
 #else
 #include <stdbool.h>
 #include <linux/types.h>
@@ -28,6 +30,7 @@ typedef __u32 u32;
 typedef __u64 u64;
 typedef __s64 s64;
 #define ztbe_div64(a, b)	((u64)(a) / (u64)(b))
+#define ztbe_popcount64(x)	((u32)__builtin_popcountll(x))
 #endif
 
 /* Keep in step with ZTBOND_MAX_LINKS in uapi/linux/ztbond.h. */
@@ -123,6 +126,29 @@ struct ztbe_window {
 
 void ztbe_window_push(struct ztbe_window *w, bool bad);
 u32 ztbe_window_ppm(const struct ztbe_window *w);
+void ztbe_window_fold(struct ztbe_window *w, u32 good, u32 bad);
+
+/*
+ * Loss of one path measured by its receiver from the per-path sequence
+ * numbers of DATA frames. A sequence number is lost when it leaves the
+ * window of the ZTBE_SEQ_REORDER newest without having been received, so
+ * frames reordered by fewer than that are not loss. A jump of
+ * ZTBE_SEQ_RESYNC or more either way is a new sequence (the sender
+ * restarted, the path was reused): the tracker starts over and counts
+ * nothing. Constant time, no division: it runs per DATA frame.
+ */
+#define ZTBE_SEQ_REORDER	64
+#define ZTBE_SEQ_RESYNC		4096
+struct ztbe_seqtrack {
+	u64 top;		/* highest sequence received */
+	u64 seen;		/* bit i: top - i received */
+	bool synced;
+	u32 rx;			/* received since the last fold */
+	u32 lost;		/* left the window unreceived, since the fold */
+	u32 resyncs;		/* new sequences, since the fold */
+};
+
+void ztbe_seq_rx(struct ztbe_seqtrack *t, u64 seq);
 
 /* Sliding replay window of 64 sequence numbers (as IPsec and WireGuard). */
 struct ztbe_replay {
@@ -175,6 +201,7 @@ bool ztbe_over_max(const u32 *m, const struct ztbe_qparams *p);
 void ztbe_quality(const u32 *m, int n, const struct ztbe_qparams *p,
 		  u32 *quality);
 u32 ztbe_punish_next(u32 base, u32 left, u32 cap);
+bool ztbe_dynamic_probe(u64 echo_ns, u64 now, u64 fi_ns);
 void ztbe_shares(const u32 *weight, int n, u32 *share);
 
 /* ---- balance-aware (aware.c) ------------------------------------------ */
@@ -195,15 +222,18 @@ int ztbe_rebalance_step(const u32 *share, const u32 *flows, int n,
 #define ZTBE_WIRE_HELLO_LEN	8
 #define ZTBE_WIRE_PROBE_LEN	16
 #define ZTBE_WIRE_DATA_LEN	8	/* the bond sequence */
+#define ZTBE_WIRE_ECHO_LEN	16
 #define ZTBE_WIRE_TAG_LEN	8
 /* the largest control frame; DATA frames carry a frame after the tag */
 #define ZTBE_WIRE_MAX_LEN	(ZTBE_WIRE_HDR_LEN + ZTBE_WIRE_PROBE_LEN + \
 				 ZTBE_WIRE_TAG_LEN)
 #define ZTBE_WF_AUTH		0x0001
 #define ZTBE_WF_ORDERED		0x0002	/* DATA: deliver in bond sequence order */
+#define ZTBE_WF_ECHO		0x0004	/* DATA: answer with an ECHO */
 /* HELLO caps */
 #define ZTBE_CAP_DATA		0x00000001	/* accepts DATA frames */
 #define ZTBE_CAP_ORDER		0x00000002	/* ... and ZTBE_WF_ORDERED ones */
+#define ZTBE_CAP_ECHO		0x00000004	/* ... and ZTBE_WF_ECHO ones */
 /* The Ethernet header of the frame a DATA frame carries, at least. */
 #define ZTBE_ETH_HLEN		14
 
@@ -212,6 +242,7 @@ enum ztbe_wire_type {
 	ZTBE_WIRE_PROBE = 2,
 	ZTBE_WIRE_PROBE_REPLY = 3,
 	ZTBE_WIRE_DATA = 4,
+	ZTBE_WIRE_ECHO = 5,
 };
 
 /* A parsed control frame, host byte order. */
@@ -229,6 +260,7 @@ struct ztbe_wire {
 	u32 probe_seq;		/* PROBE, PROBE_REPLY */
 	u64 timestamp;		/* PROBE, PROBE_REPLY */
 	u64 bond_seq;		/* DATA */
+	u64 echo_seq;		/* ECHO: the header seq of the DATA frame */
 	u32 inner_off;		/* DATA: offset of the carried frame */
 	u64 tag;		/* ZTBE_WF_AUTH */
 };

@@ -39,6 +39,70 @@ u32 ztbe_window_ppm(const struct ztbe_window *w)
 }
 
 /*
+ * Fold good and bad outcomes counted elsewhere (the receive path) into a
+ * window. More than the window holds keep their ratio, scaled to a full
+ * window; the bad ones are spread evenly among the good ones (Bresenham),
+ * so that a later fold that overwrites part of the window removes both in
+ * proportion.
+ */
+void ztbe_window_fold(struct ztbe_window *w, u32 good, u32 bad)
+{
+	u64 n = (u64)good + bad, acc = 0, i;
+
+	if (n > ZTBE_WIN) {
+		bad = (u32)ztbe_div64((u64)bad * ZTBE_WIN + n / 2, n);
+		n = ZTBE_WIN;
+	}
+	for (i = 0; i < n; i++) {
+		acc += bad;
+		if (acc >= n) {
+			acc -= n;
+			ztbe_window_push(w, true);
+		} else {
+			ztbe_window_push(w, false);
+		}
+	}
+}
+
+/* Per DATA frame: see struct ztbe_seqtrack. */
+void ztbe_seq_rx(struct ztbe_seqtrack *t, u64 seq)
+{
+	u64 diff;
+
+	diff = seq > t->top ? seq - t->top : t->top - seq;
+	if (!t->synced || diff >= ZTBE_SEQ_RESYNC) {
+		if (t->synced)
+			t->resyncs++;
+		t->synced = true;
+		t->top = seq;
+		t->seen = ~0ULL;	/* nothing before the first is owed */
+		t->rx++;
+		return;
+	}
+	if (seq > t->top) {
+		if (diff >= ZTBE_SEQ_REORDER) {
+			/* the whole window leaves, and the numbers beyond it */
+			t->lost += (u32)(ZTBE_SEQ_REORDER - ztbe_popcount64(t->seen) +
+					 diff - ZTBE_SEQ_REORDER);
+			t->seen = 1;
+		} else {
+			/* the diff oldest leave: bits 63 down to 64 - diff */
+			t->lost += (u32)(diff - ztbe_popcount64(t->seen >>
+							       (64 - diff)));
+			t->seen = t->seen << diff | 1;
+		}
+		t->top = seq;
+		t->rx++;
+		return;
+	}
+	/* older than the window: already counted lost; or a duplicate */
+	if (diff >= ZTBE_SEQ_REORDER || (t->seen & (1ULL << diff)))
+		return;
+	t->seen |= 1ULL << diff;
+	t->rx++;
+}
+
+/*
  * Accept each sequence number once, and nothing older than 64 behind the
  * newest: replays are refused, reordering by a few frames is not.
  */
@@ -271,6 +335,22 @@ u32 ztbe_punish_next(u32 base, u32 left, u32 cap)
 		return 0;
 	v = (u64)base + 2ULL * left;
 	return v > cap ? cap : (u32)v;
+}
+
+/*
+ * monitorStrategy dynamic: does a path need a PROBE at now (ns) when its
+ * DATA frames were last answered by an ECHO at echo_ns (0: never)? A path
+ * is written off failoverInterval (fi_ns) after its last reply of either
+ * kind, so traffic stands in for probes for half of that only: after a
+ * lull in traffic the probes, a quarter of failoverInterval apart, are
+ * answered before the write-off. Resuming at failoverInterval would send
+ * the first probe in the very tick that writes the path off, and a pause
+ * in traffic would take the link out of the bond (and punish it). A stamp
+ * later than now (the receive path reads its own clock) is of right now.
+ */
+bool ztbe_dynamic_probe(u64 echo_ns, u64 now, u64 fi_ns)
+{
+	return !echo_ns || (now > echo_ns && now - echo_ns >= fi_ns / 2);
 }
 
 /* Proportional shares (ppm) of n weights; all zero gives equal shares. */

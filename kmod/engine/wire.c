@@ -32,6 +32,8 @@ static u32 ztbe_wire_body_len(u8 type)
 		return ZTBE_WIRE_PROBE_LEN;
 	case ZTBE_WIRE_DATA:
 		return ZTBE_WIRE_DATA_LEN;
+	case ZTBE_WIRE_ECHO:
+		return ZTBE_WIRE_ECHO_LEN;
 	}
 	return 0;
 }
@@ -59,8 +61,9 @@ int ztbe_wire_parse(const u8 *p, u32 len, struct ztbe_wire *w)
 	w->len = ztbe_be16(p + 6);
 	w->flags = ztbe_be16(p + 40);
 	if (!blen || w->len != ZTBE_WIRE_HDR_LEN + blen || ztbe_be16(p + 42) ||
-	    (w->flags & ~(ZTBE_WF_AUTH | ZTBE_WF_ORDERED)) ||
-	    ((w->flags & ZTBE_WF_ORDERED) && w->type != ZTBE_WIRE_DATA))
+	    (w->flags & ~(ZTBE_WF_AUTH | ZTBE_WF_ORDERED | ZTBE_WF_ECHO)) ||
+	    ((w->flags & (ZTBE_WF_ORDERED | ZTBE_WF_ECHO)) &&
+	     w->type != ZTBE_WIRE_DATA))
 		return -1;
 	tlen = (w->flags & ZTBE_WF_AUTH) ? ZTBE_WIRE_TAG_LEN : 0;
 	w->inner_off = w->len + tlen;
@@ -83,6 +86,10 @@ int ztbe_wire_parse(const u8 *p, u32 len, struct ztbe_wire *w)
 		w->failover_interval = ztbe_be32(p + 48);
 	} else if (w->type == ZTBE_WIRE_DATA) {
 		w->bond_seq = ztbe_be64(p + 44);
+	} else if (w->type == ZTBE_WIRE_ECHO) {
+		w->echo_seq = ztbe_be64(p + 44);
+		if (ztbe_be64(p + 52))
+			return -1;
 	} else {
 		w->probe_seq = ztbe_be32(p + 44);
 		w->timestamp = ztbe_be64(p + 52);

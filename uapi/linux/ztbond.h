@@ -294,6 +294,9 @@ enum ztbond_link_attr {
 	ZTBOND_LINK_A_PROBES,		/* u32, ro: probes matured in the loss window */
 	ZTBOND_LINK_A_FLOWS,		/* u32, ro: balance-aware flows on the link */
 	ZTBOND_LINK_A_CLIENTS,		/* u32, ro: balance-aware ARP clients on the link */
+	ZTBOND_LINK_A_PROBES_SENT,	/* u64, ro: PROBEs sent */
+	ZTBOND_LINK_A_RTT_ECHOES,	/* u64, ro: ECHOs of our DATA frames: RTT samples */
+	ZTBOND_LINK_A_DATA_LOST,	/* u64, ro: DATA frames from peers never received */
 	__ZTBOND_LINK_A_MAX,
 };
 

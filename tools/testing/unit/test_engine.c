@@ -589,3 +589,187 @@ TEST(wire_rejects_malformed)
 	p[7] = 52;				/* len of a HELLO */
 	ASSERT_EQ(-1, ztbe_wire_parse(p, n, &w));
 }
+
+/* ECHO: a probe-sized body naming a DATA frame's header sequence. */
+TEST(wire_echo)
+{
+	struct ztbe_wire w;
+	u8 p[80];
+	int n;
+
+	n = wire_probe(p, false);
+	p[5] = ZTBE_WIRE_ECHO;
+	memset(p + 44, 0, 16);
+	p[44] = 0x18;
+	p[51] = 0x77;
+	ASSERT_EQ(0, ztbe_wire_parse(p, n, &w));
+	ASSERT_EQ(ZTBE_WIRE_ECHO, w.type);
+	ASSERT_EQ(0x1800000000000077ULL, w.echo_seq);
+	p[59] = 1;				/* reserved */
+	ASSERT_EQ(-1, ztbe_wire_parse(p, n, &w));
+	p[59] = 0;
+	p[41] = ZTBE_WF_ECHO;			/* a DATA flag only */
+	ASSERT_EQ(-1, ztbe_wire_parse(p, n, &w));
+	n = wire_data_frame(p, true);
+	p[41] |= ZTBE_WF_ECHO;
+	ASSERT_EQ(0, ztbe_wire_parse(p, n, &w));
+	ASSERT_EQ(ZTBE_WF_AUTH | ZTBE_WF_ECHO, w.flags);
+}
+
+TEST(seqtrack_in_order_and_gaps)
+{
+	struct ztbe_seqtrack t = { 0 };
+	u64 base = 1700000000000000000ULL, i;
+
+	for (i = 0; i < 1000; i++)
+		ztbe_seq_rx(&t, base + i);
+	ASSERT_EQ(1000U, t.rx);
+	ASSERT_EQ(0U, t.lost);
+	/* every 10th lost: counted once it leaves the 64-frame window */
+	for (i = 1000; i < 2000; i++)
+		if (i % 10)
+			ztbe_seq_rx(&t, base + i);
+	ASSERT_EQ(1900U, t.rx);
+	ASSERT_GE(t.lost, 100U - 7);
+	ASSERT_LE(t.lost, 100U);
+	for (i = 2000; i < 2100; i++)
+		ztbe_seq_rx(&t, base + i);
+	ASSERT_EQ(100U, t.lost);
+	/* a gap of 300 at once */
+	ztbe_seq_rx(&t, base + 2400);
+	for (i = 2401; i < 2500; i++)
+		ztbe_seq_rx(&t, base + i);
+	ASSERT_EQ(100U + 300, t.lost);
+	ASSERT_EQ(0U, t.resyncs);
+}
+
+TEST(seqtrack_reordering_and_duplicates)
+{
+	struct ztbe_seqtrack t = { 0 };
+	u64 base = 5000, i;
+
+	ztbe_seq_rx(&t, base);
+	/* pairs swapped (two CPUs), and a frame 40 late */
+	for (i = 1; i < 1000; i += 2) {
+		ztbe_seq_rx(&t, base + i + 1);
+		if (i != 501)
+			ztbe_seq_rx(&t, base + i);
+		if (i == 541)
+			ztbe_seq_rx(&t, base + 501);
+	}
+	ASSERT_EQ(0U, t.lost);
+	ASSERT_EQ(1001U, t.rx);
+	/* duplicates count once */
+	ztbe_seq_rx(&t, base + 999);
+	ztbe_seq_rx(&t, base + 1000);
+	ASSERT_EQ(1001U, t.rx);
+	/* older than the window: it was counted lost, not received */
+	for (i = 1001; i < 1200; i++)
+		if (i != 1100)
+			ztbe_seq_rx(&t, base + i);
+	ztbe_seq_rx(&t, base + 1100);
+	ASSERT_EQ(1U, t.lost);
+	ASSERT_EQ(1001U + 198, t.rx);
+}
+
+TEST(seqtrack_resync)
+{
+	struct ztbe_seqtrack t = { 0 };
+	u64 base = 1700000000000000000ULL, i;
+
+	for (i = 0; i < 100; i++)
+		ztbe_seq_rx(&t, base + i);
+	/* the sender restarted: its sequence starts at its clock again */
+	ztbe_seq_rx(&t, base + 9000000000ULL);
+	for (i = 1; i < 100; i++)
+		ztbe_seq_rx(&t, base + 9000000000ULL + i);
+	ASSERT_EQ(0U, t.lost);
+	ASSERT_EQ(1U, t.resyncs);
+	/* far behind (another sender behind a reused path): start over */
+	ztbe_seq_rx(&t, base);
+	for (i = 1; i < 100; i++)
+		ztbe_seq_rx(&t, base + i);
+	ASSERT_EQ(0U, t.lost);
+	ASSERT_EQ(2U, t.resyncs);
+	/* just under the resync distance is loss */
+	ztbe_seq_rx(&t, base + 99 + ZTBE_SEQ_RESYNC - 1);
+	for (i = 0; i < 64; i++)
+		ztbe_seq_rx(&t, base + 99 + ZTBE_SEQ_RESYNC + i);
+	ASSERT_EQ((u32)ZTBE_SEQ_RESYNC - 2, t.lost);
+	ASSERT_EQ(2U, t.resyncs);
+}
+
+TEST(window_fold)
+{
+	static struct ztbe_window w;
+
+	ztbe_window_fold(&w, 95, 5);
+	ASSERT_EQ(100, w.count);
+	ASSERT_EQ(5, w.bad);
+	/* more than a window: scaled, ratio kept */
+	ztbe_window_fold(&w, 95000, 5000);
+	ASSERT_EQ(ZTBE_WIN, w.count);
+	ASSERT_EQ(51, w.bad);
+	ztbe_window_fold(&w, 0, 0);
+	ASSERT_EQ(51, w.bad);
+	ztbe_window_fold(&w, 1024, 0);
+	ASSERT_EQ(0, w.bad);
+}
+
+TEST(dynamic_probe_window)
+{
+	const u64 ms = 1000000, fi = 500 * ms, t0 = 1000000 * ms;
+
+	/* never answered by an ECHO: probed like active */
+	ASSERT_TRUE(ztbe_dynamic_probe(0, t0, fi));
+	ASSERT_FALSE(ztbe_dynamic_probe(t0, t0, fi));
+	/* a stamp later than the monitor's clock is of right now */
+	ASSERT_FALSE(ztbe_dynamic_probe(t0 + ms, t0, fi));
+	ASSERT_FALSE(ztbe_dynamic_probe(t0, t0 + fi / 2 - 1, fi));
+	ASSERT_TRUE(ztbe_dynamic_probe(t0, t0 + fi / 2, fi));
+	ASSERT_TRUE(ztbe_dynamic_probe(t0, t0 + fi, fi));
+}
+
+/*
+ * The monitor's view of one path under dynamic: a tick every fi/4 probes
+ * if ztbe_dynamic_probe() says so, and the path is alive while its last
+ * reply (ECHO or PROBE_REPLY) is younger than fi. ECHOs come every 80 ms
+ * until traffic pauses (for longer than fi) and resumes; the peer answers
+ * every probe within 1 ms. A pause in traffic is no outage: the path must
+ * stay alive throughout, whatever the phase of the ticks.
+ */
+TEST(dynamic_traffic_pause_keeps_path_alive)
+{
+	const u64 ms = 1000000, fi = 500 * ms, tick = fi / 4, t0 = 1000 * ms;
+	u64 phase;
+
+	for (phase = 0; phase < tick; phase += 5 * ms) {
+		u64 echo = 0, reply = 0, probe_at = 0, t, next_echo = t0;
+		int probes = 0, dead = 0;
+
+		for (t = t0 + phase; t < t0 + 5000 * ms; t += tick) {
+			/* what arrived since the last tick */
+			for (; next_echo <= t; next_echo += 80 * ms) {
+				/* traffic pauses from 1 s to 2.5 s */
+				if (next_echo >= t0 + 1000 * ms &&
+				    next_echo < t0 + 2500 * ms)
+					continue;
+				echo = next_echo;
+				reply = reply > echo ? reply : echo;
+			}
+			if (probe_at && probe_at + ms <= t) {
+				reply = reply > probe_at + ms ? reply : probe_at + ms;
+				probe_at = 0;
+			}
+			if (ztbe_dynamic_probe(echo, t, fi)) {
+				probe_at = t;
+				probes++;
+			}
+			dead += t - reply >= fi;
+		}
+		ASSERT_EQ(0, dead);
+		/* probes during the pause only, not while traffic flows */
+		ASSERT_GE(probes, 8);
+		ASSERT_LE(probes, 14);
+	}
+}

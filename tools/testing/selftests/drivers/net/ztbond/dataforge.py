@@ -105,8 +105,7 @@ def bad_frames(src, dst, bmac):
         out.append(wrap(src, dst, payload(src, frame=inner(bmac)[:n])))
         out.append(wrap(src, dst, payload(src, flags=AUTH,
                                           frame=inner(bmac)[:n])))
-    # unknown flags (0x0001 AUTH and 0x0002 ORDERED are known; 0x0004 is
-    # left out: a flag the next protocol revision may take)
+    # unknown flags (0x0001 AUTH, 0x0002 ORDERED, 0x0004 ECHO are known)
     for f in (0x0008, 0x0010, 0x0100, 0x8000, 0xFFF8, 0xFFFF):
         out.append(wrap(src, dst, payload(src, flags=f, frame=inner(bmac))))
     # UDP length and IPv6 payload length that disagree with the frame
