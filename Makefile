@@ -6,6 +6,10 @@
 #   make check           userspace unit tests + selftests in QEMU on 6.1 and 6.12
 #   make stress          the stress-capable selftests (churn) with their long
 #                        cycle counts (ZTBOND_STRESS=1), both kernels
+#   make check-debug [T=name]
+#                        the selftests in QEMU on a debug kernel (KASAN, lockdep,
+#                        kmemleak, DEBUG_NET, ...) built from linux-source-6.12
+#                        and cached; hours under TCG, not part of CI
 #   make ztsim           tools/testing/ztsim (zerotier-one stand-in for the tests)
 #   make demo            boot a VM and show a bond carrying traffic and failing over
 #   make bench [QUICK=1] [BENCH=failover,...]
@@ -29,7 +33,7 @@ KVER ?= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all kmod ctl ztsim clean install install-kmod install-ctl check check-unit stress demo deps bench
+.PHONY: all kmod ctl ztsim clean install install-kmod install-ctl check check-unit check-debug stress demo deps bench
 
 all: kmod ctl
 
@@ -50,6 +54,14 @@ check-unit:
 # T=name runs only the selftest(s) whose name matches.
 check:
 	$(ZTBOND_ROOT)/tools/testing/run-check.sh $(if $(T),--test $(T))
+
+# The selftests on the debug kernel of tools/testing/vm/debug-kernel.sh
+# (tools/testing/vm/debug.config): built the first time (an hour or more,
+# at idle priority), cached in $ZTBOND_CACHE/debug-kernel/<hash> after that.
+# Any KASAN, lockdep, kmemleak, WARN or BUG report fails. Too slow for CI;
+# see Documentation/testing.md. T=name narrows the selftests.
+check-debug:
+	$(ZTBOND_ROOT)/tools/testing/run-check.sh --debug-kernel --vm-only $(if $(T),--test $(T))
 
 # Long runs of the stress-capable selftests: 1000 link cycles, 100 tap and
 # 100 module cycles, 10 000 000 flows, 100 000 fake peers and 1 000 000

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# install-deps.sh: everything "make check", "make demo" and "make bench"
-# need, from Debian's archive. Idempotent: no apt at all when every package
+# install-deps.sh [--debug-kernel]: everything "make check", "make demo" and
+# "make bench" need (and "make check-debug", with --debug-kernel), from Debian's archive. Idempotent: no apt at all when every package
 # is already installed; the needed parts of linux-source-6.12 (kselftest framework,
 # checkpatch) are unpacked once into $ZTBOND_CACHE.
 set -euo pipefail
@@ -30,6 +30,9 @@ PACKAGES=(
 	gnuplot-nox
 	coreutils util-linux perl python3
 )
+# install-deps.sh --debug-kernel: also what vm/debug-kernel.sh needs to
+# build a kernel ("make check-debug")
+[[ ${1:-} == --debug-kernel ]] && PACKAGES+=(flex bison libelf-dev libssl-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

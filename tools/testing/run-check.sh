@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run-check.sh [--test NAME]... [--kernel 6.1|6.12]... [--skip-deps]
+# run-check.sh [--test NAME]... [--kernel 6.1|6.12]... [--skip-deps] [--debug-kernel]
 #
 # The whole ztbond test suite ("make check"):
 #   1. install dependencies (tools/testing/install-deps.sh);
@@ -25,12 +25,21 @@
 # --vm-only      build, then only the selftests in the VMs: no host tests, unit
 #                tests, fuzzing or checkpatch (a quick loop while developing;
 #                "make check" runs everything)
+# --debug-kernel instead of Debian's kernels, the debug kernel of
+#                vm/debug-kernel.sh (linux-source-6.12 with KASAN, lockdep,
+#                kmemleak, DEBUG_NET, ...; built once, then cached): module
+#                builds at idle priority, more VM memory, longer timeouts, a
+#                kmemleak scan at the end of each VM, and any KASAN, lockdep,
+#                kmemleak, DEBUG_OBJECTS or WARN report fails ("make check-debug")
 #
 # Environment: ZTBOND_STRESS=1 (the stress-capable selftests run their long
 # cycle counts; "make stress"), ZTBOND_ACCEL=kvm|tcg (default: probe), ZTBOND_VM_TIMEOUT
 # (seconds per VM; default 180 + 240 per test, at least 1500), ZTBOND_VM_MEM (MiB, 2048),
 # ZTBOND_VM_CPUS (2), ZTBOND_CHECKPATCH_STRICT=1 (checkpatch --strict),
 # ZTBOND_KBUILD_FLAGS (kbuild arguments for the module builds; default W=1).
+# With --debug-kernel: ZTBOND_VM_MEM defaults to 4096, ZTBOND_DEBUG_KSFT_TIMEOUT
+# (the kselftest timeout of each test, default 2700 s) and the VM timeout
+# (default 600 + 1200 per test).
 #
 # Logs: build/logs/ (module builds, sparse, unit tests, checkpatch, and per
 # kernel <kver>/run<N>/{console.log,selftests.ktap,dmesg.txt}; run2... only
@@ -55,6 +64,7 @@ FILTERS=()
 SERIES=()
 SKIP_DEPS=${ZTBOND_SKIP_DEPS:-}
 VM_ONLY=
+DEBUG_KERNEL=
 while (($#)); do
 	case $1 in
 	--test)      FILTERS+=("${2:?--test needs a name}"); shift 2 ;;
@@ -63,11 +73,22 @@ while (($#)); do
 	--kernel=*)  SERIES+=("${1#--kernel=}"); shift ;;
 	--skip-deps) SKIP_DEPS=1; shift ;;
 	--vm-only)   VM_ONLY=1; shift ;;
+	--debug-kernel) DEBUG_KERNEL=1; shift ;;
 	-h|--help)   usage 0 ;;
 	*)           echo "unknown argument: $1" >&2; usage 2 >&2 ;;
 	esac
 done
 ((${#SERIES[@]})) || SERIES=(6.1 6.12)
+if [[ -n $DEBUG_KERNEL ]]; then
+	((${#SERIES[@]} == 2)) || [[ ${SERIES[0]} == 6.12 ]] ||
+		die "--debug-kernel is a 6.12 kernel; --kernel ${SERIES[*]} does not go with it"
+	SERIES=()
+	# a long run in the background of a shared host: builds must not slow
+	# the VMs (ours or others'); KASAN and kmemleak need memory
+	export ZTBOND_IDLE_BUILDS=1
+	: "${ZTBOND_VM_MEM:=4096}"
+	export ZTBOND_VM_MEM
+fi
 
 # Module builds use W=1 (the module is meant to be warning-free with it).
 ZTBOND_KBUILD_FLAGS=${ZTBOND_KBUILD_FLAGS-W=1}
@@ -91,7 +112,7 @@ record()
 {
 	local name=$1 res=$2 note=${3:-} g=host
 
-	[[ $name =~ (^|-)(6\.[0-9]+)(/|$) ]] && g=${BASH_REMATCH[2]}
+	[[ $name =~ (^|-)(6\.[0-9]+(-debug)?)(/|$) ]] && g=${BASH_REMATCH[2]}
 	[[ -n ${GROUPS_SEEN[$g]:-} ]] || { GROUPS_SEEN[$g]=1; GROUP_ORDER+=("$g"); }
 	GROUP_RES[$g.$res]=$(( ${GROUP_RES[$g.$res]:-0} + 1 ))
 	case $res in
@@ -138,7 +159,7 @@ record_host_tests()
 
 if [[ -z $SKIP_DEPS ]]; then
 	info "dependencies"
-	"$HERE/install-deps.sh" || die "install-deps.sh failed"
+	"$HERE/install-deps.sh" ${DEBUG_KERNEL:+--debug-kernel} || die "install-deps.sh failed"
 else
 	ksrc_unpack
 fi
@@ -151,6 +172,19 @@ for s in "${SERIES[@]}"; do
 		record "kernel-$s" fail "no installed $s kernel with headers and modules"
 	fi
 done
+# The debug kernel: built (an hour or more) or found in the cache.
+if [[ -n $DEBUG_KERNEL ]]; then
+	info "debug kernel (tools/testing/vm/debug-kernel.sh, log in its build directory)"
+	t0=$SECONDS
+	if ZTBOND_KERNEL_BUILD=$("$HERE/vm/debug-kernel.sh") &&
+	   k=$(cat "$ZTBOND_KERNEL_BUILD/include/config/kernel.release"); then
+		export ZTBOND_KERNEL_BUILD
+		KVERS+=("$k")
+		record "kernel-$(kver_series "$k")" pass "$k in $ZTBOND_KERNEL_BUILD, $(elapsed $((SECONDS - t0)))"
+	else
+		record kernel-6.12-debug fail "the debug kernel did not build"
+	fi
+fi
 
 # 2. Builds -------------------------------------------------------------------
 
@@ -221,7 +255,7 @@ for k in "${KVERS[@]}"; do
 		slog=$LOGS/sparse-$k.log
 		if ! command -v sparse >/dev/null; then
 			record "sparse-$s" skip "sparse not installed"
-		elif ! make -C "/usr/src/linux-headers-$k" M="$ZTBOND_BUILD/$k/kmod" \
+		elif ! build_cmd make -C "$(kernel_kdir "$k")" M="$ZTBOND_BUILD/$k/kmod" \
 				ZTBOND_ROOT="$ZTBOND_BUILD/$k" C=2 modules > "$slog" 2>&1; then
 			record "sparse-$s" fail "make C=2 failed, see $slog"
 		elif grep -qE '(warning|error):' "$slog"; then
@@ -352,16 +386,26 @@ if ((${#TESTS[@]} == 0)); then
 fi
 
 DMESG_BAD='Oops|WARNING:|BUG:|kernel BUG at|refcount_t|unregister_netdevice: waiting|Call Trace|UBSAN|general protection fault|Kernel panic|INFO: task .* blocked|self-detected stall|rcu_.* detected stalls'
+# The debug kernel's reports (most start with BUG: or WARNING: already;
+# named here so that none is missed): KASAN, lockdep, RCU lockdep,
+# might_sleep, kmemleak (the guest's scan, appended to dmesg.txt),
+# DEBUG_OBJECTS, the netdev/netns reference trackers.
+[[ -n $DEBUG_KERNEL ]] &&
+	DMESG_BAD+='|BUG: KASAN|possible circular locking|WARNING: possible|inconsistent lock state|suspicious RCU usage|BUG: sleeping function called from invalid context|unreferenced object|ODEBUG:|ref_tracker:'
 
 # Live progress from the console log of the running VM.
 follow_console()
 {
 	local log=$1 pid=$2 tag=$3
 
-	tail -n +1 -F --pid="$pid" "$log" 2>/dev/null | awk -v tag="$tag" -v bad="$DMESG_BAD" '
+	tail -n +1 -F --pid="$pid" "$log" 2>/dev/null | awk -v tag="$tag" -v bad="$DMESG_BAD" -v timed="$DEBUG_KERNEL" '
 		{ sub(/\r$/, "") }
-		/^# selftests: / { sub(/^# selftests: [^:]*: /, ""); printf "  [%s] running %s\n", tag, $0; fflush(); next }
-		/^(not )?ok [0-9]+ selftests: / { sub(/selftests: [^:]*: /, ""); printf "  [%s] %s\n", tag, $0; fflush(); next }
+		/^# selftests: / { sub(/^# selftests: [^:]*: /, ""); printf "  [%s] running %s\n", tag, $0; fflush(); t0 = systime(); next }
+		/^(not )?ok [0-9]+ selftests: / {
+			sub(/selftests: [^:]*: /, "")
+			if (timed != "" && t0) { t = systime(); $0 = $0 sprintf("  (%dm%02ds)", (t - t0) / 60, (t - t0) % 60) }
+			printf "  [%s] %s\n", tag, $0; fflush(); next
+		}
 		/^# (TEST: |SKIP|FAIL)/ { printf "  [%s]   %s\n", tag, substr($0, 3); fflush(); next }
 		$0 ~ bad { if (nbad++ < 4) printf "  [%s] !! %s\n", tag, $0; fflush(); next }
 		/ztb-(guest|initramfs):/ { printf "  [%s] %s\n", tag, $0; fflush(); next }'
@@ -446,6 +490,7 @@ write_env()
 		printf 'ZTB_KSFT_DIR=%q\n' "$KSFT_ZT"
 		printf 'ZTB_TESTS=%q\n' "$*"
 		[[ -n ${ZTBOND_STRESS:-} ]] && printf 'ZTBOND_STRESS=%q\n' "$ZTBOND_STRESS"
+		[[ -n $DEBUG_KERNEL ]] && printf 'ZTB_KSFT_TIMEOUT=%q\n' "${ZTBOND_DEBUG_KSFT_TIMEOUT:-2700}"
 		true
 	} > "$f"
 }
@@ -485,6 +530,8 @@ for k in "${KVERS[@]}"; do
 		((tmo < 1500)) && tmo=1500
 		# stress runs take an hour or more under TCG
 		[[ -n ${ZTBOND_STRESS:-} ]] && tmo=$((tmo + 3600 * ${#remaining[@]}))
+		# KASAN, lockdep and kmemleak make TCG several times slower
+		[[ -n $DEBUG_KERNEL ]] && tmo=$((tmo + 420 + 960 * ${#remaining[@]}))
 		tmo=${ZTBOND_VM_TIMEOUT:-$tmo}
 		info "selftests on $k (QEMU $accel, ${#remaining[@]} tests, timeout $(elapsed "$tmo"), logs $rout)"
 		t0=$SECONDS
@@ -562,6 +609,23 @@ for k in "${KVERS[@]}"; do
 		record "dmesg-clean-$s" fail "kernel splat, see $splat"
 	else
 		record "dmesg-clean-$s" pass
+	fi
+
+	# The debug kernel: each VM ends with a kmemleak scan (guest-init.sh).
+	if [[ -n $DEBUG_KERNEL ]]; then
+		nscan=0 nleak=0
+		for r in "$out"/run*; do
+			[[ $(cat "$r/kmemleak.status" 2>/dev/null) == ok ]] || continue
+			nscan=$((nscan + 1))
+			nleak=$((nleak + $(grep -c '^unreferenced object' "$r/kmemleak.txt" || true)))
+		done
+		if ((nleak)); then
+			record "kmemleak-$s" fail "$nleak unreferenced objects, see $out/run*/kmemleak.txt"
+		elif ((nscan == 0)); then
+			record "kmemleak-$s" fail "no kmemleak scan ran (see $out/run*/kmemleak.status, console.log)"
+		else
+			record "kmemleak-$s" pass "$nscan scans, no leak"
+		fi
 	fi
 done
 

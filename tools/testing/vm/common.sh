@@ -9,6 +9,12 @@
 #   ZTBOND_CACHE       where the unpacked parts of linux-source-6.12 live
 #                      (default /var/cache/ztbond if writable, else build/cache)
 #   ZTBOND_ACCEL       force "kvm" or "tcg" (default: probe once, see vm_accel)
+#   ZTBOND_KERNEL_BUILD
+#                      a kernel built here (kbuild O= directory, with the
+#                      modules_install tree in modroot/, as debug-kernel.sh
+#                      makes it): its release is usable like an installed
+#                      kernel (image, KDIR, module tree from that directory)
+#   ZTBOND_IDLE_BUILDS=1  module builds at idle priority (nice 19, SCHED_IDLE)
 
 ZTBOND_ROOT=${ZTBOND_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 ZTBOND_BUILD=${ZTBOND_BUILD:-$ZTBOND_ROOT/build}
@@ -36,6 +42,37 @@ warn() { printf '%sWARNING:%s %s\n' "$C_YEL" "$C_OFF" "$*" >&2; }
 die()  { printf '%sERROR:%s %s\n' "$C_RED" "$C_OFF" "$*" >&2; exit 1; }
 
 # Kernel selection -----------------------------------------------------------
+
+# own_kver: the release of the kernel in ZTBOND_KERNEL_BUILD ("" if none).
+own_kver()
+{
+	[[ -n ${ZTBOND_KERNEL_BUILD:-} ]] || return 0
+	cat "$ZTBOND_KERNEL_BUILD/include/config/kernel.release" 2>/dev/null
+}
+
+# kver_is_own KVER: KVER is the kernel of ZTBOND_KERNEL_BUILD.
+kver_is_own()
+{
+	[[ -n ${ZTBOND_KERNEL_BUILD:-} && $1 == "$(own_kver)" ]]
+}
+
+# Where a kernel's parts are: an installed Debian kernel's, or those of
+# the kernel built in ZTBOND_KERNEL_BUILD.
+kernel_image()  { if kver_is_own "$1"; then echo "$ZTBOND_KERNEL_BUILD/arch/x86/boot/bzImage"; else echo "/boot/vmlinuz-$1"; fi; }
+kernel_kdir()   { if kver_is_own "$1"; then echo "$ZTBOND_KERNEL_BUILD"; else echo "/usr/src/linux-headers-$1"; fi; }
+# kernel_modroot KVER: the directory holding lib/modules/KVER.
+kernel_modroot() { if kver_is_own "$1"; then echo "$ZTBOND_KERNEL_BUILD/modroot"; else echo /; fi; }
+kernel_moddir() { local r; r=$(kernel_modroot "$1"); echo "${r%/}/lib/modules/$1"; }
+
+# build_cmd CMD...: CMD, at idle priority if ZTBOND_IDLE_BUILDS is set.
+build_cmd()
+{
+	if [[ -n ${ZTBOND_IDLE_BUILDS:-} ]]; then
+		nice -n 19 chrt -i 0 "$@"
+	else
+		"$@"
+	fi
+}
 
 # kver_usable KVER: image, headers and module tree are all installed.
 kver_usable()
@@ -65,12 +102,14 @@ pick_kver()
 	echo "$best"
 }
 
-# kver_series KVER: "6.1" or "6.12" (short name used in case names).
+# kver_series KVER: "6.1" or "6.12" (short name used in case names);
+# "6.12-debug" for the debug kernel of debug-kernel.sh.
 kver_series()
 {
 	local k=$1
 
 	case $k in
+	*-ztbond-debug) k=${k#*.}; echo "${1%%.*}.${k%%.*}-debug" ;;
 	6.1.*)  echo 6.1 ;;
 	6.12.*) echo 6.12 ;;
 	*)      echo "${k%%-*}" ;;
@@ -148,7 +187,7 @@ build_module()
 	copy_tree "$copy"
 	# Full rebuild, so that the log holds every warning.
 	find "$copy/kmod" \( -name '*.o' -o -name '*.ko' \) -delete
-	make -C "/usr/src/linux-headers-$k" M="$copy/kmod" ZTBOND_ROOT="$copy" \
+	build_cmd make -C "$(kernel_kdir "$k")" M="$copy/kmod" ZTBOND_ROOT="$copy" \
 		${ZTBOND_KBUILD_FLAGS:-} modules > "$log" 2>&1 &&
 	[[ -f $copy/kmod/ztbond.ko ]]
 }
@@ -157,24 +196,32 @@ build_module()
 # module tree of KVER (symlinked), our ztbond.ko in updates/, and the
 # depmod output for both. depmod runs here on the host, where it takes
 # seconds, instead of in the TCG guest. The guest binds it over its
-# /lib/modules/KVER; the host's tree is not modified.
+# /lib/modules/KVER; the host's tree is not modified. For a kernel built
+# here (ZTBOND_KERNEL_BUILD) the tree is a copy of its modules_install
+# output, kernel/ included (a few modules at most).
 stage_modules()
 {
 	local k=$1 ko=$ZTBOND_BUILD/$1/kmod/ztbond.ko
 	local root=$ZTBOND_BUILD/$1/modroot
-	local d=$root/lib/modules/$1
+	local d=$root/lib/modules/$1 src
 
+	src=$(kernel_moddir "$k")
 	if [[ -f $d/modules.dep && -f $d/updates/ztbond.ko && \
-	      $d/modules.dep -nt $ko && $d/modules.dep -nt /lib/modules/$k/modules.dep ]] &&
+	      $d/modules.dep -nt $ko && $d/modules.dep -nt $src/modules.dep ]] &&
 	   cmp -s "$ko" "$d/updates/ztbond.ko"; then
 		return 0
 	fi
 	rm -rf "$root"
 	mkdir -p "$d/updates"
-	ln -s "/lib/modules/$k/kernel" "$d/kernel"
-	cp /lib/modules/"$k"/modules.builtin* /lib/modules/"$k"/modules.order "$d/"
+	if kver_is_own "$k"; then
+		cp -a "$src/kernel" "$d/kernel" 2>/dev/null || mkdir "$d/kernel"
+	else
+		ln -s "$src/kernel" "$d/kernel"
+	fi
+	cp "$src"/modules.builtin* "$src/modules.order" "$d/"
 	cp "$ko" "$d/updates/"
 	depmod -b "$root" "$k" || return 1
+	kver_is_own "$k" && return 0
 	# The guest bind-mounts the real kernel/ here (see guest-init.sh).
 	rm "$d/kernel"
 	mkdir "$d/kernel"
@@ -189,9 +236,9 @@ initramfs_for()
 	local k=$1 out=$ZTBOND_BUILD/vm/initramfs-$1.cpio.gz
 
 	if [[ ! -f $out || $ZTBOND_VMDIR/initramfs-init -nt $out || \
-	      $ZTBOND_VMDIR/mkinitramfs.sh -nt $out || /lib/modules/$k/modules.dep -nt $out ]]; then
+	      $ZTBOND_VMDIR/mkinitramfs.sh -nt $out || $(kernel_moddir "$k")/modules.dep -nt $out ]]; then
 		mkdir -p "$ZTBOND_BUILD/vm"
-		"$ZTBOND_VMDIR/mkinitramfs.sh" "$k" "$out" >&2 || return 1
+		"$ZTBOND_VMDIR/mkinitramfs.sh" "$k" "$out" "$(kernel_modroot "$k")" >&2 || return 1
 	fi
 	echo "$out"
 }
@@ -217,7 +264,7 @@ vm_accel()
 	if [[ -r /dev/kvm && -w /dev/kvm ]] && rd=$(initramfs_for "$k"); then
 		log=$(mktemp)
 		qemu-system-x86_64 -accel kvm -cpu host -m 256 -smp 1 -nographic -no-reboot \
-			-nodefaults -serial stdio -kernel "/boot/vmlinuz-$k" -initrd "$rd" \
+			-nodefaults -serial stdio -kernel "$(kernel_image "$k")" -initrd "$rd" \
 			-append "console=ttyS0 panic=-1 quiet ztb_probe=1" \
 			</dev/null >"$log" 2>&1 &
 		pid=$!
@@ -254,6 +301,9 @@ vm_guest_env()
 	printf 'ZTB_OUT=%q\n' "$out"
 	printf 'ZTB_SCRIPT=%q\n' "$script"
 	printf 'ZTBONDCTL=%q\n' "$ZTBOND_ROOT/ctl/ztbondctl"
+	# a kernel built here: the guest has no /lib/modules/KVER of the host
+	kver_is_own "$k" && printf 'ZTB_OWN_KERNEL=1\n'
+	true
 }
 
 # vm_run KVER ENVFILE CONSOLELOG TIMEOUT: boot KVER with the 9p root and the
@@ -281,7 +331,7 @@ vm_run()
 	timeout --foreground --signal=KILL "$tmo" qemu-system-x86_64 \
 		-accel "$accel" -cpu "$cpu" -m "${ZTBOND_VM_MEM:-2048}" -smp "${ZTBOND_VM_CPUS:-2}" \
 		-nographic -no-reboot -nodefaults -serial stdio \
-		-kernel "/boot/vmlinuz-$k" -initrd "$rd" \
+		-kernel "$(kernel_image "$k")" -initrd "$rd" \
 		-fsdev local,id=hostroot,path=/,security_model=none,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 		-append "console=ttyS0 tsc=reliable panic=-1 softlockup_panic=1 hung_task_panic=1 sysctl.kernel.panic_on_rcu_stall=1 loglevel=6 ztb_9pcache=${ZTBOND_9P_CACHE:-loose} ztb_init=$ZTBOND_VMDIR/guest-init.sh ztb_env=$envfile" \

@@ -101,9 +101,16 @@ phase "booted $(uname -r)"
 # Bind the real kernel/ into it and bind the whole over /lib/modules/<kver>,
 # so that "modprobe ztbond" and autoload ("ip link add type ztbond") work
 # without writing to the host's /lib/modules (bind mounts live in the guest).
+# A kernel built here (ZTB_OWN_KERNEL: the debug kernel) has a complete
+# staged tree, kernel/ included, and the host has no /lib/modules/<kver> to
+# bind it over: a tmpfs on /lib/modules (in the guest only) gets one.
 moddir=/lib/modules/$ZTB_KVER
 stage=$ZTB_BUILD/modroot/lib/modules/$ZTB_KVER
-if [[ -f $stage/modules.dep && -d $stage/kernel ]]; then
+if [[ -n ${ZTB_OWN_KERNEL:-} && -f $stage/modules.dep ]]; then
+	{ [[ -d $moddir ]] || { mount -n -t tmpfs tmpfs /lib/modules && mkdir "$moddir"; }; } &&
+	mount --rbind "$stage" "$moddir" ||
+		echo "ztb-guest: cannot bind the staged module tree" > /dev/console
+elif [[ -f $stage/modules.dep && -d $stage/kernel ]]; then
 	mount --bind "$moddir/kernel" "$stage/kernel" &&
 	mount --rbind "$stage" "$moddir" ||
 		echo "ztb-guest: cannot bind the staged module tree" > /dev/console
@@ -131,7 +138,28 @@ else
 fi
 
 phase "done (status $rc)"
+
+# kmemleak (the debug kernel only): scan at the end, twice (an object
+# found unreferenced once may be in flight; the second scan drops those),
+# and add the report to dmesg.txt, where the host looks for
+# "unreferenced object". kmemleak.status says whether the scan ran.
+if [[ -e /sys/kernel/debug/kmemleak ]]; then
+	phase "kmemleak scan"
+	if echo scan > /sys/kernel/debug/kmemleak 2> "$ZTB_OUT/kmemleak.status" &&
+	   sleep 6 && echo scan > /sys/kernel/debug/kmemleak 2>> "$ZTB_OUT/kmemleak.status"; then
+		cat /sys/kernel/debug/kmemleak > "$ZTB_OUT/kmemleak.txt"
+		echo ok > "$ZTB_OUT/kmemleak.status"
+	fi
+	nleak=$(grep -c '^unreferenced object' "$ZTB_OUT/kmemleak.txt" 2>/dev/null)
+	phase "kmemleak scan done: ${nleak:-no scan,} unreferenced objects"
+fi
 dmesg > "$ZTB_OUT/dmesg.txt" 2>&1
+if [[ -s $ZTB_OUT/kmemleak.txt ]]; then
+	{
+		echo "ztb-guest: kmemleak report (/sys/kernel/debug/kmemleak after the scans):"
+		cat "$ZTB_OUT/kmemleak.txt"
+	} >> "$ZTB_OUT/dmesg.txt"
+fi
 echo "$rc" > "$ZTB_OUT/exitcode"
 sync
 poweroff_now

@@ -36,6 +36,11 @@ keys_pid=$!
 # Stress runs (ZTBOND_STRESS, "make stress") outlast the settings file's
 # timeout.
 [[ -n ${ZTBOND_STRESS:-} ]] && export kselftest_override_timeout=${ZTBOND_STRESS_TIMEOUT:-7200}
+# So do tests on the debug kernel (KASAN, lockdep, kmemleak under TCG):
+# run-check.sh --debug-kernel passes ZTB_KSFT_TIMEOUT.
+if [[ -n ${ZTB_KSFT_TIMEOUT:-} ]] && ((ZTB_KSFT_TIMEOUT > ${kselftest_override_timeout:-0})); then
+	export kselftest_override_timeout=$ZTB_KSFT_TIMEOUT
+fi
 
 # Output goes both to the results file (parsed by the host) and the console
 # (the live log). The runner's own exit status is always 0; the host parses
