@@ -88,6 +88,11 @@ if [[ -n $DEBUG_KERNEL ]]; then
 	export ZTBOND_IDLE_BUILDS=1
 	: "${ZTBOND_VM_MEM:=4096}"
 	export ZTBOND_VM_MEM
+	# every KASAN report, not only the first; stall and hung-task
+	# detectors (they panic the guest) scaled to a kernel several times
+	# slower under TCG
+	: "${ZTBOND_VM_APPEND=kasan_multi_shot rcupdate.rcu_cpu_stall_timeout=60 sysctl.kernel.hung_task_timeout_secs=360}"
+	export ZTBOND_VM_APPEND
 fi
 
 # Module builds use W=1 (the module is meant to be warning-free with it).
@@ -190,7 +195,7 @@ fi
 
 info "build ztbondctl"
 if [[ -f $ZTBOND_ROOT/ctl/Makefile ]]; then
-	if make -C "$ZTBOND_ROOT/ctl" > "$LOGS/build-ztbondctl.log" 2>&1; then
+	if build_cmd make -C "$ZTBOND_ROOT/ctl" > "$LOGS/build-ztbondctl.log" 2>&1; then
 		record build-ztbondctl pass
 		# ztbondctl's own command-line tests, when it has them.
 		if [[ -z $VM_ONLY ]] && grep -q '^test:' "$ZTBOND_ROOT/ctl/Makefile"; then
@@ -212,7 +217,7 @@ info "build ztsim and run its host tests"
 ZTSIM_DIR=$ZTBOND_ROOT/tools/testing/ztsim
 if [[ -f $ZTSIM_DIR/Makefile ]]; then
 	zlog=$LOGS/build-ztsim.log
-	if make -B -C "$ZTSIM_DIR" > "$zlog" 2>&1; then
+	if build_cmd make -B -C "$ZTSIM_DIR" > "$zlog" 2>&1; then
 		if grep -q 'warning:' "$zlog"; then
 			grep -A3 'warning:' "$zlog" | head -n 20 | sed 's/^/    /'
 			record build-ztsim fail "compiler warnings, see $zlog"

@@ -308,6 +308,7 @@ vm_guest_env()
 
 # vm_run KVER ENVFILE CONSOLELOG TIMEOUT: boot KVER with the 9p root and the
 # guest env file; returns qemu's status (137 when killed at the timeout).
+# ZTBOND_VM_APPEND: more kernel command line (run-check.sh --debug-kernel).
 # The guest reads ENVFILE (a host path, seen at the same path over 9p).
 # A soft lockup, hung task or RCU stall panics the guest, and the panic ends
 # the VM (panic=-1 with -no-reboot), so a deadlock costs a minute or two, not
@@ -334,6 +335,6 @@ vm_run()
 		-kernel "$(kernel_image "$k")" -initrd "$rd" \
 		-fsdev local,id=hostroot,path=/,security_model=none,multidevs=remap \
 		-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
-		-append "console=ttyS0 tsc=reliable panic=-1 softlockup_panic=1 hung_task_panic=1 sysctl.kernel.panic_on_rcu_stall=1 loglevel=6 ztb_9pcache=${ZTBOND_9P_CACHE:-loose} ztb_init=$ZTBOND_VMDIR/guest-init.sh ztb_env=$envfile" \
+		-append "console=ttyS0 tsc=reliable panic=-1 softlockup_panic=1 hung_task_panic=1 sysctl.kernel.panic_on_rcu_stall=1 loglevel=6 ztb_9pcache=${ZTBOND_9P_CACHE:-loose} ztb_init=$ZTBOND_VMDIR/guest-init.sh ztb_env=$envfile${ZTBOND_VM_APPEND:+ $ZTBOND_VM_APPEND}" \
 		</dev/null >"$log" 2>&1
 }
