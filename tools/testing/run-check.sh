@@ -38,8 +38,9 @@
 # ZTBOND_VM_CPUS (2), ZTBOND_CHECKPATCH_STRICT=1 (checkpatch --strict),
 # ZTBOND_KBUILD_FLAGS (kbuild arguments for the module builds; default W=1).
 # With --debug-kernel: ZTBOND_VM_MEM defaults to 4096, ZTBOND_DEBUG_KSFT_TIMEOUT
-# (the kselftest timeout of each test, default 2700 s) and the VM timeout
-# (default 600 + 1200 per test).
+# (the kselftest timeout of each test, default 2700 s), the VM timeout grows by
+# 420 s + 960 s a test, ZTBOND_VM_APPEND (more kernel command line) defaults
+# to kasan_multi_shot and longer RCU stall / hung task timeouts.
 #
 # Logs: build/logs/ (module builds, sparse, unit tests, checkpatch, and per
 # kernel <kver>/run<N>/{console.log,selftests.ktap,dmesg.txt}; run2... only
