@@ -32,7 +32,7 @@ PACKAGES=(
 )
 # install-deps.sh --debug-kernel: also what vm/debug-kernel.sh needs to
 # build a kernel ("make check-debug")
-[[ ${1:-} == --debug-kernel ]] && PACKAGES+=(flex bison libelf-dev libssl-dev)
+[[ ${1:-} == --debug-kernel ]] && PACKAGES+=(flex bison libelf-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
