@@ -151,7 +151,7 @@ if [[ -e /sys/kernel/debug/kmemleak ]]; then
 		echo ok > "$ZTB_OUT/kmemleak.status"
 	fi
 	nleak=$(grep -c '^unreferenced object' "$ZTB_OUT/kmemleak.txt" 2>/dev/null)
-	phase "kmemleak scan done: ${nleak:-no scan,} unreferenced objects"
+	phase "kmemleak scan done: ${nleak:-no scan,} leak reports"
 fi
 dmesg > "$ZTB_OUT/dmesg.txt" 2>&1
 if [[ -s $ZTB_OUT/kmemleak.txt ]]; then
