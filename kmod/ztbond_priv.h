@@ -406,6 +406,7 @@ struct ztbond {
 	u8 npeer_groups;
 	s8 peer_active[ZTBOND_MAX_PEER_POLICIES];	/* link id, -1 */
 	bool peers_aware;		/* a peer has balance-aware */
+	u32 peer_policies;		/* BIT(policy) of every peer's */
 	bool paths_changed;		/* a path was born or died: remap peers */
 	atomic_t notify_left;		/* client notifications still to repeat */
 	/* broadcast dedup (data.c) */

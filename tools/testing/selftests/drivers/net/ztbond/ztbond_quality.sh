@@ -390,12 +390,19 @@ rotate()
 	log_test "bond rotate moves active-backup to the next link and wraps"
 }
 
+# data_paths_to_b N: A has live paths to B that take DATA frames on N links
+data_paths_to_b()
+{
+	[[ $(ztb_ctl "$NS_A" --json peer list zb0 2>/dev/null |
+	     jq '[.. | objects | select(has("alive") and .alive == true and .data == true) | .link] | unique | length') -eq $1 ]]
+}
+
 # A remote ztbond as a peer with its own policy, named by its bond MAC,
 # which no frame of it carries (it sends with its link MACs): the peer
 # table follows HELLO to every link MAC of that bond.
 peer_policy_remote_bond()
 {
-	local bmac cfg pol p1 p2 d1 d2
+	local bmac cfg pol p1 p2 d1 d2 dd out m
 
 	RET=0
 	topo 2 active-backup ||
@@ -414,13 +421,32 @@ peer_policy_remote_bond()
 	check_err $? "peer list shows policy $pol for B, not its own broadcast"
 	p1=$(ztb_data_stat "$NS_A" a1 tx_packets)
 	p2=$(ztb_data_stat "$NS_A" a2 tx_packets)
-	ip netns exec "$NS_A" ping -q -c 20 -i 0.02 -W 1 10.0.0.2 > /dev/null 2>&1
+	dd=$(ztb_bond_field "$NS_B" dedup_dropped)
+	out=$(ip netns exec "$NS_A" ping -c 20 -i 0.02 -W 1 10.0.0.2 2>&1)
 	d1=$(($(ztb_data_stat "$NS_A" a1 tx_packets) - p1))
 	d2=$(($(ztb_data_stat "$NS_A" a2 tx_packets) - p2))
-	echo "    20 pings to B: a1 sent $d1, a2 sent $d2 (bond: active-backup, B: broadcast)"
+	dd=$(($(ztb_bond_field "$NS_B" dedup_dropped) - dd))
+	echo "    20 pings to B: a1 sent $d1, a2 sent $d2 (bond: active-backup, B: broadcast), B dropped $dd copies"
 	((d1 >= 20 && d2 >= 20))
 	check_err $? "traffic to B is not broadcast: a1 $d1, a2 $d2 of 20"
-	log_test "peerSpecificBonds: a remote ztbond named by its bond MAC gets its policy on every link MAC it announced"
+	# B is a ztbond: the copies travel as DATA frames and B drops them
+	! grep -q DUP <<< "$out" && grep -q ' 20 received' <<< "$out"
+	check_err $? "B's broadcast copies were not deduplicated (or pings lost): $(tail -n 2 <<< "$out" | tr '\n' ' ')"
+	((dd >= 18 && dd <= 30))
+	check_err $? "B's dedup_dropped rose by $dd, expected about 20"
+	m=$(ip -n "$NS_A" -j link show zb0 | jq .[0].mtu)
+	((m == 1500 - 122))
+	check_err $? "A's MTU $m has no room for the DATA header of the peer's broadcast"
+	# the peer's DATA frames are in the bond's name, with its key
+	ztb_ctl "$NS_A" bond set zb0 authKey 00112233445566778899aabbccddeeff &&
+	ztb_ctl "$NS_B" bond set zb0 authKey 00112233445566778899aabbccddeeff
+	check_err $? "cannot set authKey"
+	slowwait 15 data_paths_to_b 2
+	check_err $? "A's paths to B did not come back, keyed, on both links"
+	out=$(ip netns exec "$NS_A" ping -c 20 -i 0.02 -W 1 10.0.0.2 2>&1)
+	! grep -q DUP <<< "$out" && grep -q ' 20 received' <<< "$out"
+	check_err $? "with authKey, the peer's broadcast lost pings or duplicated them: $(tail -n 2 <<< "$out" | tr '\n' ' '); B's auth failures $(ztb_link_field "$NS_B" b1 ctl_auth_fail)"
+	log_test "peerSpecificBonds: a remote ztbond named by its bond MAC gets its policy on every link MAC it announced, its copies deduplicated, with and without authKey"
 }
 
 forged_frames()
