@@ -125,9 +125,19 @@ sent_since()
 # one way, a3 clean. failoverInterval 250 probes every 62.5 ms. The loss
 # window (1024 outcomes) must hold only probes sent under netem: with 700
 # of them and the set-up's clean ones before, a2 read 0.0298 once.
+# alloc_below L1 L2: A's balance-aware allocation of L1 is below L2's
+alloc_below()
+{
+	local a b
+
+	a=$(ztb_link_field "$NS_A" "$1" allocation)
+	b=$(ztb_link_field "$NS_A" "$2" allocation)
+	[[ -n $a && -n $b ]] && ztb_fcmp "$a" "<" "$b"
+}
+
 rtt_jitter_loss()
 {
-	local r1 r3 l2 l3 p1 p1j p3 q1 q2 q3 s0
+	local r1 r3 l2 l3 p1 p1j p3 q1 q2 q3 s0 m1 e3 v3
 
 	RET=0
 	topo 3 balance-rr failoverInterval 250 ||
@@ -158,6 +168,13 @@ rtt_jitter_loss()
 	check_err $? "clean a3 loss_ratio $l3 not under 0.01"
 	ztb_fcmp "$q1" "<" "$q3" && ztb_fcmp "$q2" "<" "$q3"
 	check_err $? "quality of the bad links ($q1, $q2) not below the clean one ($q3)"
+	m1=$(ztb_link_field "$NS_A" a1 ltm_ms)
+	ztb_fcmp "$m1" ">=" "$r1" && ztb_fcmp "$m1" ">=" 30
+	check_err $? "a1 ltm_ms $m1: the largest RTT is below the mean $r1 or the delay"
+	e3=$(ztb_link_field "$NS_A" a3 error_ratio)
+	v3=$(ztb_link_field "$NS_A" a3 availability)
+	ztb_fcmp "$e3" "==" 0 && ztb_fcmp "$v3" ">=" 0.9
+	check_err $? "clean a3: error_ratio $e3 (expected 0), availability $v3 (expected 0.9 or more)"
 
 	# jitter: 40 ms +- 20 ms (sd 11.5 ms); 64 samples (4 s) replace the
 	# window. Compared with the clean link measured at the same time, so
@@ -170,7 +187,14 @@ rtt_jitter_loss()
 	# the sum first: awk compares "12.1" with "3.4 + 5" as strings
 	ztb_fcmp "$p1j" ">" "$(awk -v a="${p3:-0}" 'BEGIN { print a + 5 }')"
 	check_err $? "jitter did not raise pdv_ms ($p1 -> $p1j, clean link $p3)"
-	log_test "rtt, jitter and loss measured per link; quality of the bad links drops"
+
+	# balance-aware's automatic allocation follows quality: the bad links
+	# get less than the clean one
+	ztb_ctl "$NS_A" bond set zb0 policy balance-aware
+	slowwait 5 alloc_below a1 a3 && slowwait 5 alloc_below a2 a3
+	check_err $? "allocation of the bad links not below the clean one: a1 $(ztb_link_field "$NS_A" a1 allocation), a2 $(ztb_link_field "$NS_A" a2 allocation), a3 $(ztb_link_field "$NS_A" a3 allocation)"
+	echo "    balance-aware allocation: a1 $(ztb_link_field "$NS_A" a1 allocation), a2 $(ztb_link_field "$NS_A" a2 allocation), a3 $(ztb_link_field "$NS_A" a3 allocation)"
+	log_test "rtt, jitter and loss measured per link; quality and allocation of the bad links drop"
 }
 
 # ping -i 0.01 for DUR seconds in the background; prints "sent received".
@@ -182,7 +206,7 @@ ping_bg()
 
 blackhole_failover()
 {
-	local tmp lost sent recv pun events mon ping
+	local tmp lost sent recv pun events mon ping v1 v2
 
 	RET=0
 	topo 2 active-backup failoverInterval 250 upDelay 500 punishBase 2000 ||
@@ -216,6 +240,11 @@ blackhole_failover()
 	echo "    ping every 10 ms: $sent sent, $recv received, outage ~$((lost * 10)) ms; a1 punished $pun ms"
 	[[ $sent -gt 100 && $lost -le 50 ]]
 	check_err $? "lost $lost of $sent pings (more than 0.5 s)"
+	# the outage shows in availability: a1's, not a2's
+	v1=$(ztb_link_field "$NS_A" a1 availability)
+	v2=$(ztb_link_field "$NS_A" a2 availability)
+	ztb_fcmp "$v1" "<" "$v2" && ztb_fcmp "$v2" ">=" 0.9
+	check_err $? "availability after the blackhole: a1 $v1 (expected below a2), a2 $v2 (expected 0.9 or more)"
 
 	# healthy again: back after the punishment and upDelay
 	tc -n "$NS_A" qdisc del dev a1 root
@@ -452,7 +481,7 @@ peer_policy_remote_bond()
 forged_frames()
 {
 	local key=000102030405060708090a0b0c0d0e0f before after paths k
-	local events mon
+	local events mon e1 e2
 
 	RET=0
 	# failoverInterval 3000: what is tested is the frames, not the speed
@@ -499,6 +528,15 @@ forged_frames()
 	rm -f "$events"
 	ztb_ping "$NS_A" 10.0.0.2 3
 	check_err $? "no traffic after the forgeries"
+	# garbage from the peer's own MAC spoils that path's error ratio (a
+	# member can only send with its own MAC on ZeroTier), not the other's
+	ip netns exec "$NS_B" python3 "$FORGE" b1 truncated --count 30 \
+		--src "$(ip -n "$NS_B" -j link show b1 | jq -r '.[0].address')"
+	sleep 1
+	e1=$(ztb_link_field "$NS_A" a1 error_ratio)
+	e2=$(ztb_link_field "$NS_A" a2 error_ratio)
+	ztb_fcmp "$e1" ">" 0 && ztb_fcmp "$e2" "==" 0
+	check_err $? "error_ratio after 30 bad frames from b1's MAC: a1 $e1 (expected above 0), a2 $e2 (expected 0)"
 
 	# keys that differ: nothing is accepted, every frame is counted
 	ztb_ctl "$NS_B" bond set zb0 authKey 0f0e0d0c0b0a09080706050403020100
