@@ -17,6 +17,7 @@ ALL_TESTS="
 	rtt_jitter_loss
 	blackhole_failover
 	select_on_return
+	over_maximum
 	flap_punishment
 	rotate
 	peer_policy_remote_bond
@@ -125,6 +126,47 @@ sent_since()
 # one way, a3 clean. failoverInterval 250 probes every 62.5 ms. The loss
 # window (1024 outcomes) must hold only probes sent under netem: with 700
 # of them and the set-up's clean ones before, a2 read 0.0298 once.
+# A link whose quality goes over a maximum (linkQuality lat_max 20 ms; a1
+# gets 40 ms one way) is ineligible and punished although its probes are
+# answered, the bond leaves it; once it is back under the maximum and the
+# punishment has faded it is readmitted and, primary, active again.
+over_maximum()
+{
+	local cfg
+
+	RET=0
+	topo 2 active-backup ||
+		{ check_err 1 "set-up failed"; log_test "quality maximum"; return; }
+	cfg=$(mktemp)
+	cat > "$cfg" <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "active-backup", "active-backup": {
+	    "failoverInterval": 500, "upDelay": 500,
+	    "linkQuality": { "lat_max": 20 } } } }
+	EOF
+	ztb_ctl "$NS_A" config apply zb0 "$cfg" > /dev/null
+	check_err $? "config apply with linkQuality lat_max 20 failed"
+	rm -f "$cfg"
+	ztb_ctl "$NS_A" bond set zb0 punishBase 2000 &&
+	ztb_ctl "$NS_A" link set zb0 a1 mode primary
+	check_err $? "punishBase, primary"
+	slowwait 10 is_active "$NS_A" a1
+	slowwait 10 probes_at_least "$NS_A" a2 8
+	tc -n "$NS_A" qdisc add dev a1 root netem delay 40ms
+	slowwait 20 is_active "$NS_A" a2
+	check_err $? "a1 over lat_max (rtt $(ztb_link_field "$NS_A" a1 rtt_ms) ms) still active"
+	[[ $(ztb_link_field "$NS_A" a1 eligible) == false ]]
+	check_err $? "a1 over lat_max still eligible"
+	[[ $(ztb_link_field "$NS_A" a1 punished_ms) -gt 0 ||
+	   $(ztb_link_field "$NS_A" a1 state) == punished ]]
+	check_err $? "a1 over lat_max not punished (state $(ztb_link_field "$NS_A" a1 state))"
+	ztb_ping "$NS_A" 10.0.0.2 3
+	check_err $? "no traffic on a2"
+	tc -n "$NS_A" qdisc del dev a1 root
+	slowwait 30 is_active "$NS_A" a1
+	check_err $? "a1 under lat_max again not readmitted: state $(ztb_link_field "$NS_A" a1 state), rtt $(ztb_link_field "$NS_A" a1 rtt_ms) ms"
+	log_test "a link over a quality maximum (lat_max) is ineligible, punished, and readmitted once under it"
+}
+
 # alloc_below L1 L2: A's balance-aware allocation of L1 is below L2's
 alloc_below()
 {
@@ -302,10 +344,15 @@ flap()
 
 select_on_return()
 {
-	local m
+	local c m slow want
 
 	RET=0
-	for m in always failure better optimize; do
+	# METHOD:SLOW:EXPECTED: SLOW (a1 the primary or a2 the spare) has 30
+	# ms more; a1 fails and comes back; EXPECTED is then active. always
+	# takes the primary back even when it is the worse link, better only
+	# when it is the better one, failure never.
+	for c in always:a1:a1 always:a2:a1 failure:a2:a2 better:a2:a1 better:a1:a2 optimize; do
+		IFS=: read -r m slow want <<< "$c"
 		# 500 ms: under a loaded TCG host a 30 ms path's probe replies
 		# can take longer than 250 ms and the spare would count as dead
 		topo 2 active-backup failoverInterval 500 punishBase 0 linkSelectMethod "$m" ||
@@ -313,35 +360,30 @@ select_on_return()
 		ztb_ctl "$NS_A" link set zb0 a1 mode primary
 		slowwait 10 is_active "$NS_A" a1
 		slowwait 10 probes_at_least "$NS_A" a2 8
-		case $m in
-		always|failure|better)
-			# the spare is worse: 30 ms more
-			tc -n "$NS_A" qdisc add dev a2 root netem delay 30ms
-			sleep 5
-			ip -n "$NS_B" link set b1 down
-			slowwait 5 is_active "$NS_A" a2
-			check_err $? "$m: no failover to a2"
-			ip -n "$NS_B" link set b1 up
-			slowwait 10 link_state "$NS_A" a1 up
-			sleep 2
-			case $m in
-			always|better)
-				slowwait 5 is_active "$NS_A" a1
-				check_err $? "$m: primary a1 (better) not reselected" ;;
-			failure)
-				is_active "$NS_A" a2
-				check_err $? "failure: left a2 although it works" ;;
-			esac
-			;;
-		optimize)
+		if [[ $m == optimize ]]; then
 			# no failure at all: the primary gets much worse
 			tc -n "$NS_A" qdisc add dev a1 root netem delay 150ms
 			slowwait 15 is_active "$NS_A" a2
 			check_err $? "optimize: did not move off the degraded primary"
-			;;
-		esac
+			continue
+		fi
+		tc -n "$NS_A" qdisc add dev "$slow" root netem delay 30ms
+		sleep 5
+		ip -n "$NS_B" link set b1 down
+		slowwait 5 is_active "$NS_A" a2
+		check_err $? "$c: no failover to a2"
+		ip -n "$NS_B" link set b1 up
+		slowwait 10 link_state "$NS_A" a1 up
+		sleep 2
+		if [[ $want == a1 ]]; then
+			slowwait 5 is_active "$NS_A" a1
+		else
+			sleep 2
+			is_active "$NS_A" a2
+		fi
+		check_err $? "$m with $slow 30 ms slower: active $(ztb_bond_field "$NS_A" active_link) after a1 came back, expected $want (quality a1 $(ztb_link_field "$NS_A" a1 quality), a2 $(ztb_link_field "$NS_A" a2 quality))"
 	done
-	log_test "linkSelectMethod always, failure, better, optimize on the primary's return"
+	log_test "linkSelectMethod on the primary's return: always takes it back even when worse, better only when better, failure never; optimize leaves a degraded primary"
 }
 
 flap_punishment()
