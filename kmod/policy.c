@@ -692,6 +692,7 @@ int ztbond_rebuild(struct ztbond *bond)
 		ctx->views[n].primary = link->cfg.mode == ZTBOND_LINK_MODE_PRIMARY;
 		ctx->views[n].failover_to = -1;
 		ctx->views[n].quality = READ_ONCE(link->quality);
+		WRITE_ONCE(link->quality_built, ctx->views[n].quality);
 		ztbond_snap_add_mac(snap, link->dev->dev_addr);
 		n++;
 	}

@@ -151,6 +151,7 @@ struct ztbond_link {
 	bool probe_dead;		/* paths silent while the peer is alive elsewhere */
 	bool over_max;			/* best path over a quality maximum */
 	u32 quality;			/* relative, ppm */
+	u32 quality_built;		/* what the snapshot was built with */
 	int best;			/* index of the best path, -1 = none */
 	u32 punish_ms;			/* punishment left */
 	u64 last_fail_ns;		/* last carrier failure: flap detection */
