@@ -36,8 +36,9 @@ static int ztbe_best(const struct ztbe_link_view *links, int n,
  * only if it is better than the current link, "failure" never; "optimize"
  * moves to any link that is clearly better (by ZTBE_OPTIMIZE_MARGIN), primary
  * or not. When the current link fails, its failoverTo link is taken if
- * usable, then the best usable primary, then the best usable spare (the
- * failover queue is sorted by quality).
+ * usable, else its failoverTo in turn (a chain), then the best usable
+ * primary, then the best usable spare (the failover queue is sorted by
+ * quality).
  */
 int ztbe_ab_select(const struct ztbe_link_view *links, int n, int cur,
 		   enum ztbe_select method)
@@ -74,10 +75,19 @@ int ztbe_ab_select(const struct ztbe_link_view *links, int n, int cur,
 		}
 	}
 
+	/*
+	 * failoverTo chains: a target that is not usable passes on to its
+	 * own failoverTo, at most n hops (a loop ends there)
+	 */
 	if (cur >= 0) {
+		int hops;
+
 		next = links[cur].failover_to;
-		if (next >= 0 && next < n && links[next].usable)
-			return next;
+		for (hops = 0; next >= 0 && next < n && hops < n; hops++) {
+			if (links[next].usable)
+				return next;
+			next = links[next].failover_to;
+		}
 	}
 
 	next = ztbe_best(links, n, true);

@@ -65,6 +65,23 @@ TEST(ab_failover_follows_failover_to)
 	ASSERT_EQ(1, ztbe_ab_select(v, 3, 0, ZTBE_SELECT_ALWAYS));
 }
 
+TEST(ab_failover_to_chains)
+{
+	/* 0 -> 1 -> 3; 1 is down: 3, although 2 is the first spare */
+	struct ztbe_link_view v[] = { L(0, 1, 1), L(0, 0, 3), L(1, 0, -1),
+				      L(1, 0, -1) };
+
+	ASSERT_EQ(3, ztbe_ab_select(v, 4, 0, ZTBE_SELECT_ALWAYS));
+	/* the whole chain down: the failover queue */
+	v[3].usable = false;
+	ASSERT_EQ(2, ztbe_ab_select(v, 4, 0, ZTBE_SELECT_ALWAYS));
+	/* a loop of unusable links ends */
+	v[1].failover_to = 0;
+	ASSERT_EQ(2, ztbe_ab_select(v, 4, 0, ZTBE_SELECT_ALWAYS));
+	v[1].failover_to = 1;
+	ASSERT_EQ(2, ztbe_ab_select(v, 4, 0, ZTBE_SELECT_ALWAYS));
+}
+
 TEST(ab_always_fails_back_to_primary)
 {
 	struct ztbe_link_view v[] = { L(1, 1, -1), L(1, 0, -1) };
