@@ -17,12 +17,12 @@ ALL_TESTS="
 	rtt_jitter_loss
 	blackhole_failover
 	select_on_return
-	over_maximum
 	flap_punishment
 	rotate
 	peer_policy_remote_bond
 	forged_frames
 	hello_flood
+	over_maximum
 "
 
 source "$(dirname "$(readlink -f "$0")")"/lib.sh
@@ -179,7 +179,7 @@ alloc_below()
 
 rtt_jitter_loss()
 {
-	local r1 r3 l2 l3 p1 p1j p3 q1 q2 q3 s0 m1 e3 v3
+	local r1 r3 l2 l3 p1 p1j p3 q1 q2 q3 s0 m1 mr1 e3 v3
 
 	RET=0
 	topo 3 balance-rr failoverInterval 250 ||
@@ -210,13 +210,15 @@ rtt_jitter_loss()
 	check_err $? "clean a3 loss_ratio $l3 not under 0.01"
 	ztb_fcmp "$q1" "<" "$q3" && ztb_fcmp "$q2" "<" "$q3"
 	check_err $? "quality of the bad links ($q1, $q2) not below the clean one ($q3)"
-	m1=$(ztb_link_field "$NS_A" a1 ltm_ms)
-	ztb_fcmp "$m1" ">=" "$r1" && ztb_fcmp "$m1" ">=" 30
-	check_err $? "a1 ltm_ms $m1: the largest RTT is below the mean $r1 or the delay"
+	# one readout: the window moves between two
+	read -r m1 mr1 < <(ztb_ctl "$NS_A" bond show zb0 --json |
+		jq -r '.links[] | select(.name == "a1") | "\(.ltm_ms) \(.rtt_ms)"')
+	ztb_fcmp "$m1" ">=" "$mr1" && ztb_fcmp "$m1" ">=" 30
+	check_err $? "a1 ltm_ms $m1: the largest RTT is below the mean $mr1 or the delay"
 	e3=$(ztb_link_field "$NS_A" a3 error_ratio)
 	v3=$(ztb_link_field "$NS_A" a3 availability)
-	ztb_fcmp "$e3" "==" 0 && ztb_fcmp "$v3" ">=" 0.9
-	check_err $? "clean a3: error_ratio $e3 (expected 0), availability $v3 (expected 0.9 or more)"
+	ztb_fcmp "$e3" "<" 0.05 && ztb_fcmp "$v3" ">=" 0.9
+	check_err $? "clean a3: error_ratio $e3 (expected below 0.05), availability $v3 (expected 0.9 or more)"
 
 	# jitter: 40 ms +- 20 ms (sd 11.5 ms); 64 samples (4 s) replace the
 	# window. Compared with the clean link measured at the same time, so
@@ -432,7 +434,7 @@ flap_punishment()
 		  (map(.event) | rindex("link-readmitted")) as $r |
 		  $p != null and $h != null and $r != null and $p < $h and $h < $r' \
 		"$events" > /dev/null
-	check_err $? "a1 not held out while punished, then readmitted: $(jq -c 'select(.link == "a1") | [.event, .state]' "$events" | tr '\n' ' ')"
+	check_err $? "a1 not held out while punished, then readmitted: $(jq -c 'select(.link == "a1") | [.event, .state]' "$events" | tr '\n' ' '); a1 now: $(ztb_ctl "$NS_A" bond show zb0 --json | jq -c '.links[] | select(.name == "a1") | {state, eligible, punished_ms, loss_ratio, rtt_ms, pdv_ms, error_ratio}')"
 	rm -f "$events"
 	slowwait 10 link_state "$NS_A" a1 up
 	check_err $? "a1 not up after its readmission"
@@ -577,8 +579,9 @@ forged_frames()
 	sleep 1
 	e1=$(ztb_link_field "$NS_A" a1 error_ratio)
 	e2=$(ztb_link_field "$NS_A" a2 error_ratio)
-	ztb_fcmp "$e1" ">" 0 && ztb_fcmp "$e2" "==" 0
-	check_err $? "error_ratio after 30 bad frames from b1's MAC: a1 $e1 (expected above 0), a2 $e2 (expected 0)"
+	# (a healthy path may see a stale probe reply under TCG: not 0)
+	ztb_fcmp "$e1" ">" 0.05 && ztb_fcmp "$e2" "<" 0.05
+	check_err $? "error_ratio after 30 bad frames from b1's MAC: a1 $e1 (expected above 0.05), a2 $e2 (expected below 0.05)"
 
 	# keys that differ: nothing is accepted, every frame is counted
 	ztb_ctl "$NS_B" bond set zb0 authKey 0f0e0d0c0b0a09080706050403020100
