@@ -36,10 +36,10 @@
 
 static_assert(ZTBOND_DATA_PUSH + ETH_HLEN == ZTBOND_DATA_OVERHEAD);
 
-/* May also run without RTNL (the monitor): the two keys are read once each. */
-u32 ztbond_encap_caps(const struct ztbond *bond)
+/* What a selection of this policy needs of a peer to send DATA frames. */
+static u32 ztbond_policy_caps(const struct ztbond *bond, u32 policy)
 {
-	switch (READ_ONCE(bond->cfg.policy)) {
+	switch (policy) {
 	case ZTBOND_POLICY_BROADCAST:
 		return READ_ONCE(bond->cfg.dedup) ? ZTBE_CAP_DATA : 0;
 	case ZTBOND_POLICY_BALANCE_RR:
@@ -47,6 +47,23 @@ u32 ztbond_encap_caps(const struct ztbond *bond)
 		       ZTBE_CAP_DATA | ZTBE_CAP_ORDER : 0;
 	}
 	return 0;
+}
+
+/*
+ * The bond's own policy and those of its peers (peerSpecificBonds): a
+ * remote ztbond given broadcast as its own policy gets DATA frames it can
+ * drop the copies of, whatever the bond's policy. Keys read once each.
+ */
+u32 ztbond_encap_caps(const struct ztbond *bond)
+{
+	u32 peers = READ_ONCE(bond->peer_policies);
+	u32 caps = ztbond_policy_caps(bond, READ_ONCE(bond->cfg.policy));
+
+	if (peers & BIT(ZTBOND_POLICY_BROADCAST))
+		caps |= ztbond_policy_caps(bond, ZTBOND_POLICY_BROADCAST);
+	if (peers & BIT(ZTBOND_POLICY_BALANCE_RR))
+		caps |= ztbond_policy_caps(bond, ZTBOND_POLICY_BALANCE_RR);
+	return caps;
 }
 
 /*

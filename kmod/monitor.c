@@ -434,7 +434,12 @@ static bool ztbond_monitor_verdicts(struct ztbond *bond, bool *requality)
 		for (i = 0; i < n; i++)
 			if (sc->measured[i] == link)
 				q = sc->q[i];
-		if (abs((int)q - (int)link->quality) > ZTBOND_QUALITY_HYST)
+		/*
+		 * against what the snapshot was built with, not the last run:
+		 * a slow drift adds up until it counts
+		 */
+		if (abs((int)q - (int)READ_ONCE(link->quality_built)) >
+		    ZTBOND_QUALITY_HYST)
 			*requality = true;
 		WRITE_ONCE(link->quality, q);
 	}

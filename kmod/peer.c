@@ -179,6 +179,8 @@ int ztbond_peers_build(struct ztbond *bond, struct ztbond_snap *snap,
 void ztbond_peers_set(struct ztbond *bond, struct ztbond_peer_cfg *peers,
 		      u32 n, u8 ngroups)
 {
+	u32 pols = 0, i;
+
 	kfree(bond->peers);
 	bond->peers = n ? peers : NULL;
 	if (!n)
@@ -186,6 +188,9 @@ void ztbond_peers_set(struct ztbond *bond, struct ztbond_peer_cfg *peers,
 	bond->npeers = n;
 	bond->npeer_groups = n ? ngroups : 0;
 	WRITE_ONCE(bond->peers_aware, ztbond_peers_aware(peers, n, false));
+	for (i = 0; i < n; i++)
+		pols |= BIT(peers[i].policy);
+	WRITE_ONCE(bond->peer_policies, pols);
 	memset(bond->peer_active, -1, sizeof(bond->peer_active));
 }
 

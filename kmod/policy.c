@@ -449,7 +449,7 @@ static void ztbond_build_all(struct ztbond *bond, struct ztbond_snap *snap,
 	for (i = 0; i < k; i++)
 		snap->tx[i] = links[idx[i]];
 	snap->ntx = k;
-	ztbe_fill_buckets(snap->bucket, ZTBE_BUCKETS, k);
+	ztbe_fill_buckets(snap->bucket, ZTBE_BUCKETS, views, n);
 	snap->active = NULL;
 }
 
@@ -692,6 +692,7 @@ int ztbond_rebuild(struct ztbond *bond)
 		ctx->views[n].primary = link->cfg.mode == ZTBOND_LINK_MODE_PRIMARY;
 		ctx->views[n].failover_to = -1;
 		ctx->views[n].quality = READ_ONCE(link->quality);
+		WRITE_ONCE(link->quality_built, ctx->views[n].quality);
 		ztbond_snap_add_mac(snap, link->dev->dev_addr);
 		n++;
 	}
@@ -729,18 +730,28 @@ int ztbond_rebuild(struct ztbond *bond)
 	}
 	if (ztbond_remote_build(bond, snap, ctx))
 		netdev_warn(bond->dev, "out of memory: remote ztbonds addressed as they ask until the next change\n");
-	/* a peer's broadcast selection sends DATA frames as the bond's does */
-	for (i = 0; snap->peers && i < ZTBOND_MAX_PEER_POLICIES; i++)
-		snap->peers->sel[i].remotes = snap->remotes;
-	ztbond_use_ordered(bond, snap);
 	snap->dedup = bond->cfg.dedup;
+	snap->bond_id = bond->id;
+	snap->auth = bond->cfg.auth;
+	snap->auth_key = bond->cfg.auth_key;
+	/*
+	 * A peer's broadcast or ordered round robin selection sends DATA
+	 * frames as the bond's does: in the bond's name, with its key.
+	 */
+	for (i = 0; snap->peers && i < ZTBOND_MAX_PEER_POLICIES; i++) {
+		struct ztbond_snap *sel = &snap->peers->sel[i];
+
+		sel->remotes = snap->remotes;
+		sel->dedup = snap->dedup;
+		sel->bond_id = snap->bond_id;
+		sel->auth = snap->auth;
+		sel->auth_key = snap->auth_key;
+	}
+	ztbond_use_ordered(bond, snap);
 	bond->active = snap->active;
 	bond->pinned = snap->pinned;
 	ztbond_set_shares(bond, snap, ops, ctx->links, n);
 	snap->packets_per_link = bond->cfg.packets_per_link;
-	snap->bond_id = bond->id;
-	snap->auth = bond->cfg.auth;
-	snap->auth_key = bond->cfg.auth_key;
 	kfree(ctx);
 
 	old = rtnl_dereference(bond->snap);

@@ -151,6 +151,7 @@ struct ztbond_link {
 	bool probe_dead;		/* paths silent while the peer is alive elsewhere */
 	bool over_max;			/* best path over a quality maximum */
 	u32 quality;			/* relative, ppm */
+	u32 quality_built;		/* what the snapshot was built with */
 	int best;			/* index of the best path, -1 = none */
 	u32 punish_ms;			/* punishment left */
 	u64 last_fail_ns;		/* last carrier failure: flap detection */
@@ -406,6 +407,7 @@ struct ztbond {
 	u8 npeer_groups;
 	s8 peer_active[ZTBOND_MAX_PEER_POLICIES];	/* link id, -1 */
 	bool peers_aware;		/* a peer has balance-aware */
+	u32 peer_policies;		/* BIT(policy) of every peer's */
 	bool paths_changed;		/* a path was born or died: remap peers */
 	atomic_t notify_left;		/* client notifications still to repeat */
 	/* broadcast dedup (data.c) */

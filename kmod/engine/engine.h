@@ -75,7 +75,8 @@ int ztbe_ab_select(const struct ztbe_link_view *links, int n, int cur,
 		   enum ztbe_select method);
 int ztbe_none_select(const struct ztbe_link_view *links, int n);
 int ztbe_usable_set(const struct ztbe_link_view *links, int n, u8 *out);
-void ztbe_fill_buckets(u8 *buckets, int nbuckets, int nusable);
+void ztbe_fill_buckets(u8 *buckets, int nbuckets,
+		       const struct ztbe_link_view *links, int n);
 
 /*
  * ZeroTier's balance-xor flow id: src_port ^ dst_port ^ proto, ports in

@@ -36,8 +36,9 @@ static int ztbe_best(const struct ztbe_link_view *links, int n,
  * only if it is better than the current link, "failure" never; "optimize"
  * moves to any link that is clearly better (by ZTBE_OPTIMIZE_MARGIN), primary
  * or not. When the current link fails, its failoverTo link is taken if
- * usable, then the best usable primary, then the best usable spare (the
- * failover queue is sorted by quality).
+ * usable, else its failoverTo in turn (a chain), then the best usable
+ * primary, then the best usable spare (the failover queue is sorted by
+ * quality).
  */
 int ztbe_ab_select(const struct ztbe_link_view *links, int n, int cur,
 		   enum ztbe_select method)
@@ -74,10 +75,19 @@ int ztbe_ab_select(const struct ztbe_link_view *links, int n, int cur,
 		}
 	}
 
+	/*
+	 * failoverTo chains: a target that is not usable passes on to its
+	 * own failoverTo, at most n hops (a loop ends there)
+	 */
 	if (cur >= 0) {
+		int hops;
+
 		next = links[cur].failover_to;
-		if (next >= 0 && next < n && links[next].usable)
-			return next;
+		for (hops = 0; next >= 0 && next < n && hops < n; hops++) {
+			if (links[next].usable)
+				return next;
+			next = links[next].failover_to;
+		}
 	}
 
 	next = ztbe_best(links, n, true);
@@ -113,19 +123,46 @@ int ztbe_usable_set(const struct ztbe_link_view *links, int n, u8 *out)
 }
 
 /*
- * balance-xor: bucket b goes to usable link b * nusable / nbuckets, so each
- * link holds one contiguous range of buckets. ztbe_bucket() takes the top
- * bits of a Fibonacci hash, which spreads ids that follow each other (the
- * ephemeral ports of one host's connections) evenly over the whole range:
- * ranges give each link its part of such a run, where "b mod n" would not
- * (a run of even ports moves the bucket by about 60, a multiple of 3 and
- * 4). Done here, once per change, so that the packet path needs a load,
- * no division.
+ * balance-xor: each link that may carry traffic at all (enabled, or usable)
+ * has a home range of buckets: bucket b belongs to the link
+ * b * nhome / nbuckets of them, so each holds one contiguous range.
+ * ztbe_bucket() takes the top bits of a Fibonacci hash, which spreads ids
+ * that follow each other (the ephemeral ports of one host's connections)
+ * evenly over the whole range: ranges give each link its part of such a
+ * run, where "b mod n" would not (a run of even ports moves the bucket by
+ * about 60, a multiple of 3 and 4).
+ *
+ * The buckets of a link that is not usable now go to the usable links in
+ * turn: a lost link moves its own flows, spread over the others, and no
+ * other flow; they come back with it. A bucket names an index into the
+ * usable links in view order (ztbe_usable_set()), 0 when there is none.
+ * Done here, once per change, so that the packet path needs a load, no
+ * division.
  */
-void ztbe_fill_buckets(u8 *buckets, int nbuckets, int nusable)
+void ztbe_fill_buckets(u8 *buckets, int nbuckets,
+		       const struct ztbe_link_view *links, int n)
 {
-	int b;
+	u8 home[ZTBE_MAX_LINKS], tx_of[ZTBE_MAX_LINKS];
+	int i, b, nhome = 0, nusable = 0, orphans = 0;
 
-	for (b = 0; b < nbuckets; b++)
-		buckets[b] = nusable > 0 ? (u8)(b * nusable / nbuckets) : 0;
+	for (i = 0; i < n && i < ZTBE_MAX_LINKS; i++) {
+		tx_of[i] = (u8)nusable;
+		if (links[i].usable)
+			nusable++;
+		if (links[i].usable || links[i].enabled)
+			home[nhome++] = (u8)i;
+	}
+	for (b = 0; b < nbuckets; b++) {
+		const struct ztbe_link_view *l;
+
+		if (!nusable) {
+			buckets[b] = 0;
+			continue;
+		}
+		l = &links[home[b * nhome / nbuckets]];
+		if (l->usable)
+			buckets[b] = tx_of[l - links];
+		else
+			buckets[b] = (u8)(orphans++ % nusable);
+	}
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target for the ztbond engine (kmod/engine/): the control frame
- * parser, the replay and ratio windows, quality scoring, the allocation
- * arithmetic and the link selection, exactly as compiled into ztbond.ko.
+ * parser, the replay and ratio windows, the dedup window and the per-path
+ * loss tracker, quality scoring, the allocation arithmetic, the link
+ * selection and balance-xor's buckets, exactly as compiled into ztbond.ko.
  * Built with -fsanitize=fuzzer,address,undefined; every invariant that
  * the module relies on is checked with abort().
  *
@@ -121,6 +122,8 @@ static void fuzz_alloc(const u8 *p, size_t n)
 	}
 }
 
+static void fuzz_buckets(const struct ztbe_link_view *v, int k);
+
 static void fuzz_select(const u8 *p, size_t n)
 {
 	struct ztbe_link_view v[ZTBE_MAX_LINKS];
@@ -143,18 +146,94 @@ static void fuzz_select(const u8 *p, size_t n)
 	}
 	r = ztbe_none_select(v, k);
 	CHECK(r == -1 || (r >= 0 && r < k && v[r].usable));
+	fuzz_buckets(v, k);
+}
+
+/*
+ * balance-xor's buckets: each names a usable link (index into them), and
+ * every usable link keeps at least its home range.
+ */
+static void fuzz_buckets(const struct ztbe_link_view *v, int k)
+{
+	int count[ZTBE_MAX_LINKS] = { 0 }, nusable = 0, nhome = 0, i;
+	u8 b[ZTBE_BUCKETS];
+
+	ztbe_fill_buckets(b, ZTBE_BUCKETS, v, k);
+	for (i = 0; i < k; i++) {
+		nusable += v[i].usable;
+		nhome += v[i].usable || v[i].enabled;
+	}
+	for (i = 0; i < ZTBE_BUCKETS; i++) {
+		CHECK(b[i] < (nusable ? nusable : 1));
+		count[b[i]]++;
+	}
+	for (i = 0; i < nusable; i++)
+		CHECK(count[i] >= ZTBE_BUCKETS / nhome);
+}
+
+/*
+ * The broadcast dedup window against a model that remembers every number
+ * delivered: a number newer than the top is delivered, one a window or
+ * more behind is not, and one in the window exactly once. And the per-path
+ * loss tracker: a number twice in a row counts once, the newest is always
+ * marked, nothing is lost that was never skipped.
+ */
+static void fuzz_sequences(const u8 *p, size_t n)
+{
+	static u64 seen[1024];
+	struct ztbe_seqtrack t;
+	struct ztbe_dedup d;
+	u64 seq = 1ULL << 40, span = 0;
+	int nseen = 0, j;
+	size_t i;
+	bool first, known;
+	u32 rx;
+
+	memset(&d, 0, sizeof(d));
+	memset(&t, 0, sizeof(t));
+	if (n > 2 * 1024)
+		n = 2 * 1024;
+	for (i = 0; i + 2 <= n; i += 2) {
+		int step = (int)(p[i] | (p[i + 1] << 8));
+
+		/* mostly small moves either way, sometimes a long jump */
+		if ((step & 0xc000) == 0xc000)
+			seq += (u64)(step & 0x3fff) << 8;
+		else
+			seq += (u64)((step & 0x7ff) - 1024);
+		known = false;
+		for (j = 0; j < nseen; j++)
+			known |= seen[j] == seq;
+		first = ztbe_dedup_first(&d, seq);
+		if (seq + ZTBE_DEDUP_WINDOW <= d.top)
+			CHECK(!first);
+		else
+			CHECK(first == !known);
+		if (first && nseen < (int)(sizeof(seen) / sizeof(seen[0])))
+			seen[nseen++] = seq;
+
+		rx = t.rx;
+		ztbe_seq_rx(&t, seq);
+		CHECK(t.rx <= rx + 1);
+		CHECK(t.seen & 1);
+		ztbe_seq_rx(&t, seq);
+		CHECK(t.rx <= rx + 1);
+		span += 2048 + ((u64)(step & 0x3fff) << 8);
+		CHECK(t.lost <= span);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!size)
 		return 0;
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0: fuzz_wire(data + 1, size - 1); break;
 	case 1: fuzz_windows(data + 1, size - 1); break;
 	case 2: fuzz_quality(data + 1, size - 1); break;
 	case 3: fuzz_alloc(data + 1, size - 1); break;
 	case 4: fuzz_select(data + 1, size - 1); break;
+	case 5: fuzz_sequences(data + 1, size - 1); break;
 	}
 	return 0;
 }

@@ -65,6 +65,23 @@ TEST(ab_failover_follows_failover_to)
 	ASSERT_EQ(1, ztbe_ab_select(v, 3, 0, ZTBE_SELECT_ALWAYS));
 }
 
+TEST(ab_failover_to_chains)
+{
+	/* 0 -> 1 -> 3; 1 is down: 3, although 2 is the first spare */
+	struct ztbe_link_view v[] = { L(0, 1, 1), L(0, 0, 3), L(1, 0, -1),
+				      L(1, 0, -1) };
+
+	ASSERT_EQ(3, ztbe_ab_select(v, 4, 0, ZTBE_SELECT_ALWAYS));
+	/* the whole chain down: the failover queue */
+	v[3].usable = false;
+	ASSERT_EQ(2, ztbe_ab_select(v, 4, 0, ZTBE_SELECT_ALWAYS));
+	/* a loop of unusable links ends */
+	v[1].failover_to = 0;
+	ASSERT_EQ(2, ztbe_ab_select(v, 4, 0, ZTBE_SELECT_ALWAYS));
+	v[1].failover_to = 1;
+	ASSERT_EQ(2, ztbe_ab_select(v, 4, 0, ZTBE_SELECT_ALWAYS));
+}
+
 TEST(ab_always_fails_back_to_primary)
 {
 	struct ztbe_link_view v[] = { L(1, 1, -1), L(1, 0, -1) };
@@ -289,6 +306,18 @@ TEST(usable_set_keeps_order)
 	ASSERT_EQ(2U, out[1]);
 }
 
+/* balance-xor's buckets over n links that are all usable. */
+static void fill_usable(u8 *b, int n)
+{
+	struct ztbe_link_view v[ZTBE_MAX_LINKS];
+	int i;
+
+	memset(v, 0, sizeof(v));
+	for (i = 0; i < n; i++)
+		v[i].usable = v[i].enabled = true;
+	ztbe_fill_buckets(b, ZTBE_BUCKETS, v, n);
+}
+
 TEST(buckets_are_ranges)
 {
 	u8 b[ZTBE_BUCKETS];
@@ -296,7 +325,7 @@ TEST(buckets_are_ranges)
 
 	for (n = 1; n <= ZTBE_MAX_LINKS; n++) {
 		memset(count, 0, sizeof(count));
-		ztbe_fill_buckets(b, ZTBE_BUCKETS, n);
+		fill_usable(b, n);
 		for (i = 0; i < ZTBE_BUCKETS; i++) {
 			ASSERT_EQ(i * n / ZTBE_BUCKETS, b[i]);
 			/* one contiguous range per link, in link order */
@@ -310,8 +339,66 @@ TEST(buckets_are_ranges)
 			ASSERT_LE(count[i], ZTBE_BUCKETS / n + 1);
 		}
 	}
-	ztbe_fill_buckets(b, ZTBE_BUCKETS, 0);
+	fill_usable(b, 0);
 	ASSERT_EQ(0U, b[17]);
+}
+
+/*
+ * A link lost moves its own buckets, spread evenly over the others, and no
+ * other; when it is back the table is as before. A disabled link has no
+ * range: the others share the table as if it were not there.
+ */
+TEST(xor_lost_link_moves_only_its_buckets)
+{
+	struct ztbe_link_view v[ZTBE_MAX_LINKS];
+	u8 all[ZTBE_BUCKETS], lost[ZTBE_BUCKETS], back[ZTBE_BUCKETS];
+	u8 ref[ZTBE_BUCKETS];
+	int n, dead, i, t, got[ZTBE_MAX_LINKS], moved;
+
+	for (n = 2; n <= 8; n++) {
+		for (dead = 0; dead < n; dead++) {
+			memset(v, 0, sizeof(v));
+			for (i = 0; i < n; i++)
+				v[i].usable = v[i].enabled = true;
+			ztbe_fill_buckets(all, ZTBE_BUCKETS, v, n);
+			v[dead].usable = false;
+			ztbe_fill_buckets(lost, ZTBE_BUCKETS, v, n);
+			memset(got, 0, sizeof(got));
+			moved = 0;
+			for (i = 0; i < ZTBE_BUCKETS; i++) {
+				/* tx index of the usable links -> view index */
+				t = lost[i] < dead ? lost[i] : lost[i] + 1;
+				ASSERT_LT(lost[i], n - 1);
+				if (all[i] != dead) {
+					ASSERT_EQ(all[i], t);
+				} else {
+					ASSERT_NE(dead, t);
+					got[t]++;
+					moved++;
+				}
+			}
+			for (i = 0; i < n; i++) {
+				if (i == dead)
+					continue;
+				ASSERT_GE(got[i], moved / (n - 1));
+				ASSERT_LE(got[i], moved / (n - 1) + 1);
+			}
+			v[dead].usable = true;
+			ztbe_fill_buckets(back, ZTBE_BUCKETS, v, n);
+			ASSERT_EQ(0, memcmp(all, back, sizeof(all)));
+
+			/* disabled: the others' ranges, as with n - 1 links */
+			v[dead].usable = v[dead].enabled = false;
+			ztbe_fill_buckets(lost, ZTBE_BUCKETS, v, n);
+			fill_usable(ref, n - 1);
+			ASSERT_EQ(0, memcmp(ref, lost, sizeof(ref)));
+		}
+	}
+	/* none usable: every bucket names index 0 (the bond drops) */
+	memset(v, 0, sizeof(v));
+	v[0].enabled = v[1].enabled = true;
+	ztbe_fill_buckets(lost, ZTBE_BUCKETS, v, 2);
+	ASSERT_EQ(0, lost[100]);
 }
 
 TEST(xor_flow_id_is_zerotiers)
@@ -341,7 +428,7 @@ TEST(xor_spreads_sixteen_flows)
 	for (n = 2; n <= 4; n++) {
 		memset(udp, 0, sizeof(udp));
 		memset(tcp, 0, sizeof(tcp));
-		ztbe_fill_buckets(b, ZTBE_BUCKETS, n);
+		fill_usable(b, n);
 		for (i = 0; i < 16; i++) {
 			udp[xor_link(b, 40000 + i, 5201, ZTBE_PROTO_UDP)]++;
 			/* connect() takes even ephemeral ports */
@@ -369,7 +456,7 @@ TEST(xor_even_ephemeral_ports_use_every_link)
 	int n, d, base, i;
 
 	for (n = 2; n <= 4; n++) {
-		ztbe_fill_buckets(b, ZTBE_BUCKETS, n);
+		fill_usable(b, n);
 		for (d = 0; d < (int)(sizeof(dports) / sizeof(dports[0])); d++) {
 			memset(total, 0, sizeof(total));
 			for (base = 32768; base + 2 * 16 <= 61000; base += 2) {

@@ -139,7 +139,7 @@ flows_on()
 
 flow_static_failure()
 {
-	local m0 m1 m2 f1 f2 f3 g1 g2
+	local m0 m1 m2 f1 f2 f3 g1 g2 g3
 
 	RET=0
 	topo balancePolicy flow-static ||
@@ -155,10 +155,12 @@ flow_static_failure()
 	ip -n "$NS_B" link set b3 down
 	sleep 3
 	m2=$(ztb_bond_field "$NS_A" flow_moves)
-	g1=$(flows_on a1) g2=$(flows_on a2)
-	echo "    flows before a3 failed: $f1 $f2 $f3, after: $g1 $g2; moved $((m2 - m1))"
+	g1=$(flows_on a1) g2=$(flows_on a2) g3=$(flows_on a3)
+	echo "    flows before a3 failed: $f1 $f2 $f3, after: $g1 $g2 $g3; moved $((m2 - m1))"
 	[[ $((m2 - m1)) -ge 1 && $((m2 - m1)) -le $f3 ]]
 	check_err $? "moved $((m2 - m1)) flows, a3 had $f3"
+	[[ $g3 -eq 0 ]]
+	check_err $? "$g3 flows still on the failed a3"
 	[[ $g1 -ge $f1 && $g2 -ge $f2 ]]
 	check_err $? "flows left healthy links ($f1 $f2 -> $g1 $g2)"
 	ip -n "$NS_B" link set b3 up

@@ -12,6 +12,7 @@ ALL_TESTS="
 	ab_admin_down
 	ab_down_delay
 	ab_up_delay
+	ab_failover_to_chain
 	link_deleted_under_traffic
 	link_reregistered
 	plain_host_behind_bridge
@@ -64,6 +65,33 @@ link_in_state()
 {
 	ztb_ctl "$1" --json bond show zb0 | tr -d ' \n' | tr '{' '\n' |
 		grep "\"name\":\"$2\"" | grep -q "\"state\":\"$3\""
+}
+
+# failoverTo chains: a1 (primary) -> a2 -> a4, with a3 the first spare in
+# enslave order. a2 is down when a1 fails: the bond follows the chain to
+# a4, not to a3; when a4 fails too, the failover queue gives a3.
+ab_failover_to_chain()
+{
+	RET=0
+	ztb_topo_destroy
+	ztb_topo_create "" 4 &&
+	ztb_ctl "$NS_A" bond set zb0 punishBase 0 policy active-backup &&
+	ztb_ctl "$NS_A" link set zb0 a1 mode primary failoverTo a2 &&
+	ztb_ctl "$NS_A" link set zb0 a2 failoverTo a4 &&
+	ztb_wait_ping "$NS_A" 10.0.0.2 20
+	check_err $? "set-up (4 links, failoverTo a1 -> a2 -> a4)"
+	wait_active "$NS_A" a1
+	check_err $? "active link is $(active_of "$NS_A"), expected primary a1"
+	ip -n "$NS_B" link set b2 down
+	slowwait 10 link_in_state "$NS_A" a2 down
+	check_err $? "a2 did not go down"
+	ip -n "$NS_B" link set b1 down
+	wait_active "$NS_A" a4
+	check_err $? "a1 failed with a2 down: active $(active_of "$NS_A"), expected a4 (a2's failoverTo)"
+	ip -n "$NS_B" link set b4 down
+	wait_active "$NS_A" a3
+	check_err $? "the chain is down: active $(active_of "$NS_A"), expected a3"
+	log_test "active-backup: failoverTo chains past a link that is down (a1 -> a2 -> a4), then the failover queue"
 }
 
 ab_carrier_failover()

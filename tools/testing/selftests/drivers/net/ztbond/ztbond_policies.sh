@@ -21,6 +21,7 @@ ALL_TESTS="
 	policy_balance_rr
 	policy_balance_xor
 	bond_counters
+	balance_xor_link_loss
 "
 
 source "$(dirname "$(readlink -f "$0")")"/lib.sh
@@ -230,24 +231,26 @@ policy_balance_rr()
 	log_test "balance-rr: ping and TCP, packetsPerLink 1 alternates, 0 spreads"
 }
 
-# flows.py: for each UDP source port, send COUNT datagrams and report which
-# of A's links carried them.
+# run_flows COUNT LINKS PORT...: for each UDP source port, send COUNT
+# datagrams and print the port and how many frames each of A's links (a
+# comma-separated list) sent meanwhile.
 run_flows()
 {
 	ip netns exec "$NS_A" python3 - "$@" <<'PY'
 import socket, sys, time
-count, ports = int(sys.argv[1]), [int(p) for p in sys.argv[2:]]
+count, links = int(sys.argv[1]), sys.argv[2].split(",")
+ports = [int(p) for p in sys.argv[3:]]
 def tx(dev):
     with open(f"/sys/class/net/{dev}/statistics/tx_packets") as f:
         return int(f.read())
 for sport in ports:
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("10.0.0.1", sport))
-    a, b = tx("a1"), tx("a2")
+    before = [tx(l) for l in links]
     for _ in range(count):
         s.sendto(b"x" * 64, ("10.0.0.2", 9))
     time.sleep(0.05)
-    print(sport, tx("a1") - a, tx("a2") - b)
+    print(sport, *[tx(l) - b for l, b in zip(links, before)])
     s.close()
 PY
 }
@@ -268,12 +271,73 @@ policy_balance_xor()
 			((split++))
 			echo "flow from port $sport split: a1=$da a2=$db"
 		fi
-	done < <(run_flows 20 $(seq 40000 40015))
+	done < <(run_flows 20 a1,a2 $(seq 40000 40015))
 	((split == 0))
 	check_err $? "balance-xor: $split flows were not kept on one link"
 	((on1 > 0 && on2 > 0))
 	check_err $? "balance-xor: 16 flows not spread (a1: $on1, a2: $on2)"
 	log_test "balance-xor: ping and TCP, 16 UDP flows each on one link ($on1 on a1, $on2 on a2)"
+}
+
+# flow_map NAME: which of a1..a3 carries each of 48 UDP flows, into the
+# associative array NAME (port -> link, or "split" when no link carried the
+# flow alone: 20 frames of it and at most 3 others, HELLO and probes).
+flow_map()
+{
+	local -n map=$1
+	local sport d i n
+
+	while read -r sport d[1] d[2] d[3]; do
+		map[$sport]=split
+		for i in 1 2 3; do
+			n=$((d[1] + d[2] + d[3] - d[i]))
+			((d[i] >= 20 && n <= 3)) && map[$sport]=a$i
+		done
+	done < <(run_flows 20 a1,a2,a3 $(seq 41000 41047))
+}
+
+a2_usable()
+{
+	[[ $(ztb_link_field "$NS_A" a2 state) == "$1" ]]
+}
+
+# balance-xor over three links: a lost link's flows move, spread over the
+# two others, and no other flow moves; when it comes back its flows return
+# and the table is as before (ZeroTier and bonding rehash every flow).
+balance_xor_link_loss()
+{
+	local -A before lost back
+	local p stayed=0 moved=0 to1=0 to3=0 bad=()
+
+	RET=0
+	ztb_topo_destroy
+	ztb_topo_create balance-xor 3 && ztb_wait_ping "$NS_A" 10.0.0.2 20
+	check_err $? "three-link topology"
+	flow_map before
+	ip -n "$NS_A" link set a2 down
+	slowwait 10 a2_usable down
+	check_err $? "a2 set down but its state is $(ztb_link_field "$NS_A" a2 state)"
+	flow_map lost
+	ip -n "$NS_A" link set a2 up
+	slowwait 20 a2_usable up
+	check_err $? "a2 back up but its state is $(ztb_link_field "$NS_A" a2 state)"
+	flow_map back
+	for p in "${!before[@]}"; do
+		case ${before[$p]}:${lost[$p]} in
+		a1:a1 | a3:a3) stayed=$((stayed + 1)) ;;
+		a2:a1) moved=$((moved + 1)) to1=$((to1 + 1)) ;;
+		a2:a3) moved=$((moved + 1)) to3=$((to3 + 1)) ;;
+		*) bad+=("$p:${before[$p]}>${lost[$p]}") ;;
+		esac
+		[[ ${back[$p]} == "${before[$p]}" ]] ||
+			bad+=("$p:${before[$p]}>${lost[$p]}>${back[$p]}")
+	done
+	echo "    48 flows: $stayed stayed on a1/a3, $moved left a2 ($to1 to a1, $to3 to a3)"
+	((${#bad[@]} == 0))
+	check_err $? "flows that moved without need, split, or did not come back: ${bad[*]}"
+	((moved >= 8 && to1 >= 2 && to3 >= 2))
+	check_err $? "a2's flows did not spread over a1 and a3: $to1 and $to3 of $moved"
+	log_test "balance-xor: a lost link's flows spread over the others, no other flow moves, they come back with it"
 }
 
 # The bond's counters (ip -s link, from per-CPU stats) equal the sum of

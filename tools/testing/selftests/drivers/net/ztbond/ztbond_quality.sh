@@ -22,6 +22,7 @@ ALL_TESTS="
 	peer_policy_remote_bond
 	forged_frames
 	hello_flood
+	over_maximum
 "
 
 source "$(dirname "$(readlink -f "$0")")"/lib.sh
@@ -125,9 +126,60 @@ sent_since()
 # one way, a3 clean. failoverInterval 250 probes every 62.5 ms. The loss
 # window (1024 outcomes) must hold only probes sent under netem: with 700
 # of them and the set-up's clean ones before, a2 read 0.0298 once.
+# A link whose quality goes over a maximum (linkQuality lat_max 20 ms; a1
+# gets 40 ms one way) is ineligible and punished although its probes are
+# answered, the bond leaves it; once it is back under the maximum and the
+# punishment has faded it is readmitted and, primary, active again.
+over_maximum()
+{
+	local cfg
+
+	RET=0
+	topo 2 active-backup ||
+		{ check_err 1 "set-up failed"; log_test "quality maximum"; return; }
+	cfg=$(mktemp)
+	cat > "$cfg" <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "active-backup", "active-backup": {
+	    "failoverInterval": 500, "upDelay": 500,
+	    "linkQuality": { "lat_max": 20 } } } }
+	EOF
+	ztb_ctl "$NS_A" config apply zb0 "$cfg" > /dev/null
+	check_err $? "config apply with linkQuality lat_max 20 failed"
+	rm -f "$cfg"
+	ztb_ctl "$NS_A" bond set zb0 punishBase 2000 &&
+	ztb_ctl "$NS_A" link set zb0 a1 mode primary
+	check_err $? "punishBase, primary"
+	slowwait 10 is_active "$NS_A" a1
+	slowwait 10 probes_at_least "$NS_A" a2 8
+	tc -n "$NS_A" qdisc add dev a1 root netem delay 40ms
+	slowwait 20 is_active "$NS_A" a2
+	check_err $? "a1 over lat_max (rtt $(ztb_link_field "$NS_A" a1 rtt_ms) ms) still active"
+	[[ $(ztb_link_field "$NS_A" a1 eligible) == false ]]
+	check_err $? "a1 over lat_max still eligible"
+	[[ $(ztb_link_field "$NS_A" a1 punished_ms) -gt 0 ||
+	   $(ztb_link_field "$NS_A" a1 state) == punished ]]
+	check_err $? "a1 over lat_max not punished (state $(ztb_link_field "$NS_A" a1 state))"
+	ztb_ping "$NS_A" 10.0.0.2 3
+	check_err $? "no traffic on a2"
+	tc -n "$NS_A" qdisc del dev a1 root
+	slowwait 30 is_active "$NS_A" a1
+	check_err $? "a1 under lat_max again not readmitted: state $(ztb_link_field "$NS_A" a1 state), rtt $(ztb_link_field "$NS_A" a1 rtt_ms) ms"
+	log_test "a link over a quality maximum (lat_max) is ineligible, punished, and readmitted once under it"
+}
+
+# alloc_below L1 L2: A's balance-aware allocation of L1 is below L2's
+alloc_below()
+{
+	local a b
+
+	a=$(ztb_link_field "$NS_A" "$1" allocation)
+	b=$(ztb_link_field "$NS_A" "$2" allocation)
+	[[ -n $a && -n $b ]] && ztb_fcmp "$a" "<" "$b"
+}
+
 rtt_jitter_loss()
 {
-	local r1 r3 l2 l3 p1 p1j p3 q1 q2 q3 s0
+	local r1 r3 l2 l3 p1 p1j p3 q1 q2 q3 s0 m1 mr1 e3 v3
 
 	RET=0
 	topo 3 balance-rr failoverInterval 250 ||
@@ -158,6 +210,15 @@ rtt_jitter_loss()
 	check_err $? "clean a3 loss_ratio $l3 not under 0.01"
 	ztb_fcmp "$q1" "<" "$q3" && ztb_fcmp "$q2" "<" "$q3"
 	check_err $? "quality of the bad links ($q1, $q2) not below the clean one ($q3)"
+	# one readout: the window moves between two
+	read -r m1 mr1 < <(ztb_ctl "$NS_A" bond show zb0 --json |
+		jq -r '.links[] | select(.name == "a1") | "\(.ltm_ms) \(.rtt_ms)"')
+	ztb_fcmp "$m1" ">=" "$mr1" && ztb_fcmp "$m1" ">=" 30
+	check_err $? "a1 ltm_ms $m1: the largest RTT is below the mean $mr1 or the delay"
+	e3=$(ztb_link_field "$NS_A" a3 error_ratio)
+	v3=$(ztb_link_field "$NS_A" a3 availability)
+	ztb_fcmp "$e3" "<" 0.05 && ztb_fcmp "$v3" ">=" 0.9
+	check_err $? "clean a3: error_ratio $e3 (expected below 0.05), availability $v3 (expected 0.9 or more)"
 
 	# jitter: 40 ms +- 20 ms (sd 11.5 ms); 64 samples (4 s) replace the
 	# window. Compared with the clean link measured at the same time, so
@@ -170,7 +231,14 @@ rtt_jitter_loss()
 	# the sum first: awk compares "12.1" with "3.4 + 5" as strings
 	ztb_fcmp "$p1j" ">" "$(awk -v a="${p3:-0}" 'BEGIN { print a + 5 }')"
 	check_err $? "jitter did not raise pdv_ms ($p1 -> $p1j, clean link $p3)"
-	log_test "rtt, jitter and loss measured per link; quality of the bad links drops"
+
+	# balance-aware's automatic allocation follows quality: the bad links
+	# get less than the clean one
+	ztb_ctl "$NS_A" bond set zb0 policy balance-aware
+	slowwait 5 alloc_below a1 a3 && slowwait 5 alloc_below a2 a3
+	check_err $? "allocation of the bad links not below the clean one: a1 $(ztb_link_field "$NS_A" a1 allocation), a2 $(ztb_link_field "$NS_A" a2 allocation), a3 $(ztb_link_field "$NS_A" a3 allocation)"
+	echo "    balance-aware allocation: a1 $(ztb_link_field "$NS_A" a1 allocation), a2 $(ztb_link_field "$NS_A" a2 allocation), a3 $(ztb_link_field "$NS_A" a3 allocation)"
+	log_test "rtt, jitter and loss measured per link; quality and allocation of the bad links drop"
 }
 
 # ping -i 0.01 for DUR seconds in the background; prints "sent received".
@@ -182,7 +250,7 @@ ping_bg()
 
 blackhole_failover()
 {
-	local tmp lost sent recv pun events mon ping
+	local tmp lost sent recv pun events mon ping v1 v2
 
 	RET=0
 	topo 2 active-backup failoverInterval 250 upDelay 500 punishBase 2000 ||
@@ -216,6 +284,11 @@ blackhole_failover()
 	echo "    ping every 10 ms: $sent sent, $recv received, outage ~$((lost * 10)) ms; a1 punished $pun ms"
 	[[ $sent -gt 100 && $lost -le 50 ]]
 	check_err $? "lost $lost of $sent pings (more than 0.5 s)"
+	# the outage shows in availability: a1's, not a2's
+	v1=$(ztb_link_field "$NS_A" a1 availability)
+	v2=$(ztb_link_field "$NS_A" a2 availability)
+	ztb_fcmp "$v1" "<" "$v2" && ztb_fcmp "$v2" ">=" 0.9
+	check_err $? "availability after the blackhole: a1 $v1 (expected below a2), a2 $v2 (expected 0.9 or more)"
 
 	# healthy again: back after the punishment and upDelay
 	tc -n "$NS_A" qdisc del dev a1 root
@@ -273,10 +346,15 @@ flap()
 
 select_on_return()
 {
-	local m
+	local c m slow want
 
 	RET=0
-	for m in always failure better optimize; do
+	# METHOD:SLOW:EXPECTED: SLOW (a1 the primary or a2 the spare) has 30
+	# ms more; a1 fails and comes back; EXPECTED is then active. always
+	# takes the primary back even when it is the worse link, better only
+	# when it is the better one, failure never.
+	for c in always:a1:a1 always:a2:a1 failure:a2:a2 better:a2:a1 better:a1:a2 optimize; do
+		IFS=: read -r m slow want <<< "$c"
 		# 500 ms: under a loaded TCG host a 30 ms path's probe replies
 		# can take longer than 250 ms and the spare would count as dead
 		topo 2 active-backup failoverInterval 500 punishBase 0 linkSelectMethod "$m" ||
@@ -284,35 +362,30 @@ select_on_return()
 		ztb_ctl "$NS_A" link set zb0 a1 mode primary
 		slowwait 10 is_active "$NS_A" a1
 		slowwait 10 probes_at_least "$NS_A" a2 8
-		case $m in
-		always|failure|better)
-			# the spare is worse: 30 ms more
-			tc -n "$NS_A" qdisc add dev a2 root netem delay 30ms
-			sleep 5
-			ip -n "$NS_B" link set b1 down
-			slowwait 5 is_active "$NS_A" a2
-			check_err $? "$m: no failover to a2"
-			ip -n "$NS_B" link set b1 up
-			slowwait 10 link_state "$NS_A" a1 up
-			sleep 2
-			case $m in
-			always|better)
-				slowwait 5 is_active "$NS_A" a1
-				check_err $? "$m: primary a1 (better) not reselected" ;;
-			failure)
-				is_active "$NS_A" a2
-				check_err $? "failure: left a2 although it works" ;;
-			esac
-			;;
-		optimize)
+		if [[ $m == optimize ]]; then
 			# no failure at all: the primary gets much worse
 			tc -n "$NS_A" qdisc add dev a1 root netem delay 150ms
 			slowwait 15 is_active "$NS_A" a2
 			check_err $? "optimize: did not move off the degraded primary"
-			;;
-		esac
+			continue
+		fi
+		tc -n "$NS_A" qdisc add dev "$slow" root netem delay 30ms
+		sleep 5
+		ip -n "$NS_B" link set b1 down
+		slowwait 5 is_active "$NS_A" a2
+		check_err $? "$c: no failover to a2"
+		ip -n "$NS_B" link set b1 up
+		slowwait 10 link_state "$NS_A" a1 up
+		sleep 2
+		if [[ $want == a1 ]]; then
+			slowwait 5 is_active "$NS_A" a1
+		else
+			sleep 2
+			is_active "$NS_A" a2
+		fi
+		check_err $? "$m with $slow 30 ms slower: active $(ztb_bond_field "$NS_A" active_link) after a1 came back, expected $want (quality a1 $(ztb_link_field "$NS_A" a1 quality), a2 $(ztb_link_field "$NS_A" a2 quality))"
 	done
-	log_test "linkSelectMethod always, failure, better, optimize on the primary's return"
+	log_test "linkSelectMethod on the primary's return: always takes it back even when worse, better only when better, failure never; optimize leaves a degraded primary"
 }
 
 flap_punishment()
@@ -361,7 +434,7 @@ flap_punishment()
 		  (map(.event) | rindex("link-readmitted")) as $r |
 		  $p != null and $h != null and $r != null and $p < $h and $h < $r' \
 		"$events" > /dev/null
-	check_err $? "a1 not held out while punished, then readmitted: $(jq -c 'select(.link == "a1") | [.event, .state]' "$events" | tr '\n' ' ')"
+	check_err $? "a1 not held out while punished, then readmitted: $(jq -c 'select(.link == "a1") | [.event, .state]' "$events" | tr '\n' ' '); a1 now: $(ztb_ctl "$NS_A" bond show zb0 --json | jq -c '.links[] | select(.name == "a1") | {state, eligible, punished_ms, loss_ratio, rtt_ms, pdv_ms, error_ratio}')"
 	rm -f "$events"
 	slowwait 10 link_state "$NS_A" a1 up
 	check_err $? "a1 not up after its readmission"
@@ -390,12 +463,19 @@ rotate()
 	log_test "bond rotate moves active-backup to the next link and wraps"
 }
 
+# data_paths_to_b N: A has live paths to B that take DATA frames on N links
+data_paths_to_b()
+{
+	[[ $(ztb_ctl "$NS_A" --json peer list zb0 2>/dev/null |
+	     jq '[.. | objects | select(has("alive") and .alive == true and .data == true) | .link] | unique | length') -eq $1 ]]
+}
+
 # A remote ztbond as a peer with its own policy, named by its bond MAC,
 # which no frame of it carries (it sends with its link MACs): the peer
 # table follows HELLO to every link MAC of that bond.
 peer_policy_remote_bond()
 {
-	local bmac cfg pol p1 p2 d1 d2
+	local bmac cfg pol p1 p2 d1 d2 dd out m
 
 	RET=0
 	topo 2 active-backup ||
@@ -414,19 +494,38 @@ peer_policy_remote_bond()
 	check_err $? "peer list shows policy $pol for B, not its own broadcast"
 	p1=$(ztb_data_stat "$NS_A" a1 tx_packets)
 	p2=$(ztb_data_stat "$NS_A" a2 tx_packets)
-	ip netns exec "$NS_A" ping -q -c 20 -i 0.02 -W 1 10.0.0.2 > /dev/null 2>&1
+	dd=$(ztb_bond_field "$NS_B" dedup_dropped)
+	out=$(ip netns exec "$NS_A" ping -c 20 -i 0.02 -W 1 10.0.0.2 2>&1)
 	d1=$(($(ztb_data_stat "$NS_A" a1 tx_packets) - p1))
 	d2=$(($(ztb_data_stat "$NS_A" a2 tx_packets) - p2))
-	echo "    20 pings to B: a1 sent $d1, a2 sent $d2 (bond: active-backup, B: broadcast)"
+	dd=$(($(ztb_bond_field "$NS_B" dedup_dropped) - dd))
+	echo "    20 pings to B: a1 sent $d1, a2 sent $d2 (bond: active-backup, B: broadcast), B dropped $dd copies"
 	((d1 >= 20 && d2 >= 20))
 	check_err $? "traffic to B is not broadcast: a1 $d1, a2 $d2 of 20"
-	log_test "peerSpecificBonds: a remote ztbond named by its bond MAC gets its policy on every link MAC it announced"
+	# B is a ztbond: the copies travel as DATA frames and B drops them
+	! grep -q DUP <<< "$out" && grep -q ' 20 received' <<< "$out"
+	check_err $? "B's broadcast copies were not deduplicated (or pings lost): $(tail -n 2 <<< "$out" | tr '\n' ' ')"
+	((dd >= 18 && dd <= 30))
+	check_err $? "B's dedup_dropped rose by $dd, expected about 20"
+	m=$(ip -n "$NS_A" -j link show zb0 | jq .[0].mtu)
+	((m == 1500 - 122))
+	check_err $? "A's MTU $m has no room for the DATA header of the peer's broadcast"
+	# the peer's DATA frames are in the bond's name, with its key
+	ztb_ctl "$NS_A" bond set zb0 authKey 00112233445566778899aabbccddeeff &&
+	ztb_ctl "$NS_B" bond set zb0 authKey 00112233445566778899aabbccddeeff
+	check_err $? "cannot set authKey"
+	slowwait 15 data_paths_to_b 2
+	check_err $? "A's paths to B did not come back, keyed, on both links"
+	out=$(ip netns exec "$NS_A" ping -c 20 -i 0.02 -W 1 10.0.0.2 2>&1)
+	! grep -q DUP <<< "$out" && grep -q ' 20 received' <<< "$out"
+	check_err $? "with authKey, the peer's broadcast lost pings or duplicated them: $(tail -n 2 <<< "$out" | tr '\n' ' '); B's auth failures $(ztb_link_field "$NS_B" b1 ctl_auth_fail)"
+	log_test "peerSpecificBonds: a remote ztbond named by its bond MAC gets its policy on every link MAC it announced, its copies deduplicated, with and without authKey"
 }
 
 forged_frames()
 {
 	local key=000102030405060708090a0b0c0d0e0f before after paths k
-	local events mon
+	local events mon e1 e2
 
 	RET=0
 	# failoverInterval 3000: what is tested is the frames, not the speed
@@ -473,6 +572,16 @@ forged_frames()
 	rm -f "$events"
 	ztb_ping "$NS_A" 10.0.0.2 3
 	check_err $? "no traffic after the forgeries"
+	# garbage from the peer's own MAC spoils that path's error ratio (a
+	# member can only send with its own MAC on ZeroTier), not the other's
+	ip netns exec "$NS_B" python3 "$FORGE" b1 truncated --count 30 \
+		--src "$(ip -n "$NS_B" -j link show b1 | jq -r '.[0].address')"
+	sleep 1
+	e1=$(ztb_link_field "$NS_A" a1 error_ratio)
+	e2=$(ztb_link_field "$NS_A" a2 error_ratio)
+	# (a healthy path may see a stale probe reply under TCG: not 0)
+	ztb_fcmp "$e1" ">" 0.05 && ztb_fcmp "$e2" "<" 0.05
+	check_err $? "error_ratio after 30 bad frames from b1's MAC: a1 $e1 (expected above 0.05), a2 $e2 (expected below 0.05)"
 
 	# keys that differ: nothing is accepted, every frame is counted
 	ztb_ctl "$NS_B" bond set zb0 authKey 0f0e0d0c0b0a09080706050403020100
