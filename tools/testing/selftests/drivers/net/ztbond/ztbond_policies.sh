@@ -285,15 +285,24 @@ policy_balance_xor()
 flow_map()
 {
 	local -n map=$1
-	local sport d i n
+	local sport d i n try ports=($(seq 41000 41047))
 
-	while read -r sport d[1] d[2] d[3]; do
-		map[$sport]=split
-		for i in 1 2 3; do
-			n=$((d[1] + d[2] + d[3] - d[i]))
-			((d[i] >= 20 && n <= 3)) && map[$sport]=a$i
+	# a flow that looked split is measured again: a guest stall can let
+	# the previous flow's frames or a burst of neighbour discovery in
+	for try in 1 2 3; do
+		while read -r sport d[1] d[2] d[3]; do
+			map[$sport]=split
+			for i in 1 2 3; do
+				n=$((d[1] + d[2] + d[3] - d[i]))
+				((d[i] >= 20 && n <= 3)) && map[$sport]=a$i
+			done
+		done < <(run_flows 20 a1,a2,a3 "${ports[@]}")
+		ports=()
+		for sport in "${!map[@]}"; do
+			[[ ${map[$sport]} == split ]] && ports+=("$sport")
 		done
-	done < <(run_flows 20 a1,a2,a3 $(seq 41000 41047))
+		((${#ports[@]})) || break
+	done
 }
 
 a2_usable()
