@@ -37,7 +37,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <dirent.h>
 #include <json-c/json.h>
 #include <netlink/attr.h>
@@ -46,6 +45,7 @@
 
 #include "ztbondctl.h"
 #include "zt.h"
+#include "curl.h"
 #include "config.h"
 
 #define ZT_MAX_MEMBERS		64
@@ -241,39 +241,39 @@ static long zt_http(const char *method, const char *url, const char *auth_hdr,
 
 	if (out)
 		*out = NULL;
-	c = curl_easy_init();
+	c = ztb_curl.easy_init();
 	if (!c) {
 		snprintf(err, errlen, "cannot initialise libcurl");
 		return -1;
 	}
 	if (auth_hdr)
-		h = curl_slist_append(h, auth_hdr);
+		h = ztb_curl.slist_append(h, auth_hdr);
 	if (body)
-		h = curl_slist_append(h, "Content-Type: application/json");
-	h = curl_slist_append(h, "Expect:");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, zt_curl_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+		h = ztb_curl.slist_append(h, "Content-Type: application/json");
+	h = ztb_curl.slist_append(h, "Expect:");
+	ztb_curl.easy_setopt(c, CURLOPT_URL, url);
+	ztb_curl.easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	ztb_curl.easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	ztb_curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	ztb_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	ztb_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	ztb_curl.easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	ztb_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, zt_curl_write);
+	ztb_curl.easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	ztb_curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (body)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	rc = curl_easy_perform(c);
+		ztb_curl.easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	rc = ztb_curl.easy_perform(c);
 	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
+		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : ztb_curl.easy_strerror(rc));
 	} else {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		ztb_curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 		if (out && b.p)
 			*out = json_tokener_parse(b.p);
 	}
 	free(b.p);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	ztb_curl.slist_free_all(h);
+	ztb_curl.easy_cleanup(c);
 	return code;
 }
 
@@ -1612,6 +1612,7 @@ void ztb_zt_usage(FILE *f)
 
 int ztb_zt_main(int argc, char **argv)
 {
+	char err[256];
 	int ret;
 
 	if (argc < 1) {
@@ -1630,7 +1631,11 @@ int ztb_zt_main(int argc, char **argv)
 		ztb_err("zt: unknown command \"%s\" (up, down, status)", argv[0]);
 		return 1;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+	if (ztb_curl_load(err, sizeof(err))) {
+		ztb_err("zt: %s", err);
+		return 1;
+	}
+	if (ztb_curl.global_init(CURL_GLOBAL_DEFAULT)) {
 		ztb_err("zt: cannot initialise libcurl");
 		return 1;
 	}
@@ -1640,6 +1645,6 @@ int ztb_zt_main(int argc, char **argv)
 		ret = zt_down(argc - 1, argv + 1);
 	else
 		ret = zt_status(argc - 1, argv + 1);
-	curl_global_cleanup();
+	ztb_curl.global_cleanup();
 	return ret;
 }
