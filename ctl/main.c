@@ -5,10 +5,15 @@
  * Command-line grammar and dispatch. Everything the user typed is checked
  * before a socket is opened: a bad command line sends nothing.
  */
+#define _GNU_SOURCE	/* setns() */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -50,6 +55,37 @@ static bool is_help(const char *s)
 static bool is_json(const char *s)
 {
 	return !strcmp(s, "--json") || !strcmp(s, "-j");
+}
+
+/*
+ * -n NETNS: work in the named network namespace (ip netns add's
+ * /run/netns/NETNS, or a path such as /proc/PID/ns/net), as "ip -n" does;
+ * the same as "ip netns exec NETNS ztbondctl ..." without a second program
+ * and a mount namespace. Bonds, links and interface names are per
+ * namespace; the netlink socket opened afterwards lives in NETNS.
+ */
+static int enter_netns(const char *name)
+{
+	char path[4096];
+	int fd, err;
+
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ztb_err("netns \"%s\": %s (%s)", name, strerror(errno),
+			strchr(name, '/') ? "a network namespace file" :
+			"see ip netns list");
+		return -1;
+	}
+	err = setns(fd, CLONE_NEWNET);
+	if (err)
+		ztb_err("netns \"%s\": cannot enter it: %s", name,
+			strerror(errno));
+	close(fd);
+	return err ? -1 : 0;
 }
 
 /* ---- command implementations ----------------------------------------- */
@@ -421,7 +457,7 @@ static void usage(FILE *f, const char *obj, const char *cmd)
 	if (!obj)
 		ztb_zt_usage(f);
 	if (!obj)
-		fprintf(f, "       " ZTB_PROG " [--json] OBJECT ...\n"
+		fprintf(f, "       " ZTB_PROG " [--json] [-n NETNS] OBJECT ...\n"
 			   "       " ZTB_PROG " {-h | --help | help}\n"
 			   "       " ZTB_PROG " {-V | --version}\n");
 	if (bond_keys)
@@ -455,13 +491,21 @@ int main(int argc, char **argv)
 {
 	struct ztb_opts opts = { .json = false };
 	const struct ztb_cmd *c = NULL;
-	const char *obj, *cmd = NULL;
+	const char *obj, *cmd = NULL, *netns = NULL;
 	unsigned int i;
 	int a = 1, j;
 
 	for (; a < argc && argv[a][0] == '-'; a++) {
 		if (is_json(argv[a])) {
 			opts.json = true;
+		} else if (!strcmp(argv[a], "-n") ||
+			   !strcmp(argv[a], "--netns")) {
+			if (a + 1 >= argc || !argv[a + 1][0]) {
+				ztb_err("%s needs a network namespace (a name of ip netns list, or a path)",
+					argv[a]);
+				return usage_error(NULL, NULL);
+			}
+			netns = argv[++a];
 		} else if (is_help(argv[a])) {
 			usage(stdout, NULL, NULL);
 			return 0;
@@ -485,8 +529,15 @@ int main(int argc, char **argv)
 		usage(stdout, NULL, NULL);
 		return 0;
 	}
-	if (!strcmp(obj, "zt"))
+	if (!strcmp(obj, "zt")) {
+		if (netns) {
+			/* zt reads the taps' sysfs, which setns does not move */
+			ztb_err("zt does not take -n: run it in the namespace (ip netns exec %s ztbondctl zt ...)",
+				netns);
+			return 1;
+		}
 		return ztb_zt_main(argc - a, argv + a);
+	}
 	if (strcmp(obj, "bond") && strcmp(obj, "link") && strcmp(obj, "peer") &&
 	    strcmp(obj, "monitor") && strcmp(obj, "config")) {
 		ztb_err("unknown object \"%s\" (bond, link, peer, monitor, config, zt)",
@@ -530,5 +581,7 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	}
+	if (netns && enter_netns(netns))
+		return 1;
 	return c->fn(c, argc - a, argv + a, &opts);
 }

@@ -118,6 +118,12 @@ help "Usage:" --json --help
 
 bad "missing OBJECT"
 bad "unknown option \"--bogus\"" --bogus bond show
+bad "-n needs a network namespace" -n
+bad "--netns needs a network namespace" --netns "" bond show
+bad 'netns "ztb-no-such-ns": No such file or directory (see ip netns list)' -n ztb-no-such-ns bond show
+bad 'netns "/nonexistent/ns": No such file or directory' --netns /nonexistent/ns bond show
+bad 'zt does not take -n' -n ztb-no-such-ns zt status
+bad 'unknown command "frob"' -n ztb-no-such-ns bond frob
 bad "unknown object \"frob\"" frob
 bad "unknown object \"bonds\"" bonds show
 bad "bond: missing command" bond
@@ -178,6 +184,7 @@ bad 'policy: "bogus" is not one of none, active-backup, broadcast, balance-rr, b
 	bond add zb0 policy bogus
 bad 'policy: "Active-Backup" is not one of' bond add zb0 policy Active-Backup
 bad 'flowTableSize: "100" is out of range (256..1048576)' bond add zb0 policy balance-aware flowTableSize 100
+bad 'flowExpiry: "999" is out of range (1000..86400000 ms)' bond add zb0 policy balance-aware flowExpiry 999
 bad 'balancePolicy: "flow" is not one of flow-dynamic, flow-static, packet' \
 	bond set zb0 balancePolicy flow
 bad 'policy: missing value (none, active-backup' bond add zb0 policy
@@ -185,7 +192,7 @@ bad 'upDelay: given more than once' bond add zb0 upDelay 1 upDelay 2
 bad 'linkSelectMethod: given more than once' \
 	bond add zb0 linkSelectMethod always activeReselect better
 bad 'policy: given more than once' bond set zb0 policy none policy none
-bad '"frob" is not a bond key (policy, packetsPerLink, failoverInterval, upDelay, downDelay, linkSelectMethod, balancePolicy, flowTableSize, monitorStrategy, punishBase, punishMax, dedup, dataHeader, reorderTimeout, authKey)' \
+bad '"frob" is not a bond key (policy, packetsPerLink, failoverInterval, upDelay, downDelay, linkSelectMethod, balancePolicy, flowTableSize, flowExpiry, monitorStrategy, punishBase, punishMax, dedup, dataHeader, reorderTimeout, authKey)' \
 	bond add zb0 frob 1
 bad '"mode" is a link key, not a bond key' bond add zb0 mode primary
 bad 'authKey: "abc" is not one of 32 hex digits, or none' bond set zb0 authKey abc
