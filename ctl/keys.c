@@ -86,6 +86,11 @@ static const struct ztb_key bond_keys[] = {
 		.max = ZTBOND_MAX_FLOW_MAX, .def = ZTBOND_DEF_FLOW_MAX,
 		.help = "balance-aware: flows tracked, a power of two",
 	}, {
+		.name = "flowExpiry", .attr = ZTBOND_A_FLOW_EXPIRE,
+		.kind = ZTB_K_U32, .min = ZTBOND_MIN_FLOW_EXPIRE_MS,
+		.max = ZTBOND_MAX_FLOW_EXPIRE_MS, .def = ZTBOND_FLOW_EXPIRE_MS,
+		.unit = "ms", .help = "balance-aware: an idle flow forgets its link after this long",
+	}, {
 		.name = "monitorStrategy", .alias = "pathMonitorStrategy",
 		.alias2 = "linkMonitorStrategy",
 		.attr = ZTBOND_A_MONITOR, .kind = ZTB_K_ENUM,

@@ -36,24 +36,15 @@
 
 #include "ztbond_priv.h"
 
-#define ZTBOND_FT_WAYS		4
 /* moves per rebalancing pass: a bound, not a target */
 #define ZTBOND_MAX_MOVES	256
-
-struct ztbond_flow {
-	u32 hash;
-	u32 used;		/* jiffies, low 32 bits */
-	u8 id;			/* link id */
-	bool valid;
-	bool client;		/* ARP about a neighbour: in id_clients */
-};
 
 struct ztbond_flow_table {
 	struct rcu_head rcu;
 	u32 size;		/* entries */
 	u32 mask;		/* buckets - 1 */
 	u32 scan;		/* rebalancing resumes here */
-	struct ztbond_flow ent[];
+	struct ztbe_flow ent[];
 };
 
 /* ---- packet path ---------------------------------------------------------- */
@@ -80,28 +71,17 @@ static bool ztbond_xmit_aware_flow(struct ztbond *bond,
 				   struct sk_buff *skb)
 {
 	struct ztbond_flow_table *ft = snap->ft;
-	struct ztbond_flow *b, *e = NULL, *victim = NULL;
 	u32 now = (u32)jiffies, hash;
+	struct ztbe_flow *b, *e;
 	bool client = false;
 	atomic_t *count;
-	int w, idx;
+	int w, victim, idx;
 
 	hash = ztbond_arp_hash(skb, &client) ?: skb_get_hash(skb) ?: 1;
-	b = &ft->ent[(hash & ft->mask) * ZTBOND_FT_WAYS];
-	for (w = 0; w < ZTBOND_FT_WAYS; w++) {
-		struct ztbond_flow *c = &b[w];
-
-		if (c->valid && c->hash == hash && c->client == client) {
-			e = c;
-			break;
-		}
-		/* a free way, else the least recently used one */
-		if (!victim || (victim->valid &&
-				(!c->valid || (s32)(c->used - victim->used) < 0)))
-			victim = c;
-	}
-
-	if (e) {
+	b = &ft->ent[(hash & ft->mask) * ZTBE_FT_WAYS];
+	w = ztbe_ft_find(b, hash, client, &victim);
+	if (w >= 0) {
+		e = &b[w];
 		idx = snap->tx_of_id[e->id];
 		if (likely(idx >= 0)) {
 			if (e->used != now)
@@ -112,7 +92,7 @@ static bool ztbond_xmit_aware_flow(struct ztbond *bond,
 		atomic_dec(&ztbond_aware_count(bond, client)[e->id]);
 		atomic64_inc(&bond->flow_moves);
 	} else {
-		e = victim;
+		e = &b[victim];
 		if (e->valid)
 			atomic_dec(&ztbond_aware_count(bond, e->client)[e->id]);
 		e->hash = hash;
@@ -189,7 +169,7 @@ static struct ztbond_flow_table *ztbond_ft_alloc(u32 entries)
 	if (!ft)
 		return NULL;
 	ft->size = entries;
-	ft->mask = entries / ZTBOND_FT_WAYS - 1;
+	ft->mask = entries / ZTBE_FT_WAYS - 1;
 	return ft;
 }
 
@@ -341,13 +321,13 @@ void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 	if (!snap || !ft || snap->ft != ft)
 		return;
 	balance = snap->balance;
-	expire = msecs_to_jiffies(ZTBOND_FLOW_EXPIRE_MS);
+	expire = msecs_to_jiffies(READ_ONCE(bond->cfg.flow_expire));
 	for (i = 0; i < ft->size; i++) {
-		struct ztbond_flow *e = &ft->ent[i];
+		struct ztbe_flow *e = &ft->ent[i];
 
 		if (!e->valid)
 			continue;
-		if (now - READ_ONCE(e->used) > expire) {
+		if (ztbe_ft_idle(READ_ONCE(e->used), now, expire)) {
 			e->valid = false;
 			continue;
 		}
@@ -360,7 +340,7 @@ void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 	 * by the clients' counts.
 	 */
 	for (i = 0; i < ft->size && snap->ntx; i++) {
-		struct ztbond_flow *e = &ft->ent[i];
+		struct ztbe_flow *e = &ft->ent[i];
 		u32 j;
 		int to;
 

@@ -367,6 +367,7 @@ void ztbond_cfg_default(struct ztbond_cfg *cfg)
 	cfg->monitor = ZTBOND_MONITOR_DYNAMIC;
 	cfg->balance = ZTBOND_BALANCE_FLOW_DYNAMIC;
 	cfg->flow_max = ZTBOND_DEF_FLOW_MAX;
+	cfg->flow_expire = ZTBOND_FLOW_EXPIRE_MS;
 	cfg->punish_base = ZTBOND_DEF_PUNISH_BASE_MS;
 	cfg->punish_max = ZTBOND_DEF_PUNISH_MAX_MS;
 	cfg->dedup = true;		/* ZeroTier's default */

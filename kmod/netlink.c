@@ -85,6 +85,7 @@ static const struct nla_policy ztbond_nl_policy[ZTBOND_A_MAX + 1] = {
 	[ZTBOND_A_QUALITY]		= NLA_POLICY_NESTED(ztbond_q_nl_policy),
 	[ZTBOND_A_BALANCE_POLICY]	= NLA_POLICY_MAX(NLA_U8, ZTBOND_BALANCE_MAX),
 	[ZTBOND_A_FLOW_MAX]		= { .type = NLA_U32 },
+	[ZTBOND_A_FLOW_EXPIRE]		= { .type = NLA_U32 },
 	[ZTBOND_A_PEERS]		= { .type = NLA_NESTED },
 	[ZTBOND_A_PEER]			= NLA_POLICY_NESTED(ztbond_peer_nl_policy),
 	[ZTBOND_A_DEDUP]		= NLA_POLICY_MAX(NLA_U8, 1),
@@ -322,6 +323,19 @@ static int ztbond_nl_parse_cfg(struct nlattr **attrs, struct ztbond_cfg *cfg,
 			return -EINVAL;
 		}
 		cfg->flow_max = v;
+	}
+	a = attrs[ZTBOND_A_FLOW_EXPIRE];
+	if (a) {
+		/* beyond NLA_POLICY_RANGE's s16 on 6.1 */
+		u32 v = nla_get_u32(a);
+
+		if (v < ZTBOND_MIN_FLOW_EXPIRE_MS ||
+		    v > ZTBOND_MAX_FLOW_EXPIRE_MS) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "ztbond: flowExpiry must be 1000..86400000 ms");
+			return -EINVAL;
+		}
+		cfg->flow_expire = v;
 	}
 	if (attrs[ZTBOND_A_DEDUP])
 		cfg->dedup = nla_get_u8(attrs[ZTBOND_A_DEDUP]);
@@ -702,6 +716,7 @@ static int ztbond_nl_fill_bond(struct sk_buff *msg, struct ztbond *bond,
 	    nla_put_u8(msg, ZTBOND_A_MONITOR, c->monitor) ||
 	    nla_put_u8(msg, ZTBOND_A_BALANCE_POLICY, c->balance) ||
 	    nla_put_u32(msg, ZTBOND_A_FLOW_MAX, c->flow_max) ||
+	    nla_put_u32(msg, ZTBOND_A_FLOW_EXPIRE, c->flow_expire) ||
 	    nla_put_u32(msg, ZTBOND_A_FLOWS, ztbond_aware_flows(bond)) ||
 	    nla_put_u64_64bit(msg, ZTBOND_A_FLOW_MOVES,
 			      atomic64_read(&bond->flow_moves), ZTBOND_A_PAD) ||

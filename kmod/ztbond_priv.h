@@ -171,6 +171,7 @@ struct ztbond_cfg {
 	u8 monitor;			/* enum ztbond_monitor */
 	u8 balance;			/* enum ztbond_balance */
 	u32 flow_max;			/* balance-aware flow table entries */
+	u32 flow_expire;		/* ms an idle flow keeps its entry */
 	u32 punish_base;		/* ms */
 	u32 punish_max;			/* ms */
 	struct ztbe_qparams qp;

@@ -28,6 +28,7 @@ typedef __u8 u8;
 typedef __u16 u16;
 typedef __u32 u32;
 typedef __u64 u64;
+typedef __s32 s32;
 typedef __s64 s64;
 #define ztbe_div64(a, b)	((u64)(a) / (u64)(b))
 #define ztbe_popcount64(x)	((u32)__builtin_popcountll(x))
@@ -212,6 +213,53 @@ void ztbe_shares(const u32 *weight, int n, u32 *share);
 
 void ztbe_fill_wseq(const u32 *share, int n, u8 *seq, int len);
 int ztbe_pick_deficit(const u32 *share, const u32 *flows, int n);
+
+/*
+ * The flow table: flowTableSize entries allocated once, in buckets of
+ * ZTBE_FT_WAYS indexed by the flow hash's low bits. A flow is found by
+ * looking at its bucket only, so the per-packet cost is the same with 100
+ * flows as with a million; a new flow takes a free way, else the least
+ * recently used one (evicting it), so a flood of new flows allocates
+ * nothing and displaces only the table's oldest entries.
+ */
+#define ZTBE_FT_WAYS		4
+
+struct ztbe_flow {
+	u32 hash;
+	u32 used;		/* jiffies, low 32 bits */
+	u8 id;			/* link id */
+	bool valid;
+	bool client;		/* ARP about a neighbour, counted apart */
+};
+
+/*
+ * The way of bucket b that holds (hash, client), or -1 with *victim the way
+ * a new entry takes. "used" is compared modulo 2^32: jiffies wrap.
+ * Per packet: four entries, no division.
+ */
+static inline int ztbe_ft_find(const struct ztbe_flow *b, u32 hash,
+			       bool client, int *victim)
+{
+	int w, v = 0;
+
+	for (w = 0; w < ZTBE_FT_WAYS; w++) {
+		const struct ztbe_flow *c = &b[w];
+
+		if (c->valid && c->hash == hash && c->client == client)
+			return w;
+		if (w && b[v].valid &&
+		    (!c->valid || (s32)(c->used - b[v].used) < 0))
+			v = w;
+	}
+	*victim = v;
+	return -1;
+}
+
+/* Has an entry last used at "used" been idle longer than expire? */
+static inline bool ztbe_ft_idle(u32 used, u32 now, u32 expire)
+{
+	return now - used > expire;
+}
 int ztbe_rebalance_step(const u32 *share, const u32 *flows, int n,
 			int *from, int *to);
 

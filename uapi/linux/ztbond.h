@@ -37,7 +37,9 @@
 #define ZTBOND_MIN_FLOW_MAX		256
 #define ZTBOND_DEF_FLOW_MAX		65536
 #define ZTBOND_MAX_FLOW_MAX		1048576
-#define ZTBOND_FLOW_EXPIRE_MS		243000	/* ZeroTier's */
+#define ZTBOND_FLOW_EXPIRE_MS		243000	/* default: ZeroTier's */
+#define ZTBOND_MIN_FLOW_EXPIRE_MS	1000
+#define ZTBOND_MAX_FLOW_EXPIRE_MS	86400000
 /*
  * Control protocol between ztbond peers (Documentation/ztbond-protocol.rst):
  * IPv6/UDP between link-local addresses derived from the link MACs; HELLO
@@ -243,6 +245,7 @@ enum ztbond_attr {
 	ZTBOND_A_REORDER_HELD,		/* u64, ro: frames that arrived early and waited */
 	ZTBOND_A_REORDER_LOST,		/* u64, ro: gaps given up (lost on every path, or timed out) */
 	ZTBOND_A_REORDER_LATE,		/* u64, ro: frames that came after their gap was given up */
+	ZTBOND_A_FLOW_EXPIRE,		/* u32 ms: balance-aware, an idle flow's entry expires */
 	__ZTBOND_A_MAX,
 };
 

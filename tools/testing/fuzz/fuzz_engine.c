@@ -223,17 +223,76 @@ static void fuzz_sequences(const u8 *p, size_t n)
 	}
 }
 
+/*
+ * The flow table: a small table driven by the input (two bytes a packet:
+ * the flow's hash, a flow or a client, and a clock step). The table never
+ * holds a flow twice, a flow just sent is found at once, a full bucket
+ * evicts its least recently used way, and expiry drops exactly the
+ * entries idle longer than the expiry.
+ */
+static void fuzz_flowtab(const u8 *p, size_t n)
+{
+	enum { BUCKETS = 4, SIZE = BUCKETS * ZTBE_FT_WAYS };
+	struct ztbe_flow t[SIZE], *b;
+	u32 now = 0xffffff00u, h, expire = 64;	/* crosses the jiffies wrap */
+	bool client;
+	size_t i;
+	int w, v, j, k;
+
+	memset(t, 0, sizeof(t));
+	for (i = 0; i + 2 <= n; i += 2) {
+		h = p[i] & 0x3f;
+		client = p[i] & 0x40;
+		now += p[i + 1] & 0x1f;
+		b = &t[(h & (BUCKETS - 1)) * ZTBE_FT_WAYS];
+		w = ztbe_ft_find(b, h, client, &v);
+		if (w < 0) {
+			CHECK(v >= 0 && v < ZTBE_FT_WAYS);
+			for (j = 0; j < ZTBE_FT_WAYS; j++) {
+				/* a free way is taken before a used one */
+				CHECK(b[v].valid <= b[j].valid);
+				if (b[v].valid && b[j].valid)
+					CHECK((s32)(b[j].used - b[v].used) >= 0);
+			}
+			b[v] = (struct ztbe_flow){ .hash = h, .client = client,
+						   .used = now, .valid = true };
+			w = v;
+		} else {
+			CHECK(b[w].hash == h && b[w].client == client);
+			b[w].used = now;
+		}
+		CHECK(ztbe_ft_find(b, h, client, &v) == w);
+		for (j = 0; j < ZTBE_FT_WAYS; j++)
+			for (k = j + 1; k < ZTBE_FT_WAYS; k++)
+				CHECK(!b[j].valid || !b[k].valid ||
+				      b[j].hash != b[k].hash ||
+				      b[j].client != b[k].client);
+		if (p[i + 1] & 0x80) {	/* the monitor's expiry pass */
+			for (j = 0; j < SIZE; j++) {
+				if (!t[j].valid)
+					continue;
+				CHECK(ztbe_ft_idle(t[j].used, now, expire) ==
+				      (now - t[j].used > expire));
+				if (ztbe_ft_idle(t[j].used, now, expire))
+					t[j].valid = false;
+			}
+			CHECK(t[(h & (BUCKETS - 1)) * ZTBE_FT_WAYS + w].valid);
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!size)
 		return 0;
-	switch (data[0] % 6) {
+	switch (data[0] % 7) {
 	case 0: fuzz_wire(data + 1, size - 1); break;
 	case 1: fuzz_windows(data + 1, size - 1); break;
 	case 2: fuzz_quality(data + 1, size - 1); break;
 	case 3: fuzz_alloc(data + 1, size - 1); break;
 	case 4: fuzz_select(data + 1, size - 1); break;
 	case 5: fuzz_sequences(data + 1, size - 1); break;
+	case 6: fuzz_flowtab(data + 1, size - 1); break;
 	}
 	return 0;
 }

@@ -23,6 +23,8 @@ seeds = {
     "quality": b"\2" + bytes(range(96)),
     "alloc": b"\3" + bytes(range(48)),
     "select": b"\4" + bytes(range(36)),
+    "sequences": b"\5" + bytes(range(0, 256, 3)),
+    "flowtab": b"\6" + bytes((i * 37) & 0xff for i in range(128)),
 }
 for name, data in seeds.items():
     with open(os.path.join(out, name), "wb") as f:

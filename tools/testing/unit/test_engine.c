@@ -860,3 +860,109 @@ TEST(dynamic_traffic_pause_keeps_path_alive)
 		ASSERT_LE(probes, 14);
 	}
 }
+
+/* ---- balance-aware flow table ------------------------------------------ */
+
+/* A flow and a client with the same hash are two entries. */
+TEST(ft_find_own_entry)
+{
+	struct ztbe_flow b[ZTBE_FT_WAYS] = {
+		{ .hash = 7, .used = 1, .id = 2, .valid = true, .client = true },
+		{ .hash = 7, .used = 1, .id = 3, .valid = true },
+		{ .hash = 9, .used = 1, .id = 4, .valid = false },
+		{ .hash = 5, .used = 1, .id = 5, .valid = true },
+	};
+	int v = -1;
+
+	ASSERT_EQ(1, ztbe_ft_find(b, 7, false, &v));
+	ASSERT_EQ(0, ztbe_ft_find(b, 7, true, &v));
+	ASSERT_EQ(3, ztbe_ft_find(b, 5, false, &v));
+	/* an invalid entry never matches: its way is the free one */
+	ASSERT_EQ(-1, ztbe_ft_find(b, 9, false, &v));
+	ASSERT_EQ(2, v);
+}
+
+/* A new flow takes a free way before it evicts anyone. */
+TEST(ft_new_flow_takes_a_free_way)
+{
+	struct ztbe_flow b[ZTBE_FT_WAYS] = {
+		{ .hash = 1, .used = 100, .valid = true },
+		{ .hash = 2, .used = 5, .valid = true },
+		{ .hash = 3, .used = 100, .valid = false },
+		{ .hash = 4, .used = 100, .valid = true },
+	};
+	int v = -1;
+
+	ASSERT_EQ(-1, ztbe_ft_find(b, 8, false, &v));
+	ASSERT_EQ(2, v);
+	b[2].valid = true;
+	ASSERT_EQ(-1, ztbe_ft_find(b, 8, false, &v));
+	ASSERT_EQ(1, v);	/* then the least recently used */
+}
+
+/* Least recently used across the jiffies wrap: 0xfffffff0 is older than 5. */
+TEST(ft_lru_across_jiffies_wrap)
+{
+	struct ztbe_flow b[ZTBE_FT_WAYS] = {
+		{ .hash = 1, .used = 0xfffffff8u, .valid = true },
+		{ .hash = 2, .used = 5, .valid = true },
+		{ .hash = 3, .used = 0xfffffff0u, .valid = true },
+		{ .hash = 4, .used = 0x10, .valid = true },
+	};
+	int v = -1;
+
+	ASSERT_EQ(-1, ztbe_ft_find(b, 8, false, &v));
+	ASSERT_EQ(2, v);
+}
+
+TEST(ft_idle_expiry_across_wrap)
+{
+	u32 expire = 243000;
+
+	ASSERT_FALSE(ztbe_ft_idle(1000, 1000 + expire, expire));
+	ASSERT_TRUE(ztbe_ft_idle(1000, 1001 + expire, expire));
+	/* used before the wrap, now after it */
+	ASSERT_FALSE(ztbe_ft_idle(0xffffff00u, 0x100, expire));
+	ASSERT_TRUE(ztbe_ft_idle(0xffffff00u, expire + 0x101, expire));
+}
+
+/*
+ * A table of 64 buckets fed a million distinct flows, as the packet path
+ * does: every lookup looks at four entries, the table never holds more
+ * than its size, no (hash, client) is ever in a bucket twice, and the
+ * entries left are the most recent flows of each bucket.
+ */
+TEST(ft_flood_stays_bounded)
+{
+	enum { BUCKETS = 64, SIZE = BUCKETS * ZTBE_FT_WAYS };
+	static struct ztbe_flow t[SIZE];
+	u32 now, h, seed = 12345, valid = 0, i;
+	int w, v, j;
+
+	for (now = 1; now <= 1000000; now++) {
+		/* xorshift32: every bit of the hash varies */
+		seed ^= seed << 13;
+		seed ^= seed >> 17;
+		seed ^= seed << 5;
+		h = seed;
+		w = ztbe_ft_find(&t[(h % BUCKETS) * ZTBE_FT_WAYS], h, false, &v);
+		if (w < 0) {
+			struct ztbe_flow *e = &t[(h % BUCKETS) * ZTBE_FT_WAYS + v];
+
+			*e = (struct ztbe_flow){ .hash = h, .used = now, .valid = true };
+		} else {
+			t[(h % BUCKETS) * ZTBE_FT_WAYS + w].used = now;
+		}
+	}
+	for (i = 0; i < SIZE; i++)
+		valid += t[i].valid;
+	ASSERT_EQ(SIZE, valid);
+	for (i = 0; i < BUCKETS; i++)
+		for (w = 0; w < ZTBE_FT_WAYS; w++)
+			for (j = w + 1; j < ZTBE_FT_WAYS; j++)
+				ASSERT_NE(t[i * ZTBE_FT_WAYS + w].hash,
+					  t[i * ZTBE_FT_WAYS + j].hash);
+	/* with one new flow a tick, every bucket holds recent entries */
+	for (i = 0; i < SIZE; i++)
+		ASSERT_LT(now - t[i].used, 4u * SIZE * 4);
+}

@@ -5,7 +5,8 @@
 # shaped 8/4/2 Mbit/s with tbf (A -> B); iperf3 with 8 TCP streams uses the
 # sum of the links; flow-static moves no flow while the links are healthy
 # and, when a link fails, only that link's flows; flow-dynamic moves flows
-# back to a returning link; the packet balancePolicy spreads by share.
+# back to a returning link; idle flows leave the table after flowExpiry;
+# the packet balancePolicy spreads by share.
 
 ALL_TESTS="
 	alloc_from_speed
@@ -13,6 +14,7 @@ ALL_TESTS="
 	alloc_automatic
 	flow_static_failure
 	flow_dynamic_rebalance
+	flow_idle_expiry
 	packet_mode
 "
 
@@ -61,10 +63,10 @@ iperf_tcp()
 }
 
 # check_split WHAT: measured shares within 0.1 of 4:2:1 and at least
-# 75% of the 14 Mbit/s sum: well above the fastest link alone (8), so the
-# links are aggregated. (85% held on an idle host; with another TCG guest
-# on the same 2 CPUs, 8 TCP streams reached 10.9-11.7. The efficiency
-# target itself is measured by make bench, not asserted here.)
+# 85% of the 14 Mbit/s sum (11.9), well above the fastest link alone (8):
+# the links are aggregated. tbf is the limit, not the CPU: 13.4 Mbit/s
+# (96%) on 6.1 under TCG. (With another TCG guest on the same two CPUs,
+# 8 TCP streams reached only 10.9-11.7: run one VM at a time.)
 check_split()
 {
 	local what=$1 mbit s
@@ -73,8 +75,8 @@ check_split()
 	mbit=$MBIT
 	read -r -a s <<< "$SHARES"
 	echo "    $what: $mbit Mbit/s, traffic shares ${s[*]} (target 0.571 0.286 0.143)"
-	ztb_fcmp "$mbit" ">=" 10.5
-	check_err $? "$what: $mbit Mbit/s is under 75% of 14"
+	ztb_fcmp "$mbit" ">=" 11.9
+	check_err $? "$what: $mbit Mbit/s is under 85% of 14"
 	ztb_fcmp "${s[0]}" ">=" 0.471 && ztb_fcmp "${s[0]}" "<=" 0.671 &&
 	ztb_fcmp "${s[1]}" ">=" 0.186 && ztb_fcmp "${s[1]}" "<=" 0.386 &&
 	ztb_fcmp "${s[2]}" ">=" 0.043 && ztb_fcmp "${s[2]}" "<=" 0.243
@@ -191,6 +193,41 @@ flow_dynamic_rebalance()
 	check_err $? "rebalancing gave a3 $f3 flows with $((m1 - m0)) moves"
 	wait
 	log_test "balance-aware flow-dynamic: a returning link gets its share back with minimal moves"
+}
+
+# flowExpiry: flows idle longer than it leave the table (the links'
+# counts drop with them); the default is ZeroTier's 243 s.
+flow_idle_expiry()
+{
+	local f0 f1 t0 t
+
+	RET=0
+	topo balancePolicy flow-static ||
+		{ check_err 1 "set-up failed"; log_test "flow idle expiry"; return; }
+	[[ $(ztb_bond_field "$NS_A" flowExpiry) == 243000 ]]
+	check_err $? "default flowExpiry $(ztb_bond_field "$NS_A" flowExpiry), not 243000"
+	ztb_ctl "$NS_A" bond set zb0 flowExpiry 3000
+	check_err $? "cannot set flowExpiry 3000"
+	udp_flows 12 4
+	sleep 3
+	f0=$(ztb_bond_field "$NS_A" flows)
+	wait
+	t0=$SECONDS
+	# still there well within the expiry, gone a tick after it
+	sleep 1
+	f1=$(ztb_bond_field "$NS_A" flows)
+	slowwait 10 eval '[[ $(ztb_bond_field "$NS_A" flows) -eq 0 ]]'
+	check_err $? "flows still in the table $((SECONDS - t0)) s after the traffic stopped: $(ztb_bond_field "$NS_A" flows)"
+	t=$((SECONDS - t0))
+	echo "    flows $f0 while sending, $f1 a second after, 0 after ${t} s (flowExpiry 3 s)"
+	[[ $f0 -ge 12 && $f1 -ge 12 ]]
+	check_err $? "flows $f0 while sending and $f1 a second after, not >= 12"
+	((t >= 2))
+	check_err $? "flows gone ${t} s after the traffic, before flowExpiry 3 s"
+	[[ $(ztb_link_field "$NS_A" a1 flows) -eq 0 && $(ztb_link_field "$NS_A" a2 flows) -eq 0 &&
+	   $(ztb_link_field "$NS_A" a3 flows) -eq 0 ]]
+	check_err $? "links still count flows after expiry"
+	log_test "balance-aware: idle flows expire after flowExpiry, and the links' counts with them"
 }
 
 packet_mode()
