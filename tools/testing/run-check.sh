@@ -406,20 +406,24 @@ follow_console()
 {
 	local log=$1 pid=$2 tag=$3 aw=(awk)
 
-	# The debug kernel's live log gives each test's time: mawk (Debian's
-	# awk) reads a pipe in blocks unless interactive, which would time
-	# the lines when the block arrives, not when the test ended.
-	[[ -n $DEBUG_KERNEL ]] && awk -W version 2>&1 | head -n 1 | grep -q mawk &&
-		aw=(awk -W interactive)
-	tail -n +1 -F --pid="$pid" "$log" 2>/dev/null | "${aw[@]}" -v tag="$tag" -v bad="$DMESG_BAD" -v timed="$DEBUG_KERNEL" '
+	# The live log gives each test's and each case's time, so a slow
+	# run says where the time went: mawk (Debian's awk) reads a pipe in
+	# blocks unless interactive, which would time the lines when the
+	# block arrives, not when the test ended.
+	awk -W version 2>&1 | head -n 1 | grep -q mawk && aw=(awk -W interactive)
+	tail -n +1 -F --pid="$pid" "$log" 2>/dev/null | "${aw[@]}" -v tag="$tag" -v bad="$DMESG_BAD" '
 		{ sub(/\r$/, "") }
-		/^# selftests: / { sub(/^# selftests: [^:]*: /, ""); printf "  [%s] running %s\n", tag, $0; fflush(); t0 = systime(); next }
+		/^# selftests: / { sub(/^# selftests: [^:]*: /, ""); printf "  [%s] running %s\n", tag, $0; fflush(); t0 = tc = systime(); next }
 		/^(not )?ok [0-9]+ selftests: / {
 			sub(/selftests: [^:]*: /, "")
-			if (timed != "" && t0) { t = systime(); $0 = $0 sprintf("  (%dm%02ds)", (t - t0) / 60, (t - t0) % 60) }
+			if (t0) { t = systime(); $0 = $0 sprintf("  (%dm%02ds)", (t - t0) / 60, (t - t0) % 60) }
 			printf "  [%s] %s\n", tag, $0; fflush(); next
 		}
-		/^# (TEST: |SKIP|FAIL)/ { printf "  [%s]   %s\n", tag, substr($0, 3); fflush(); next }
+		/^# TEST: / {
+			t = systime()
+			printf "  [%s]   %s  (%ds)\n", tag, substr($0, 3), tc ? t - tc : 0; tc = t; fflush(); next
+		}
+		/^# (SKIP|FAIL)/ { printf "  [%s]   %s\n", tag, substr($0, 3); fflush(); next }
 		$0 ~ bad { if (nbad++ < 4) printf "  [%s] !! %s\n", tag, $0; fflush(); next }
 		/ztb-(guest|initramfs):/ { printf "  [%s] %s\n", tag, $0; fflush(); next }'
 }
@@ -512,13 +516,17 @@ write_env()
 # and RCU stalls) or hangs (killed at its timeout) fails the test it was
 # running; a new VM then runs the tests that remain, so one crash does not
 # hide the other results.
-for k in "${KVERS[@]}"; do
+run_kernel()
+{
+	local k=$1 s out accel run rout tmo t0 vmpid fpid qrc dm left t why r
+	local remaining splat nscan nleak
+
 	s=$(kver_series "$k")
 	if [[ -z ${BUILT[$k]:-} && -z ${ZTBOND_BOOT_WITHOUT_MODULE:-} ]]; then
 		say "${C_YEL}==> skipping the $k VM: ztbond.ko did not build${C_OFF}"
-		continue
+		return
 	fi
-	((${#TESTS[@]})) || continue
+	((${#TESTS[@]})) || return
 	if [[ -n ${BUILT[$k]:-} ]] && ! stage_modules "$k" > "$LOGS/depmod-$k.log" 2>&1; then
 		warn "depmod for $k failed (see $LOGS/depmod-$k.log); the guest will insmod only"
 	fi
@@ -640,6 +648,12 @@ for k in "${KVERS[@]}"; do
 			record "kmemleak-$s" pass "$nscan scans, no leak"
 		fi
 	fi
+}
+
+# One kernel after the other: two TCG guests side by side on two host CPUs
+# each take two to three times as long (the tests are CPU-bound under TCG).
+for k in "${KVERS[@]}"; do
+	run_kernel "$k"
 done
 
 # 6. Summary ------------------------------------------------------------------

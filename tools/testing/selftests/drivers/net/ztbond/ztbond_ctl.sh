@@ -67,12 +67,16 @@ ip_link_details()
 	check_err $? "kernel: info_kind is not ztbond: $j"
 	export IP_LIB_DIR=$ZTBOND_ROOT/ctl/ip
 	j=$(ip -n "$NS" -d -j link show zb0)
-	[[ $(jq -c '.[0].linkinfo.info_data | {policy, active_link, links, failover_interval, link_select, auth}' <<< "$j") == \
-	   '{"policy":"active-backup","active_link":"v1","links":2,"failover_interval":5000,"link_select":"always","auth":"off"}' ]]
+	# compared in jq: object equality does not depend on the key order,
+	# which jq keeps and gojq sorts
+	jq -e '.[0].linkinfo.info_data | {policy, active_link, links, failover_interval, link_select, auth} ==
+	       {"policy":"active-backup","active_link":"v1","links":2,"failover_interval":5000,"link_select":"always","auth":"off"}' \
+		<<< "$j" >/dev/null
 	check_err $? "bond info_data: $(jq -c '.[0].linkinfo' <<< "$j")"
 	j=$(ip -n "$NS" -d -j link show v1)
-	[[ $(jq -c '.[0].linkinfo | [.info_slave_kind, (.info_slave_data | {state, mode, active, eligible, failures})]' <<< "$j") == \
-	   '["ztbond",{"state":"up","mode":"primary","active":true,"eligible":true,"failures":0}]' ]]
+	jq -e '.[0].linkinfo | [.info_slave_kind, (.info_slave_data | {state, mode, active, eligible, failures})] ==
+	       ["ztbond",{"state":"up","mode":"primary","active":true,"eligible":true,"failures":0}]' \
+		<<< "$j" >/dev/null
 	check_err $? "link v1 info_slave_data: $(jq -c '.[0].linkinfo' <<< "$j")"
 	j=$(ip -n "$NS" -d -j link show v2)
 	[[ $(jq -c '.[0].linkinfo.info_slave_data | [.state, .active, .eligible]' <<< "$j") == '["disabled",false,false]' ]]

@@ -151,8 +151,13 @@ return_traffic_per_client()
 			[[ $n_learned -eq 1 && $n_recv -eq 1 ]]
 			check_err $? "active-backup: clients should all use the active link ($out)" ;;
 		balance-xor)
-			# by the clients' addresses: 4 links for these 8
-			[[ $n_learned -ge 3 && $n_recv -eq $n_learned ]]
+			# by a hash of the clients' addresses, keyed at boot
+			# (flow_hash_from_keys): 8 clients land on 3 or 4 of
+			# the 4 links in 97.7 % of boots, on 2 in 2.3 %, on one
+			# in 0.006 %. What must hold every time: more than one
+			# link, and each client's pings arrive on the link it
+			# learned.
+			[[ $n_learned -ge 2 && $n_recv -eq $n_learned ]]
 			check_err $? "$p: return traffic of $NCLI clients on $n_recv links, $n_learned MACs learned ($out)" ;;
 		balance-aware)
 			# clients are counted apart from the ping flows:
@@ -270,25 +275,31 @@ clients_follow_a_lost_link()
 # member that is not a bridge could not reach), per client as for ARP.
 ipv6_clients_learn_link_macs()
 {
-	local c mac links=() bmac
+	local c mac links=() bmac p
 	local -A seen=()
 
 	RET=0
 	bmac=$(ip -n "$HUB" -j link show zb0 | jq -r '.[0].address')
-	ztb_ctl "$HUB" bond set zb0 policy balance-xor
-	for c in "${CLIS[@]}"; do
-		ip -n "$c" -6 neigh flush all
-		slowwait 10 ip netns exec "$c" ping -6 -c 1 -W 1 2001:db8::1 >/dev/null
-		check_err $? "client $c cannot ping the hub over IPv6"
-		mac=$(learned "$c" 2001:db8::1)
-		links+=("$(link_of_mac "$mac")")
-		seen[$mac]=1
+	# balance-xor spreads by a hash keyed at boot (see
+	# return_traffic_per_client: more than one link is what always
+	# holds); balance-aware counts clients, two on each link.
+	for p in balance-xor:2 balance-aware:$NLINK; do
+		ztb_ctl "$HUB" bond set zb0 policy "${p%:*}"
+		links=() seen=()
+		for c in "${CLIS[@]}"; do
+			ip -n "$c" -6 neigh flush all
+			slowwait 10 ip netns exec "$c" ping -6 -c 1 -W 1 2001:db8::1 >/dev/null
+			check_err $? "${p%:*}: client $c cannot ping the hub over IPv6"
+			mac=$(learned "$c" 2001:db8::1)
+			links+=("$(link_of_mac "$mac")")
+			seen[$mac]=1
+		done
+		echo "    ${p%:*} over IPv6: clients learned ${#seen[@]} link MACs (${links[*]})"
+		[[ " ${links[*]} " != *not-a-link* ]]
+		check_err $? "${p%:*}: a client learned a MAC that is not a link's: ${links[*]} (bond MAC $bmac)"
+		[[ ${#seen[@]} -ge ${p#*:} ]]
+		check_err $? "${p%:*}: IPv6 clients learned only ${#seen[@]} link MACs, expected ${p#*:}: ${links[*]}"
 	done
-	echo "    balance-xor over IPv6: clients learned ${#seen[@]} link MACs (${links[*]})"
-	[[ " ${links[*]} " != *not-a-link* ]]
-	check_err $? "a client learned a MAC that is not a link's: ${links[*]} (bond MAC $bmac)"
-	[[ ${#seen[@]} -ge 3 ]]
-	check_err $? "IPv6 clients learned only ${#seen[@]} link MACs: ${links[*]}"
 	log_test "IPv6 hub: neighbour advertisements name each client's link MAC, never the bond's"
 }
 

@@ -26,20 +26,6 @@ source "$(dirname "$(readlink -f "$0")")"/lib.sh
 
 PING_PID=
 
-# topo NLINKS POLICY [bond KEY VALUE...]: both sides alike.
-topo()
-{
-	local n=$1 policy=$2 l; shift 2
-
-	ztb_topo_destroy
-	ztb_topo_create "" "$n" || return 1
-	for l in "${ZTB_LINKS_A[@]}"; do zt_rules "$NS_A" "$l" || return 1; done
-	for l in "${ZTB_LINKS_B[@]}"; do zt_rules "$NS_B" "$l" || return 1; done
-	ztb_ctl "$NS_A" bond set zb0 policy "$policy" "$@" &&
-	ztb_ctl "$NS_B" bond set zb0 policy "$policy" "$@" &&
-	ztb_wait_ping "$NS_A" 10.0.0.2 20
-}
-
 # NS sees B (A) as a DATA peer on N live paths
 data_paths()
 {
@@ -85,7 +71,7 @@ passive_measures_traffic()
 	local p0 p1 r1 r1s= r3 e1 l1 l2 l3 lost2 k
 
 	RET=0
-	topo 3 broadcast dedup true monitorStrategy passive failoverInterval 250 ||
+	ztb_zt_topo 3 broadcast dedup true monitorStrategy passive failoverInterval 250 ||
 		{ check_err 1 "set-up failed"; log_test "passive: rtt and loss from traffic"; return; }
 	slowwait 10 data_paths "$NS_A" 3
 	check_err $? "A does not see B as a DATA peer on 3 paths"
@@ -155,7 +141,7 @@ dynamic_probes_only_without_traffic()
 	local a0 a1 a2 a3 b1 b2 e0 e1 x0 x1 f0 f1 t0 t1
 
 	RET=0
-	topo 2 broadcast dedup true monitorStrategy dynamic failoverInterval 500 ||
+	ztb_zt_topo 2 broadcast dedup true monitorStrategy dynamic failoverInterval 500 ||
 		{ check_err 1 "set-up failed"; log_test "dynamic"; return; }
 	slowwait 10 data_paths "$NS_A" 2
 	check_err $? "A does not see B as a DATA peer on 2 paths"
@@ -231,7 +217,7 @@ balance_rr_data_header_measured()
 	local e1 e2 l1 l2 lost
 
 	RET=0
-	topo 2 balance-rr dataHeader true monitorStrategy passive failoverInterval 250 ||
+	ztb_zt_topo 2 balance-rr dataHeader true monitorStrategy passive failoverInterval 250 ||
 		{ check_err 1 "set-up failed"; log_test "balance-rr dataHeader"; return; }
 	slowwait 10 data_paths "$NS_A" 2
 	check_err $? "A does not see B as a DATA peer on 2 paths"

@@ -53,7 +53,7 @@ nsctl()
 
 state()
 {
-	nsctl "$NS_A" --json bond show zb0 | jq -S '
+	nsctl "$NS_A" --json bond show zb0 | jq '
 		del(.tx_packets, .rx_packets, .tx_bytes, .rx_bytes, .tx_dropped,
 		    .rx_dropped, .flows, .flowMoves) |
 		.links |= map(with_entries(select(.key | test(

@@ -29,20 +29,6 @@ source "$(dirname "$(readlink -f "$0")")"/lib.sh
 
 FORGE=$ZTB_LIB_DIR/ctlforge.py
 
-# topo NLINKS POLICY [bond KEY VALUE...]: both sides alike, ZeroTier rules.
-topo()
-{
-	local n=$1 policy=$2 l; shift 2
-
-	ztb_topo_destroy
-	ztb_topo_create "" "$n" || return 1
-	for l in "${ZTB_LINKS_A[@]}"; do zt_rules "$NS_A" "$l" || return 1; done
-	for l in "${ZTB_LINKS_B[@]}"; do zt_rules "$NS_B" "$l" || return 1; done
-	ztb_ctl "$NS_A" bond set zb0 policy "$policy" "$@" &&
-	ztb_ctl "$NS_B" bond set zb0 policy "$policy" "$@" &&
-	ztb_wait_ping "$NS_A" 10.0.0.2 20
-}
-
 has_path()
 {
 	[[ $(ztb_link_field "$1" "$2" paths) -ge 1 ]]
@@ -71,7 +57,7 @@ discovery()
 	local peer mac
 
 	RET=0
-	topo 2 active-backup failoverInterval 250 ||
+	ztb_zt_topo 2 active-backup failoverInterval 250 ||
 		{ check_err 1 "set-up failed"; log_test "discovery"; return; }
 	slowwait 10 has_path "$NS_A" a1
 	check_err $? "a1 found no peer"
@@ -135,7 +121,7 @@ over_maximum()
 	local cfg
 
 	RET=0
-	topo 2 active-backup ||
+	ztb_zt_topo 2 active-backup ||
 		{ check_err 1 "set-up failed"; log_test "quality maximum"; return; }
 	cfg=$(mktemp)
 	cat > "$cfg" <<-'EOF'
@@ -182,7 +168,7 @@ rtt_jitter_loss()
 	local r1 r3 l2 l3 p1 p1j p3 q1 q2 q3 s0 m1 mr1 e3 v3
 
 	RET=0
-	topo 3 balance-rr failoverInterval 250 ||
+	ztb_zt_topo 3 balance-rr failoverInterval 250 ||
 		{ check_err 1 "set-up failed"; log_test "rtt, jitter and loss"; return; }
 	slowwait 10 has_path "$NS_A" a2
 	tc -n "$NS_A" qdisc add dev a1 root netem delay 40ms
@@ -253,7 +239,7 @@ blackhole_failover()
 	local tmp lost sent recv pun events mon ping v1 v2
 
 	RET=0
-	topo 2 active-backup failoverInterval 250 upDelay 500 punishBase 2000 ||
+	ztb_zt_topo 2 active-backup failoverInterval 250 upDelay 500 punishBase 2000 ||
 		{ check_err 1 "set-up failed"; log_test "blackhole failover"; return; }
 	ztb_ctl "$NS_A" link set zb0 a1 mode primary
 	ztb_ctl "$NS_B" link set zb0 b1 mode primary
@@ -357,7 +343,7 @@ select_on_return()
 		IFS=: read -r m slow want <<< "$c"
 		# 500 ms: under a loaded TCG host a 30 ms path's probe replies
 		# can take longer than 250 ms and the spare would count as dead
-		topo 2 active-backup failoverInterval 500 punishBase 0 linkSelectMethod "$m" ||
+		ztb_zt_topo 2 active-backup failoverInterval 500 punishBase 0 linkSelectMethod "$m" ||
 			{ check_err 1 "set-up failed"; break; }
 		ztb_ctl "$NS_A" link set zb0 a1 mode primary
 		slowwait 10 is_active "$NS_A" a1
@@ -397,7 +383,7 @@ flap_punishment()
 	# the third flap comes, and waiting for each flap's return takes
 	# seconds under a loaded TCG host (punishment fades while the link
 	# is healthy)
-	topo 2 active-backup failoverInterval 250 punishBase 6000 ||
+	ztb_zt_topo 2 active-backup failoverInterval 250 punishBase 6000 ||
 		{ check_err 1 "set-up failed"; log_test "flap punishment"; return; }
 	slowwait 10 link_state "$NS_A" a1 up
 	# the punishment given at each failure, as the monitor reports it at
@@ -446,7 +432,7 @@ flap_punishment()
 rotate()
 {
 	RET=0
-	topo 3 active-backup ||
+	ztb_zt_topo 3 active-backup ||
 		{ check_err 1 "set-up failed"; log_test "rotate"; return; }
 	slowwait 10 is_active "$NS_A" a1
 	ztb_ctl "$NS_A" bond rotate zb0
@@ -478,7 +464,7 @@ peer_policy_remote_bond()
 	local bmac cfg pol p1 p2 d1 d2 dd out m
 
 	RET=0
-	topo 2 active-backup ||
+	ztb_zt_topo 2 active-backup ||
 		{ check_err 1 "set-up failed"; log_test "peer policy of a remote ztbond"; return; }
 	slowwait 10 has_path "$NS_A" a1 && slowwait 10 has_path "$NS_A" a2
 	check_err $? "A did not discover B on both links"
@@ -533,7 +519,7 @@ forged_frames()
 	# in two full runs (once per kernel), never when this case ran alone
 	# (6 of 6): the forged frames carry a MAC no path has, so the likely
 	# cause is a stall of the guest while python3 starts under TCG.
-	topo 2 active-backup failoverInterval 3000 authKey "$key" ||
+	ztb_zt_topo 2 active-backup failoverInterval 3000 authKey "$key" ||
 		{ check_err 1 "set-up failed"; log_test "forged frames"; return; }
 	[[ $(ztb_bond_field "$NS_A" authenticated) == true ]]
 	check_err $? "authKey set but bond not authenticated"
@@ -600,7 +586,7 @@ hello_flood()
 	local real
 
 	RET=0
-	topo 2 balance-rr failoverInterval 250 ||
+	ztb_zt_topo 2 balance-rr failoverInterval 250 ||
 		{ check_err 1 "set-up failed"; log_test "HELLO flood"; return; }
 	slowwait 10 probes_at_least "$NS_A" a1 4
 	real=$(ztb_link_field "$NS_A" a1 peer)
