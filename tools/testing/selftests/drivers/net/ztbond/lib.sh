@@ -267,14 +267,17 @@ zt_rules()
 {
 	local ns=$1 dev=$2 dir
 
-	tc -n "$ns" qdisc add dev "$dev" clsact || return 1
-	for dir in ingress egress; do
-		tc -n "$ns" filter add dev "$dev" "$dir" protocol ip prio 1 matchall action pass &&
-		tc -n "$ns" filter add dev "$dev" "$dir" protocol arp prio 2 matchall action pass &&
-		tc -n "$ns" filter add dev "$dev" "$dir" protocol ipv6 prio 3 matchall action pass &&
-		tc -n "$ns" filter add dev "$dev" "$dir" protocol all prio 4 matchall action drop ||
-			return 1
-	done
+	# one tc for the nine commands (-batch stops at the first error):
+	# under TCG each tc costs about 0.13 s to start
+	{
+		echo "qdisc add dev $dev clsact"
+		for dir in ingress egress; do
+			echo "filter add dev $dev $dir protocol ip prio 1 matchall action pass"
+			echo "filter add dev $dev $dir protocol arp prio 2 matchall action pass"
+			echo "filter add dev $dev $dir protocol ipv6 prio 3 matchall action pass"
+			echo "filter add dev $dev $dir protocol all prio 4 matchall action drop"
+		done
+	} | tc -n "$ns" -batch -
 }
 
 zt_rules_del()

