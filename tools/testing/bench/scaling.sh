@@ -44,7 +44,8 @@ if [[ ${BENCH_QUICK:-0} == 1 ]]; then
 else
 	LINK_COUNTS=${BENCH_SC_LINKS:-2 8 32 64}
 	FLOW_COUNTS=${BENCH_SC_FLOWS:-100 10000 1000000}
-	fi
+	POLICIES=${BENCH_SC_POLICIES:-balance-xor balance-aware}
+fi
 COUNT=${BENCH_COUNT:-200000}
 ROUNDS=${BENCH_ROUNDS:-3}
 WARMUP=${BENCH_WARMUP:-1}	# warm-up rounds (0 or 1), discarded
