@@ -582,8 +582,7 @@ static void parse_quality(struct cfg *c, struct cfg_policy *p,
 		return;
 	/* the weights given, the others 0; the maxima at their defaults */
 	ztb_quality_default(p->q);
-	for (i = 0; i < ZTB_ARRAY_SIZE(quality_keys); i++)
-		p->q[ZTBOND_Q_A_W_LAT + i] = 0;
+	p->q[ZTBOND_Q_A_W_DEFAULT] = 0;
 	p->q_given = true;
 	json_object_object_foreach(obj, key, val) {
 		path_join(kpath, sizeof(kpath), path, key);
@@ -619,7 +618,10 @@ static void parse_link_quality(struct cfg *c, struct cfg_policy *p,
 
 	if (!want_object(c, path, obj))
 		return;
-	/* ZeroTier's code: four weights, a quarter each unless given */
+	/*
+	 * ZeroTier's code: four weights, a quarter each unless given. Without
+	 * any weight the policy's default weights stay.
+	 */
 	ztb_quality_default(p->q);
 	p->q_given = true;
 	json_object_object_foreach(obj, key, val) {
@@ -652,9 +654,12 @@ static void parse_link_quality(struct cfg *c, struct cfg_policy *p,
 	}
 	if (!given)
 		return;
+	p->q[ZTBOND_Q_A_W_DEFAULT] = 0;
 	for (i = 0; i < ZTB_ARRAY_SIZE(link_quality_keys); i++)
-		if (link_quality_keys[i].weight && !(given & (1u << i)))
+		if (link_quality_keys[i].weight && !(given & (1u << i))) {
+			p->q[link_quality_keys[i].attr] = ZTBOND_DEF_Q_WEIGHT;
 			sum += LQ_DEF_WEIGHT;
+		}
 	if (fabs(sum - 1.0) > CFG_SUM_EPS)
 		cfg_error(c, path, "weights sum to %g (a weight not given "
 			  "counts as %g), they must sum to 1.0", sum,
@@ -1527,7 +1532,7 @@ static bool changes(const struct cfg_write *w, bool bond)
 		return false;
 	return !same_state(&w->want, &w->was) ||
 	       (bond && (strcmp(w->want_name, w->was_name) ||
-			 memcmp(w->want_q, w->was_q, sizeof(w->want_q))));
+			 !ztb_quality_same(w->want_q, w->was_q)));
 }
 
 /*
@@ -1545,7 +1550,10 @@ static unsigned int fault_part(void)
 	return e ? (unsigned int)strtoul(e, NULL, 10) : 0;
 }
 
-/* Every quality parameter: the kernel takes the weights as one set. */
+/*
+ * Every quality parameter: the maxima, and the weights as one set (the
+ * kernel takes them so) or the request for the policy's defaults.
+ */
 static int put_quality(struct nl_msg *msg, const uint32_t *q)
 {
 	struct nlattr *nest = nla_nest_start(msg, ZTBOND_A_QUALITY);
@@ -1553,9 +1561,15 @@ static int put_quality(struct nl_msg *msg, const uint32_t *q)
 
 	if (!nest)
 		return -1;
-	for (i = 1; i <= ZTBOND_Q_A_MAX; i++)
+	if (q[ZTBOND_Q_A_W_DEFAULT] &&
+	    nla_put_u8(msg, ZTBOND_Q_A_W_DEFAULT, 1) < 0)
+		return -1;
+	for (i = 1; i < ZTBOND_Q_A_W_DEFAULT; i++) {
+		if (i <= ZTBOND_Q_A_W_AVL && q[ZTBOND_Q_A_W_DEFAULT])
+			continue;
 		if (nla_put_u32(msg, i, q[i]) < 0)
 			return -1;
+	}
 	nla_nest_end(msg, nest);
 	return 0;
 }
@@ -1989,30 +2003,37 @@ static bool relevant(const char *key, int policy)
 
 /*
  * The bond's quality parameters in the spelling that can say them:
- * nothing for the defaults; ZeroTier's code spelling "linkQuality" (four
- * weights and the maxima) when ltm and avl play no part; else the
- * documented "quality" (six weights, maxima at their defaults).
+ * nothing for the defaults; ZeroTier's code spelling "linkQuality" (the
+ * four maxima, and its four weights unless the policy's defaults are in
+ * force) when ltm and avl weigh nothing; else the documented "quality"
+ * (six weights, maxima at their defaults).
  */
 static void quality_dump(json_object *p, const struct ztb_bond *b)
 {
 	uint32_t def[ZTBOND_Q_A_MAX + 1];
+	bool wdef;
 	json_object *q;
 	unsigned int i;
 
 	ztb_quality_default(def);
-	if (!b->has_q || !memcmp(def, b->q, sizeof(def)))
+	if (!b->has_q || ztb_quality_same(def, b->q))
 		return;
+	wdef = b->q[ZTBOND_Q_A_W_DEFAULT];
 	q = json_object_new_object();
-	if (!b->q[ZTBOND_Q_A_W_LTM] && !b->q[ZTBOND_Q_A_W_AVL] &&
-	    !b->q[ZTBOND_Q_A_LTM_MAX_US] && !b->q[ZTBOND_Q_A_AVL_MIN_PPM]) {
+	if (wdef || (!b->q[ZTBOND_Q_A_W_LTM] && !b->q[ZTBOND_Q_A_W_AVL])) {
 		for (i = 0; i < ZTB_ARRAY_SIZE(link_quality_keys); i++) {
 			uint32_t v = b->q[link_quality_keys[i].attr];
 
+			if (wdef && link_quality_keys[i].weight)
+				continue;
 			json_object_object_add(q, link_quality_keys[i].key,
 					       link_quality_keys[i].scale == 1e3 ?
 					       ztb_json_ms(v) : ztb_json_ppm(v));
 		}
 		json_object_object_add(p, "linkQuality", q);
+		if (b->q[ZTBOND_Q_A_LTM_MAX_US] || b->q[ZTBOND_Q_A_AVL_MIN_PPM])
+			ztb_err("note: linkQuality has no ltm or availability "
+				"maximum; the dump leaves the bond's out");
 		return;
 	}
 	for (i = 0; i < ZTB_ARRAY_SIZE(quality_keys); i++)

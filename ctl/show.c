@@ -109,6 +109,7 @@ static const uint8_t link_types[ZTB_OBJ_MAX] = {
 	[ZTBOND_LINK_A_PROBES_SENT]		= T_INT,
 	[ZTBOND_LINK_A_RTT_ECHOES]		= T_INT,
 	[ZTBOND_LINK_A_DATA_LOST]		= T_INT,
+	[ZTBOND_LINK_A_CAPACITY_KBPS]		= T_INT,
 };
 
 /* ---- decoding -------------------------------------------------------- */
@@ -222,11 +223,14 @@ static int load_links(struct ztb_bond *b, struct nlattr *links)
 	return 0;
 }
 
+/*
+ * The defaults: the policy's weights (the kernel knows them; W_DEFAULT
+ * asks for them, the weights here stay 0) and the maxima.
+ */
 void ztb_quality_default(uint32_t q[ZTBOND_Q_A_MAX + 1])
 {
 	memset(q, 0, (ZTBOND_Q_A_MAX + 1) * sizeof(q[0]));
-	q[ZTBOND_Q_A_W_LAT] = q[ZTBOND_Q_A_W_PDV] = ZTBOND_DEF_Q_WEIGHT;
-	q[ZTBOND_Q_A_W_PLR] = q[ZTBOND_Q_A_W_PER] = ZTBOND_DEF_Q_WEIGHT;
+	q[ZTBOND_Q_A_W_DEFAULT] = 1;
 	q[ZTBOND_Q_A_LAT_MAX_US] = ZTBOND_DEF_Q_LAT_MAX_US;
 	q[ZTBOND_Q_A_PDV_MAX_US] = ZTBOND_DEF_Q_PDV_MAX_US;
 	q[ZTBOND_Q_A_PLR_MAX_PPM] = ZTBOND_DEF_Q_PLR_MAX_PPM;
@@ -243,6 +247,29 @@ static void quality_load(struct ztb_bond *b, struct nlattr *nest)
 	b->has_q = true;
 	for (i = 1; i <= ZTBOND_Q_A_MAX; i++)
 		b->q[i] = qtb[i] && nla_len(qtb[i]) >= 4 ? nla_get_u32(qtb[i]) : 0;
+	b->q[ZTBOND_Q_A_W_DEFAULT] = qtb[ZTBOND_Q_A_W_DEFAULT] &&
+		nla_len(qtb[ZTBOND_Q_A_W_DEFAULT]) >= 1 &&
+		nla_get_u8(qtb[ZTBOND_Q_A_W_DEFAULT]);
+}
+
+/*
+ * Whether two sets of quality parameters are the same configuration: the
+ * same maxima, and the policy's default weights on both or the same
+ * weights (what the defaults are is the kernel's business).
+ */
+bool ztb_quality_same(const uint32_t *a, const uint32_t *b)
+{
+	int i;
+
+	if (!a[ZTBOND_Q_A_W_DEFAULT] != !b[ZTBOND_Q_A_W_DEFAULT])
+		return false;
+	for (i = 1; i < ZTBOND_Q_A_W_DEFAULT; i++) {
+		if (i <= ZTBOND_Q_A_W_AVL && a[ZTBOND_Q_A_W_DEFAULT])
+			continue;
+		if (a[i] != b[i])
+			return false;
+	}
+	return true;
 }
 
 static int load_peers(struct ztb_bond *b, struct nlattr *peers)
@@ -560,6 +587,10 @@ static void print_link_text(const struct ztb_bond *b, const struct ztb_obj *l)
 	if (has(l, ZTBOND_LINK_A_SHARE_PPM))
 		item(&ln, "allocation %s",
 		     ztb_ppm_str(val(l, ZTBOND_LINK_A_SHARE_PPM), tmp, sizeof(tmp)));
+	if (has(l, ZTBOND_LINK_A_CAPACITY_KBPS) &&
+	    val(l, ZTBOND_LINK_A_CAPACITY_KBPS))
+		item(&ln, "capacity %llu kbit/s",
+		     (unsigned long long)val(l, ZTBOND_LINK_A_CAPACITY_KBPS));
 	if (has(l, ZTBOND_LINK_A_FLOWS) && val(l, ZTBOND_LINK_A_FLOWS))
 		item(&ln, "flows %llu",
 		     (unsigned long long)val(l, ZTBOND_LINK_A_FLOWS));
@@ -850,6 +881,7 @@ static const struct ztb_field link_fields[] = {
 	FLD("probes", ZTBOND_LINK_A_PROBES, F_NUM),
 	FLD("quality", ZTBOND_LINK_A_QUALITY_PPM, F_PPM),
 	FLD("allocation", ZTBOND_LINK_A_SHARE_PPM, F_PPM),
+	FLD("capacity_kbps", ZTBOND_LINK_A_CAPACITY_KBPS, F_NUM),
 	FLD("flows", ZTBOND_LINK_A_FLOWS, F_NUM),
 	FLD("clients", ZTBOND_LINK_A_CLIENTS, F_NUM),
 	FLD("ctl_tx", ZTBOND_LINK_A_CTL_TX, F_NUM),
@@ -950,6 +982,8 @@ static json_object *quality_json(const struct ztb_bond *b)
 	for (i = ZTBOND_Q_A_W_LAT; i <= ZTBOND_Q_A_W_AVL; i++)
 		json_object_object_add(weights, w[i], ztb_json_ppm(b->q[i]));
 	json_object_object_add(j, "weights", weights);
+	json_object_object_add(j, "weights_default",
+			       json_object_new_boolean(b->q[ZTBOND_Q_A_W_DEFAULT]));
 	json_object_object_add(j, "rtt_max_ms", ztb_json_ms(b->q[ZTBOND_Q_A_LAT_MAX_US]));
 	json_object_object_add(j, "ltm_max_ms", ztb_json_ms(b->q[ZTBOND_Q_A_LTM_MAX_US]));
 	json_object_object_add(j, "pdv_max_ms", ztb_json_ms(b->q[ZTBOND_Q_A_PDV_MAX_US]));

@@ -188,6 +188,7 @@ struct ztb_bondlist {
 
 /* The quality parameters a bond gets when none are given. */
 void ztb_quality_default(uint32_t q[ZTBOND_Q_A_MAX + 1]);
+bool ztb_quality_same(const uint32_t *a, const uint32_t *b);
 /* ppm as a decimal fraction without trailing zeros: 250000 -> "0.25". */
 const char *ztb_ppm_str(uint64_t ppm, char *buf, size_t len);
 /* "aa:bb:cc:dd:ee:ff" into buf (18 bytes at least). */

@@ -3,8 +3,9 @@
  * ztbond: the balance-aware policy.
  *
  * Each usable link gets a share of the traffic (ppm): from the links'
- * "alloc" if any is set, else from their "speed", else from their measured
- * relative quality. With balancePolicy flow-dynamic or flow-static, flows
+ * "alloc" if any is set, else from their "speed", else automatic: their
+ * measured relative quality times their measured capacity relative to the
+ * largest (monitor.c samples it once a second). With balancePolicy flow-dynamic or flow-static, flows
  * are pinned to links in a bounded flow table (4-way set associative,
  * flowTableSize entries allocated once, no allocation per flow); a new
  * flow goes to the link furthest below its share. A flow whose link left
@@ -119,11 +120,15 @@ static bool ztbond_xmit_aware_packet(struct ztbond *bond,
 
 /* ---- control path --------------------------------------------------------- */
 
+/*
+ * Weights from "alloc" if any link has one, else from "speed", else
+ * automatic: measured quality times measured capacity (engine/aware.c).
+ */
 static void ztbond_build_aware(struct ztbond *bond, struct ztbond_snap *snap,
 			       const struct ztbe_link_view *views,
 			       struct ztbond_link **links, int n)
 {
-	u32 weight[ZTBOND_MAX_LINKS];
+	u32 weight[ZTBOND_MAX_LINKS], cap[ZTBOND_MAX_LINKS];
 	u8 idx[ZTBE_MAX_LINKS];
 	bool alloc = false, speed = false;
 	int k, i;
@@ -141,7 +146,11 @@ static void ztbond_build_aware(struct ztbond *bond, struct ztbond_snap *snap,
 		snap->tx_of_id[l->id] = i;
 		weight[i] = alloc ? l->cfg.alloc_ppm :
 			    speed ? l->cfg.speed : views[idx[i]].quality;
+		cap[i] = READ_ONCE(l->capacity_kbps);
+		WRITE_ONCE(l->cap_built, cap[i]);
 	}
+	if (!alloc && !speed)
+		ztbe_auto_weights(weight, cap, k, weight);
 	snap->ntx = k;
 	ztbe_shares(weight, k, snap->share);
 	ztbe_fill_wseq(snap->share, k, snap->wseq, ZTBE_WSEQ);
@@ -157,6 +166,8 @@ static void ztbond_build_aware(struct ztbond *bond, struct ztbond_snap *snap,
 
 const struct ztbond_policy_ops ztbond_aware_ops = {
 	.name = "balance-aware",
+	/* ZeroTier's quarters: the automatic allocation was measured with them */
+	.qweight = { 250000, 0, 250000, 250000, 250000, 0 },
 	.build = ztbond_build_aware,
 	.xmit = ztbond_xmit_aware_packet,
 };

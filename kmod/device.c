@@ -373,6 +373,8 @@ void ztbond_cfg_default(struct ztbond_cfg *cfg)
 	cfg->dedup = true;		/* ZeroTier's default */
 	cfg->reorder_timeout = ZTBOND_DEF_REORDER_TIMEOUT_MS;
 	ztbe_qparams_default(&cfg->qp);
+	cfg->qw_default = true;
+	ztbond_cfg_default_weights(cfg);
 }
 
 static void ztbond_setup(struct net_device *dev)

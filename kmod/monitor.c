@@ -20,6 +20,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/jiffies.h>
 #include <linux/timekeeping.h>
+#include <net/sch_generic.h>
 
 #include "ztbond_priv.h"
 
@@ -446,6 +447,70 @@ static bool ztbond_monitor_verdicts(struct ztbond *bond, bool *requality)
 	return changed;
 }
 
+/* frames in a link's qdiscs that make a queue (see ztbond_link_busy()) */
+#define ZTBOND_CAP_QLEN		2
+
+/*
+ * Was the link busy since the last sample? Frames were dropped on the way
+ * for want of room: by our transmit (its qdisc refused them) or by the
+ * device itself (a tap whose reader, zerotier-one, fell behind); or a
+ * queue stands in front of it now: its transmit queues' qdiscs hold at
+ * least ZTBOND_CAP_QLEN frames, i.e. frames wait behind the one being
+ * sent (one alone is a frame in service, or a delay line such as netem's
+ * at a low rate). Only then is what it carried what it can carry.
+ */
+static bool ztbond_link_busy(struct ztbond_link *link, u64 drops)
+{
+	struct net_device *dev = link->dev;
+	unsigned int i;
+
+	if (drops != link->cap_drops)
+		return true;
+	for (i = 0; i < dev->real_num_tx_queues; i++) {
+		struct Qdisc *q = rcu_dereference(netdev_get_tx_queue(dev, i)->qdisc);
+
+		if (q && qdisc_qlen_sum(q) >= ZTBOND_CAP_QLEN)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Once a second, under rcu_read_lock(): a capacity sample of every link
+ * (engine/aware.c: the rate of busy seconds, the largest of the last 16).
+ * Returns true if an estimate moved by more than an eighth from what the
+ * snapshot was built with, or became known or unknown.
+ */
+static bool ztbond_capacity_tick(struct ztbond *bond, u64 now)
+{
+	struct ztbond_link *link;
+	bool moved = false;
+
+	list_for_each_entry_rcu(link, &bond->links, list) {
+		struct rtnl_link_stats64 st;
+		struct ztbond_stats zs;
+		u32 est, built;
+		u64 drops;
+
+		dev_get_stats(link->dev, &st);
+		ztbond_stats_read(link->stats, &zs);
+		drops = st.tx_dropped + zs.tx_dropped;
+		if (link->cap_ns)
+			ztbe_cap_sample(&link->cap, st.tx_bytes - link->cap_bytes,
+					now - link->cap_ns,
+					ztbond_link_busy(link, drops));
+		link->cap_bytes = st.tx_bytes;
+		link->cap_drops = drops;
+		link->cap_ns = now;
+		est = ztbe_cap_estimate(&link->cap);
+		WRITE_ONCE(link->capacity_kbps, est);
+		built = READ_ONCE(link->cap_built);
+		if (!est != !built || abs((s64)est - (s64)built) > built / 8)
+			moved = true;
+	}
+	return moved;
+}
+
 static void ztbond_monitor_work(struct work_struct *work)
 {
 	struct ztbond *bond = container_of(to_delayed_work(work), struct ztbond,
@@ -467,11 +532,13 @@ static void ztbond_monitor_work(struct work_struct *work)
 
 	if (now >= bond->aware_next_ns) {
 		bond->aware_next_ns = now + ZTBOND_HELLO_NS;
-		if (ztbond_aware_used(bond)) {
-			rcu_read_lock();
+		rcu_read_lock();
+		/* automatic allocation follows the capacities */
+		if (ztbond_capacity_tick(bond, now) && ztbond_aware_used(bond))
+			bond->monitor_pending = true;
+		if (ztbond_aware_used(bond))
 			ztbond_aware_tick(bond, true);
-			rcu_read_unlock();
-		}
+		rcu_read_unlock();
 		ztbond_notify_again(bond);
 	}
 

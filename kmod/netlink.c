@@ -52,6 +52,7 @@ static const struct nla_policy ztbond_q_nl_policy[ZTBOND_Q_A_MAX + 1] = {
 	[ZTBOND_Q_A_PLR_MAX_PPM]	= { .type = NLA_U32 },
 	[ZTBOND_Q_A_PER_MAX_PPM]	= { .type = NLA_U32 },
 	[ZTBOND_Q_A_AVL_MIN_PPM]	= { .type = NLA_U32 },
+	[ZTBOND_Q_A_W_DEFAULT]		= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy ztbond_peer_nl_policy[ZTBOND_PEER_A_MAX + 1] = {
@@ -199,15 +200,17 @@ static int ztbond_nl_interval(struct nlattr *a, u32 min, bool inherit,
 }
 
 /*
- * Weights are given as a set (the ones left out are 0) and must sum to 1.0;
- * each limit may be given alone. 0 as a limit means "no limit".
+ * Weights are given as a set (the ones left out are 0) and must sum to 1.0,
+ * or W_DEFAULT asks for the policy's (filled in once the policy is known:
+ * ztbond_cfg_default_weights()); each limit may be given alone. 0 as a
+ * limit means "no limit".
  */
-static int ztbond_nl_parse_quality(struct nlattr *nest, struct ztbe_qparams *qp,
+static int ztbond_nl_parse_quality(struct nlattr *nest, struct ztbond_cfg *cfg,
 				   struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[ZTBOND_Q_A_MAX + 1];
-	struct ztbe_qparams q = *qp;
-	bool weights = false;
+	struct ztbe_qparams q = cfg->qp;
+	bool weights = false, def = false;
 	int i, err;
 
 	if (!nest)
@@ -218,6 +221,13 @@ static int ztbond_nl_parse_quality(struct nlattr *nest, struct ztbe_qparams *qp,
 		return err;
 	for (i = ZTBOND_Q_A_W_LAT; i <= ZTBOND_Q_A_W_AVL; i++)
 		weights |= !!tb[i];
+	if (tb[ZTBOND_Q_A_W_DEFAULT])
+		def = nla_get_u8(tb[ZTBOND_Q_A_W_DEFAULT]);
+	if (def && weights) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[ZTBOND_Q_A_W_DEFAULT],
+				    "ztbond: quality weights given together with the policy's defaults");
+		return -EINVAL;
+	}
 	if (weights) {
 		for (i = ZTBOND_Q_A_W_LAT; i <= ZTBOND_Q_A_W_AVL; i++)
 			q.weight[ztbond_q_weight_metric[i]] =
@@ -251,7 +261,9 @@ static int ztbond_nl_parse_quality(struct nlattr *nest, struct ztbe_qparams *qp,
 
 		q.max[ZTBE_M_AVL] = v ? ZTBOND_PPM - v : 0;
 	}
-	*qp = q;
+	cfg->qp = q;
+	if (weights || def)
+		cfg->qw_default = def;
 	return 0;
 }
 
@@ -368,7 +380,11 @@ static int ztbond_nl_parse_cfg(struct nlattr **attrs, struct ztbond_cfg *cfg,
 		if (cfg->auth)
 			memcpy(&cfg->auth_key, nla_data(a), ZTBOND_AUTH_KEY_LEN);
 	}
-	return ztbond_nl_parse_quality(attrs[ZTBOND_A_QUALITY], &cfg->qp, extack);
+	err = ztbond_nl_parse_quality(attrs[ZTBOND_A_QUALITY], cfg, extack);
+	if (err)
+		return err;
+	ztbond_cfg_default_weights(cfg);
+	return 0;
 }
 
 static int ztbond_nl_parse_link_cfg(struct ztbond *bond,
@@ -524,7 +540,9 @@ static int ztbond_nl_put_quality(struct sk_buff *msg, struct ztbond_link *link)
 	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_RTT_ECHOES, r.echoes,
 			      ZTBOND_LINK_A_PAD) ||
 	    nla_put_u64_64bit(msg, ZTBOND_LINK_A_DATA_LOST, r.lost,
-			      ZTBOND_LINK_A_PAD))
+			      ZTBOND_LINK_A_PAD) ||
+	    nla_put_u32(msg, ZTBOND_LINK_A_CAPACITY_KBPS,
+			READ_ONCE(link->capacity_kbps)))
 		return -EMSGSIZE;
 	if (!r.best)
 		return 0;
@@ -608,13 +626,16 @@ static int ztbond_nl_put_bond_id(struct sk_buff *msg, struct ztbond *bond)
 }
 
 static int ztbond_nl_put_qparams(struct sk_buff *msg,
-				 const struct ztbe_qparams *q)
+				 const struct ztbond_cfg *c)
 {
 	struct nlattr *nest = nla_nest_start(msg, ZTBOND_A_QUALITY);
+	const struct ztbe_qparams *q = &c->qp;
 	int i;
 
 	if (!nest)
 		return -EMSGSIZE;
+	if (nla_put_u8(msg, ZTBOND_Q_A_W_DEFAULT, c->qw_default))
+		goto cancel;
 	for (i = ZTBOND_Q_A_W_LAT; i <= ZTBOND_Q_A_W_AVL; i++)
 		if (nla_put_u32(msg, i, q->weight[ztbond_q_weight_metric[i]]))
 			goto cancel;
@@ -728,7 +749,7 @@ static int ztbond_nl_fill_bond(struct sk_buff *msg, struct ztbond *bond,
 			      ztbond_dedup_dropped(bond), ZTBOND_A_PAD) ||
 	    nla_put_u64_64bit(msg, ZTBOND_A_BOND_ID, bond->id, ZTBOND_A_PAD) ||
 	    ztbond_nl_put_reorder(msg, bond) ||
-	    ztbond_nl_put_qparams(msg, &c->qp) ||
+	    ztbond_nl_put_qparams(msg, c) ||
 	    ztbond_nl_put_stats(msg, &s, ZTBOND_A_TX_PACKETS, ZTBOND_A_TX_BYTES,
 				ZTBOND_A_RX_PACKETS, ZTBOND_A_RX_BYTES,
 				ZTBOND_A_TX_DROPPED, ZTBOND_A_PAD) ||

@@ -453,29 +453,48 @@ static void ztbond_build_all(struct ztbond *bond, struct ztbond_snap *snap,
 	snap->active = NULL;
 }
 
+/*
+ * Default quality weights per policy (ppm; lat, ltm, pdv, plr, per, avl),
+ * used until weights are given. active-backup puts everything on one
+ * link, so its queue ranks reaching the peer (loss, errors) above delay;
+ * it leaves availability out because punishment already holds back a
+ * link that failed, and counting the outage again would keep a healthy
+ * returning primary from "better". balance-rr sends every flow over every
+ * link, so jitter and delay differences (which reorder) weigh most. ltm
+ * has no default maximum (it would score 1 for every link), so no default
+ * weighs it. The others keep ZeroTier's quarters: balance-aware's
+ * automatic allocation was tuned and measured with them (ztbond_aware.sh).
+ */
+#define ZTBOND_QW_ZT	{ 250000, 0, 250000, 250000, 250000, 0 }
+
 static const struct ztbond_policy_ops ztbond_policies[] = {
 	[ZTBOND_POLICY_NONE] = {
 		.name = "none",
+		.qweight = ZTBOND_QW_ZT,
 		.build = ztbond_build_none,
 		.xmit = ztbond_xmit_single,
 	},
 	[ZTBOND_POLICY_ACTIVE_BACKUP] = {
 		.name = "active-backup",
+		.qweight = { 300000, 0, 100000, 400000, 200000, 0 },
 		.build = ztbond_build_ab,
 		.xmit = ztbond_xmit_single,
 	},
 	[ZTBOND_POLICY_BROADCAST] = {
 		.name = "broadcast",
+		.qweight = ZTBOND_QW_ZT,
 		.build = ztbond_build_all,
 		.xmit = ztbond_xmit_broadcast,
 	},
 	[ZTBOND_POLICY_BALANCE_RR] = {
 		.name = "balance-rr",
+		.qweight = { 250000, 0, 400000, 250000, 100000, 0 },
 		.build = ztbond_build_all,
 		.xmit = ztbond_xmit_rr,
 	},
 	[ZTBOND_POLICY_BALANCE_XOR] = {
 		.name = "balance-xor",
+		.qweight = ZTBOND_QW_ZT,
 		.build = ztbond_build_all,
 		.xmit = ztbond_xmit_xor,
 	},
@@ -489,6 +508,15 @@ const struct ztbond_policy_ops *ztbond_policy_ops(u8 policy)
 	    !ztbond_policies[policy].build)
 		return NULL;
 	return &ztbond_policies[policy];
+}
+
+/* RTNL or a private cfg: the policy's weights while no weights were given */
+void ztbond_cfg_default_weights(struct ztbond_cfg *cfg)
+{
+	const struct ztbond_policy_ops *ops = ztbond_policy_ops(cfg->policy);
+
+	if (cfg->qw_default && ops)
+		memcpy(cfg->qp.weight, ops->qweight, sizeof(cfg->qp.weight));
 }
 
 /*

@@ -158,6 +158,11 @@ struct ztbond_link {
 	u64 punish_stamp_ns;		/* when punish_ms was last drained */
 	u8 id;				/* stable index in the bond, 0..63 */
 	u32 share;			/* allocated share of traffic, ppm (RTNL) */
+	/* measured capacity (monitor work, once a second) */
+	struct ztbe_cap cap;
+	u64 cap_bytes, cap_drops, cap_ns;	/* at the last sample */
+	u32 capacity_kbps;		/* estimate, 0 = not known */
+	u32 cap_built;			/* what the snapshot was built with */
 };
 
 /* Bond-wide configuration: ZeroTier's policy keys. */
@@ -175,6 +180,7 @@ struct ztbond_cfg {
 	u32 punish_base;		/* ms */
 	u32 punish_max;			/* ms */
 	struct ztbe_qparams qp;
+	bool qw_default;		/* qp.weight is the policy's default */
 	bool auth;
 	siphash_key_t auth_key;
 	bool dedup;			/* broadcast: DATA frames, drop copies */
@@ -205,6 +211,8 @@ typedef bool (*ztbond_xmit_fn)(struct ztbond *bond,
 /* One mode: how to fill a snapshot, how to transmit with it. */
 struct ztbond_policy_ops {
 	const char *name;
+	/* default quality weights (ppm, engine metric order) */
+	u32 qweight[ZTBE_M_COUNT];
 	/* fill snap->tx[] and snap->ntx from the link views */
 	void (*build)(struct ztbond *bond, struct ztbond_snap *snap,
 		      const struct ztbe_link_view *views,
@@ -463,6 +471,7 @@ void ztbond_notifier_unregister(void);
 
 /* policy.c */
 const struct ztbond_policy_ops *ztbond_policy_ops(u8 policy);
+void ztbond_cfg_default_weights(struct ztbond_cfg *cfg);
 int ztbond_rebuild(struct ztbond *bond);
 int ztbond_rotate(struct ztbond *bond);
 void ztbond_snap_free(struct ztbond *bond);

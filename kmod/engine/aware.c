@@ -99,3 +99,54 @@ int ztbe_rebalance_step(const u32 *share, const u32 *flows, int n,
 		return 0;
 	return 1;
 }
+
+/*
+ * One sample of a link's capacity: "bytes" left it in "ns". Only a busy
+ * link's rate is a capacity (an idle one sent what it was given); the
+ * slot of an idle second is cleared, so that an estimate ages out
+ * ZTBE_CAP_SLOTS samples after the link was last seen busy.
+ */
+void ztbe_cap_sample(struct ztbe_cap *c, u64 bytes, u64 ns, bool busy)
+{
+	u64 kbps = 0;
+
+	if (busy && ns)
+		kbps = ztbe_div64(bytes * 8 * 1000000ULL, ns);
+	c->kbps[c->pos] = kbps > 0xffffffffULL ? 0xffffffffU : (u32)kbps;
+	c->pos = (c->pos + 1) % ZTBE_CAP_SLOTS;
+}
+
+u32 ztbe_cap_estimate(const struct ztbe_cap *c)
+{
+	u32 m = 0;
+	int i;
+
+	for (i = 0; i < ZTBE_CAP_SLOTS; i++)
+		if (c->kbps[i] > m)
+			m = c->kbps[i];
+	return m;
+}
+
+/*
+ * Automatic allocation (ZeroTier's documented rule): a link's weight is
+ * its relative quality times its capacity relative to the largest. A link
+ * whose capacity is not known (never busy lately) counts as the largest:
+ * nothing showed a limit, and a bigger share is how one would show. With
+ * no capacity known at all the weights are the qualities.
+ */
+void ztbe_auto_weights(const u32 *quality, const u32 *cap_kbps, int n,
+		       u32 *weight)
+{
+	u32 top = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (cap_kbps[i] > top)
+			top = cap_kbps[i];
+	for (i = 0; i < n; i++) {
+		u32 cap = cap_kbps[i] ? cap_kbps[i] : top;
+
+		weight[i] = top ? (u32)ztbe_div64((u64)quality[i] * cap, top) :
+				  quality[i];
+	}
+}

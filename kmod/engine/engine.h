@@ -263,6 +263,26 @@ static inline bool ztbe_ft_idle(u32 used, u32 now, u32 expire)
 int ztbe_rebalance_step(const u32 *share, const u32 *flows, int n,
 			int *from, int *to);
 
+/*
+ * Measured capacity of a link: the rates of its last ZTBE_CAP_SLOTS
+ * one-second samples in which it was busy (a queue in front of it, or
+ * frames dropped for want of room), in kbit/s. A second in which the link
+ * was not busy says only what was offered, not what it can carry, and
+ * counts as no sample. The estimate is the largest; 0: not known.
+ */
+#define ZTBE_CAP_SLOTS		16
+
+struct ztbe_cap {
+	u32 kbps[ZTBE_CAP_SLOTS];
+	u8 pos;
+};
+
+void ztbe_cap_sample(struct ztbe_cap *c, u64 bytes, u64 ns, bool busy);
+u32 ztbe_cap_estimate(const struct ztbe_cap *c);
+/* weight may be quality (in place) */
+void ztbe_auto_weights(const u32 *quality, const u32 *cap_kbps, int n,
+		       u32 *weight);
+
 /* ---- control protocol (wire.c) ------------------------------------------ */
 
 #define ZTBE_WIRE_MAGIC		0x5a544244	/* "ZTBD" */

@@ -300,6 +300,7 @@ enum ztbond_link_attr {
 	ZTBOND_LINK_A_PROBES_SENT,	/* u64, ro: PROBEs sent */
 	ZTBOND_LINK_A_RTT_ECHOES,	/* u64, ro: ECHOs of our DATA frames: RTT samples */
 	ZTBOND_LINK_A_DATA_LOST,	/* u64, ro: DATA frames from peers never received */
+	ZTBOND_LINK_A_CAPACITY_KBPS,	/* u32, ro: measured capacity, 0 = not known */
 	__ZTBOND_LINK_A_MAX,
 };
 
@@ -307,6 +308,11 @@ enum ztbond_link_attr {
  * Quality weights (ppm, summing to ZTBOND_PPM) and maxima. A metric over
  * its maximum makes the path ineligible; the score of a metric is
  * exp(-4 * value / max) relative to the best path's.
+ *
+ * W_DEFAULT (u8): in a request, 1 asks for the policy's default weights
+ * (no weight may be given with it) and 0 is ignored; giving weights
+ * replaces the defaults. In a dump, 1 while the weights in force are the
+ * policy's defaults; they then follow the policy when it changes.
  */
 enum ztbond_quality_attr {
 	ZTBOND_Q_A_UNSPEC,
@@ -322,6 +328,7 @@ enum ztbond_quality_attr {
 	ZTBOND_Q_A_PLR_MAX_PPM,
 	ZTBOND_Q_A_PER_MAX_PPM,
 	ZTBOND_Q_A_AVL_MIN_PPM,
+	ZTBOND_Q_A_W_DEFAULT,		/* u8 */
 	__ZTBOND_Q_A_MAX,
 };
 
@@ -332,7 +339,12 @@ enum ztbond_quality_attr {
  * except the loss and error maxima: 10% rather than 0.1% and 0.01%, so
  * that one lost probe in a thousand does not evict a link).
  */
-#define ZTBOND_DEF_Q_WEIGHT		250000	/* lat, pdv, plr, per; ltm, avl 0 */
+/*
+ * ZeroTier's weights (lat, pdv, plr, per; ltm, avl 0): the default of
+ * balance-aware, balance-xor, broadcast and none, and what ZeroTier's
+ * linkQuality gives a weight it does not name.
+ */
+#define ZTBOND_DEF_Q_WEIGHT		250000
 #define ZTBOND_DEF_Q_LAT_MAX_US		500000
 #define ZTBOND_DEF_Q_PDV_MAX_US		100000
 #define ZTBOND_DEF_Q_PLR_MAX_PPM	100000

@@ -260,6 +260,66 @@ TEST(shares_proportional)
 	ASSERT_EQ(500000U, sz[0]);
 }
 
+/* 1 MB in a second is 8000 kbit/s; only busy seconds count; they age out */
+TEST(capacity_busy_seconds_only)
+{
+	struct ztbe_cap c;
+	int i;
+
+	memset(&c, 0, sizeof(c));
+	ASSERT_EQ(0U, ztbe_cap_estimate(&c));
+	ztbe_cap_sample(&c, 1000000, 1000000000ULL, false);
+	ASSERT_EQ(0U, ztbe_cap_estimate(&c));
+	ztbe_cap_sample(&c, 1000000, 1000000000ULL, true);
+	ASSERT_EQ(8000U, ztbe_cap_estimate(&c));
+	/* a longer interval: the rate, not the bytes */
+	ztbe_cap_sample(&c, 1000000, 2000000000ULL, true);
+	ASSERT_EQ(8000U, ztbe_cap_estimate(&c));
+	ztbe_cap_sample(&c, 2000000, 1000000000ULL, true);
+	ASSERT_EQ(16000U, ztbe_cap_estimate(&c));
+	/* idle seconds push the busy ones out after ZTBE_CAP_SLOTS samples */
+	for (i = 0; i < ZTBE_CAP_SLOTS - 1; i++)
+		ztbe_cap_sample(&c, 0, 1000000000ULL, false);
+	ASSERT_EQ(16000U, ztbe_cap_estimate(&c));
+	ztbe_cap_sample(&c, 0, 1000000000ULL, false);
+	ASSERT_EQ(0U, ztbe_cap_estimate(&c));
+	/* 10 Gbit/s for 10 s does not overflow; no time is no sample */
+	ztbe_cap_sample(&c, 12500000000ULL, 10000000000ULL, true);
+	ASSERT_EQ(10000000U, ztbe_cap_estimate(&c));
+	ztbe_cap_sample(&c, 5, 0, true);
+	ASSERT_EQ(10000000U, ztbe_cap_estimate(&c));
+}
+
+/* quality x capacity relative to the largest; unknown counts as the largest */
+TEST(auto_weights_quality_times_capacity)
+{
+	u32 q[] = { 1000000, 1000000, 1000000 }, q2[] = { 500000, 1000000, 1000000 };
+	u32 cap[] = { 8000, 4000, 2000 }, some[] = { 2000, 0, 4000 }, none[3] = { 0 };
+	u32 w[3], sh[3];
+	const struct {
+		const u32 *q, *cap;
+		u32 w[3];
+	} c[] = {
+		{ q, cap, { 1000000, 500000, 250000 } },
+		{ q2, cap, { 500000, 500000, 250000 } },
+		{ q, some, { 500000, 1000000, 1000000 } },
+		{ q2, none, { 500000, 1000000, 1000000 } },
+	};
+	unsigned int i, j;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		ztbe_auto_weights(c[i].q, c[i].cap, 3, w);
+		for (j = 0; j < 3; j++)
+			EXPECT_EQ(c[i].w[j], w[j]) TH_LOG("case %u link %u", i, j);
+	}
+	/* 8:4:2 of equal quality is 4:2:1 */
+	ztbe_auto_weights(q, cap, 3, w);
+	ztbe_shares(w, 3, sh);
+	ASSERT_EQ(571428U, sh[0]);
+	ASSERT_EQ(285714U, sh[1]);
+	ASSERT_EQ(142857U, sh[2]);
+}
+
 TEST(ab_failure_keeps_current)
 {
 	struct ztbe_link_view v[] = { L(1, 1, -1), L(1, 0, -1) };

@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# balance-aware: allocation from speed, from alloc and automatic, on links
-# shaped 8/4/2 Mbit/s with tbf (A -> B); iperf3 with 8 TCP streams uses the
-# sum of the links; flow-static moves no flow while the links are healthy
-# and, when a link fails, only that link's flows; flow-dynamic moves flows
-# back to a returning link; idle flows leave the table after flowExpiry;
-# the packet balancePolicy spreads by share.
+# balance-aware: allocation from speed, from alloc and automatic (measured
+# quality and capacity), on links shaped 8/4/2 Mbit/s with tbf (A -> B);
+# iperf3 with 8 TCP streams uses the sum of the links; flow-static moves no
+# flow while the links are healthy and, when a link fails, only that
+# link's flows; flow-dynamic moves flows back to a returning link; idle
+# flows leave the table after flowExpiry; the packet balancePolicy spreads
+# by share.
 
 ALL_TESTS="
 	alloc_from_speed
@@ -112,13 +113,40 @@ alloc_explicit()
 	log_test "balance-aware: explicit alloc 0.57/0.29/0.14"
 }
 
+# capacity_alloc: "CAP1 CAP2 CAP3 ALLOC1 ALLOC2 ALLOC3" of a1..a3, one readout
+capacity_alloc()
+{
+	ztb_ctl "$NS_A" --json bond show zb0 |
+		jq -r '[("a1", "a2", "a3") as $n | .links[] | select(.name == $n)] |
+		       [.[].capacity_kbps] + [.[].allocation] | map(tostring) | join(" ")'
+}
+
+# Automatic allocation is measured quality times measured capacity: the
+# links were busy under the 8 streams (tbf's queue), so each link's
+# capacity is its tbf rate, and the allocation follows it.
 alloc_automatic()
 {
+	local c i r
+
 	RET=0
 	topo failoverInterval 1000 ||
 		{ check_err 1 "set-up failed"; log_test "automatic allocation"; return; }
+	read -r -a c <<< "$(capacity_alloc)"
+	[[ ${c[0]} == 0 && ${c[1]} == 0 && ${c[2]} == 0 ]]
+	check_err $? "capacities known before any load: ${c[*]:0:3}"
 	check_split automatic
-	log_test "balance-aware: automatic allocation (measured quality) with tbf 8/4/2"
+	read -r -a c <<< "$(capacity_alloc)"
+	echo "    capacity_kbps ${c[*]:0:3}, allocation ${c[*]:3:3}"
+	for i in 0 1 2; do
+		r=$((RATES[i] * 1000))
+		ztb_fcmp "${c[i]:-0}" ">=" "$((r * 3 / 4))" &&
+			ztb_fcmp "${c[i]:-0}" "<=" "$((r * 5 / 4))"
+		check_err $? "a$((i + 1)) capacity_kbps ${c[i]} not within 25% of its tbf rate $r"
+	done
+	ztb_fcmp "${c[3]:-0}" ">" "${c[4]:-0}" && ztb_fcmp "${c[4]:-0}" ">" "${c[5]:-0}" &&
+		ztb_fcmp "${c[3]:-0}" ">=" "$(awk -v a="${c[5]:-1}" 'BEGIN { print 2.5 * a }')"
+	check_err $? "automatic allocation ${c[*]:3:3} does not follow the capacities ${c[*]:0:3}"
+	log_test "balance-aware: automatic allocation (measured quality x measured capacity) with tbf 8/4/2"
 }
 
 # udp_flows N SECONDS: N UDP flows (distinct source ports) at a low rate.

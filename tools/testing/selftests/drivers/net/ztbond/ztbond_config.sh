@@ -11,6 +11,7 @@ ALL_TESTS="
 	apply_dump_reapply
 	apply_standard_block
 	apply_quality
+	quality_defaults_per_policy
 	apply_dedup
 	bad_apply_changes_nothing
 	kernel_refusal_atomic
@@ -44,7 +45,8 @@ skip = ("tx_", "rx_", "carrier", "active", "state", "failures",
         # what the quality engine measures changes by itself
         "ctl_", "rtt_", "ltm_", "pdv_", "loss_", "error_", "availability",
         "probes", "quality", "punished", "eligible", "peer", "paths",
-        "flows", "flow_moves", "clients", "allocation", "dedup_dropped")
+        "flows", "flow_moves", "clients", "allocation", "capacity_",
+        "dedup_dropped")
 def keep(d):
     return {k: v for k, v in d.items() if not k.startswith(skip)}
 b["links"] = [keep(l) for l in b["links"]]
@@ -277,6 +279,25 @@ qual()
 		sort | tr '\n' ' '
 }
 
+# reapply_noop WHAT: the dump, applied again, changes nothing
+reapply_noop()
+{
+	dump | ztb_ctl "$NS_A" config apply zb0 - > "$TMPD/out" 2>&1
+	grep -q "no change" "$TMPD/out"
+	check_err $? "$1: $(cat "$TMPD/out"); dump: $(dump)"
+}
+
+# want_weights WANT WHAT: the weights in force are WANT ("lat ltm pdv plr
+# per avl default")
+want_weights()
+{
+	local w
+
+	w=$(weights)
+	[[ $w == "$1" ]]
+	check_err $? "$2: weights $w, expected $1"
+}
+
 # linkQuality (ZeroTier's code) and quality (its documentation) reach the
 # kernel's quality engine; a dump says them back and re-applies as a
 # no-op; a policy without them returns to the defaults.
@@ -287,7 +308,7 @@ apply_quality()
 	RET=0
 	ztb_ctl "$NS_A" config apply zb0 "$TMPD/rr.json" >/dev/null 2>&1
 	def=$(qual)
-	[[ $def == "availability_min=0 avl=0 error_max=0.1 lat=0.25 loss_max=0.1 ltm=0 ltm_max_ms=0 pdv=0.25 pdv_max_ms=100 per=0.25 plr=0.25 rtt_max_ms=500 " ]]
+	[[ $def == "availability_min=0 avl=0 error_max=0.1 lat=0.25 loss_max=0.1 ltm=0 ltm_max_ms=0 pdv=0.4 pdv_max_ms=100 per=0.1 plr=0.25 rtt_max_ms=500 weights_default=true " ]]
 	check_err $? "defaults: $def"
 	cfg lq <<-'EOF'
 	{ "settings": { "defaultBondingPolicy": "balance-aware", "balance-aware": {
@@ -297,11 +318,9 @@ apply_quality()
 	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/lq.json" 2>&1)
 	check_err $? "linkQuality: $out"
 	q=$(qual)
-	[[ $q == "availability_min=0 avl=0 error_max=0.1 lat=0.1 loss_max=0.05 ltm=0 ltm_max_ms=0 pdv=0.25 pdv_max_ms=100 per=0.25 plr=0.4 rtt_max_ms=80 " ]]
+	[[ $q == "availability_min=0 avl=0 error_max=0.1 lat=0.1 loss_max=0.05 ltm=0 ltm_max_ms=0 pdv=0.25 pdv_max_ms=100 per=0.25 plr=0.4 rtt_max_ms=80 weights_default=false " ]]
 	check_err $? "linkQuality applied as: $q"
-	dump | ztb_ctl "$NS_A" config apply zb0 - > "$TMPD/out" 2>&1
-	grep -q "no change" "$TMPD/out"
-	check_err $? "re-applied dump with linkQuality changed something: $(cat "$TMPD/out"); dump: $(dump)"
+	reapply_noop "re-applied dump with linkQuality changed something"
 	cfg q6 <<-'EOF'
 	{ "settings": { "defaultBondingPolicy": "balance-aware", "balance-aware": {
 	    "quality": { "lat": 0.3, "ltm": 0.1, "pdv": 0.1, "plr": 0.3, "per": 0.1,
@@ -310,15 +329,90 @@ apply_quality()
 	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/q6.json" 2>&1)
 	check_err $? "quality: $out"
 	q=$(qual)
-	[[ $q == "availability_min=0 avl=0.1 error_max=0.1 lat=0.3 loss_max=0.1 ltm=0.1 ltm_max_ms=0 pdv=0.1 pdv_max_ms=100 per=0.1 plr=0.3 rtt_max_ms=500 " ]]
+	[[ $q == "availability_min=0 avl=0.1 error_max=0.1 lat=0.3 loss_max=0.1 ltm=0.1 ltm_max_ms=0 pdv=0.1 pdv_max_ms=100 per=0.1 plr=0.3 rtt_max_ms=500 weights_default=false " ]]
 	check_err $? "quality applied as: $q"
-	dump | ztb_ctl "$NS_A" config apply zb0 - > "$TMPD/out" 2>&1
-	grep -q "no change" "$TMPD/out"
-	check_err $? "re-applied dump with quality changed something: $(cat "$TMPD/out"); dump: $(dump)"
+	reapply_noop "re-applied dump with quality changed something"
 	ztb_ctl "$NS_A" config apply zb0 "$TMPD/rr.json" >/dev/null 2>&1
 	[[ $(qual) == "$def" ]]
 	check_err $? "a policy without quality keys did not restore the defaults: $(qual)"
 	log_test "quality and linkQuality weights and maxima reach the kernel; dumps re-apply as no-ops"
+}
+
+# weights: the weights in force, "lat ltm pdv plr per avl default"
+weights()
+{
+	ztb_ctl "$NS_A" --json bond show zb0 |
+		jq -r '.quality | [.weights.lat, .weights.ltm, .weights.pdv,
+		       .weights.plr, .weights.per, .weights.avl,
+		       .weights_default] | map(tostring) | join(" ")'
+}
+
+# quality_nl ATTRS_PY: BOND_SET zb0 with a QUALITY nest of the attributes
+# given as Python (nla() calls); prints the errno the kernel answered.
+quality_nl()
+{
+	ip netns exec "$NS_A" python3 - "$ZTB_LIB_DIR" <<-EOF
+	import sys, types
+	sys.path.insert(0, sys.argv[1])
+	from nlfuzz import Fuzzer, nla, CMD_BOND_SET, NLA_F_NESTED
+	import struct
+	u8 = lambda v: struct.pack("=B", v)
+	u32 = lambda v: struct.pack("=I", v)
+	f = Fuzzer(types.SimpleNamespace(seed=1, pool=0, bond="zb0", links="",
+	                                 extra=""))
+	print(f.request(CMD_BOND_SET, [nla(3, b"zb0\0"),
+	                               nla(36 | NLA_F_NESTED, $1)]))
+	EOF
+}
+
+# Each policy has its own default weights, which follow the policy while
+# no weights were given; given weights stay across a policy change until a
+# configuration without them asks for the defaults again; linkQuality
+# with maxima only keeps the defaults; W_DEFAULT with weights is refused.
+quality_defaults_per_policy()
+{
+	local out err
+
+	RET=0
+	ztb_ctl "$NS_A" config apply zb0 "$TMPD/rr.json" >/dev/null 2>&1
+	want_weights "0.25 0 0.4 0.25 0.1 0 true" "balance-rr's defaults"
+	ztb_ctl "$NS_A" bond set zb0 policy active-backup
+	want_weights "0.3 0 0.1 0.4 0.2 0 true" "after bond set policy active-backup"
+	ztb_ctl "$NS_A" bond set zb0 policy balance-aware
+	want_weights "0.25 0 0.25 0.25 0.25 0 true" "after bond set policy balance-aware"
+
+	cfg lqmax <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "active-backup", "active-backup": {
+	    "linkQuality": { "lat_max": 80 } } } }
+	EOF
+	out=$(ztb_ctl "$NS_A" config apply zb0 "$TMPD/lqmax.json" 2>&1)
+	check_err $? "linkQuality with lat_max only: $out"
+	want_weights "0.3 0 0.1 0.4 0.2 0 true" "linkQuality with lat_max only"
+	[[ $(qual) == *"rtt_max_ms=80 "* ]]
+	check_err $? "linkQuality lat_max only applied as: $(qual)"
+	dump | grep -q lat_weight
+	check_fail $? "dump writes weights that were the defaults: $(dump)"
+	reapply_noop "re-applied dump changed something"
+
+	cfg q6ab <<-'EOF'
+	{ "settings": { "defaultBondingPolicy": "active-backup", "active-backup": {
+	    "quality": { "lat": 0.5, "plr": 0.5 } } } }
+	EOF
+	ztb_ctl "$NS_A" config apply zb0 "$TMPD/q6ab.json" >/dev/null 2>&1
+	ztb_ctl "$NS_A" bond set zb0 policy balance-rr
+	want_weights "0.5 0 0 0.5 0 0 false" "given weights after a policy change"
+
+	err=$(quality_nl 'nla(13, u8(1)) + nla(1, u32(1000000))')
+	[[ $err == 22 ]]
+	check_err $? "W_DEFAULT with a weight: errno $err, not EINVAL"
+	want_weights "0.5 0 0 0.5 0 0 false" "after the refused request"
+	err=$(quality_nl 'nla(13, u8(1))')
+	[[ $err == 0 ]]
+	check_err $? "W_DEFAULT alone: errno $err"
+	want_weights "0.25 0 0.4 0.25 0.1 0 true" "W_DEFAULT on balance-rr"
+
+	ztb_ctl "$NS_A" config apply zb0 "$TMPD/rr.json" >/dev/null 2>&1
+	log_test "quality: default weights per policy follow the policy; given weights stay"
 }
 
 bad_apply_changes_nothing()

@@ -57,7 +57,7 @@ state()
 		del(.tx_packets, .rx_packets, .tx_bytes, .rx_bytes, .tx_dropped,
 		    .rx_dropped, .flows, .flowMoves) |
 		.links |= map(with_entries(select(.key | test(
-			"_packets$|_bytes$|_dropped$|^ctl_|^probes|^rtt_echoes$|^loss_data_frames$|_ms$|_ratio$|^quality|^availability|^share|^paths$|^peer|^punished|^eligible") | not)))'
+			"_packets$|_bytes$|_dropped$|^ctl_|^probes|^rtt_echoes$|^loss_data_frames$|^capacity_|_ms$|_ratio$|^quality|^availability|^share|^paths$|^peer|^punished|^eligible") | not)))'
 }
 
 # Ways to run a command in NS_A without CAP_NET_ADMIN.
