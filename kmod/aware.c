@@ -4,14 +4,15 @@
  *
  * Each usable link gets a share of the traffic (ppm): from the links'
  * "alloc" if any is set, else from their "speed", else automatic: their
- * measured relative quality times their measured capacity relative to the
- * largest (monitor.c samples it once a second). With balancePolicy flow-dynamic or flow-static, flows
- * are pinned to links in a bounded flow table (4-way set associative,
- * flowTableSize entries allocated once, no allocation per flow); a new
- * flow goes to the link furthest below its share. A flow whose link left
- * the bond moves on its next packet, and no other flow does. flow-dynamic
- * also rebalances once a second toward the shares, moving as few flows as
- * possible (engine/aware.c). balancePolicy packet spreads packets by a
+ * measured relative quality times their measured capacity relative to
+ * the largest (monitor.c samples it once a second). With balancePolicy
+ * flow-dynamic or flow-static, flows are pinned to links in a bounded flow
+ * table (4-way set associative, flowTableSize entries allocated once, no
+ * allocation per flow); a new flow goes to the link furthest below its
+ * share of the active flows. A flow whose link left the bond moves on its
+ * next packet, and no other flow does. flow-dynamic also rebalances once
+ * a second toward the shares, moving as few flows as possible
+ * (engine/aware.c). balancePolicy packet spreads packets by a
  * smooth weighted round-robin sequence.
  *
  * Clients (ALB receive balancing, as bonding's rlb): ARP the bond sends
@@ -40,6 +41,15 @@
 /* moves per rebalancing pass: a bound, not a target */
 #define ZTBOND_MAX_MOVES	256
 
+/*
+ * Placement and rebalancing count the flows that sent in the last 2 s
+ * (id_active), not every flow in the table: an idle flow (iperf3's control
+ * connection, a ping that ended, the kernel's neighbour discovery) would
+ * otherwise fill a slow link's quota and leave that link idle while bulk
+ * flows crowd the others. The "flows" readout counts them all.
+ */
+#define ZTBOND_FLOW_ACTIVE_MS	2000
+
 struct ztbond_flow_table {
 	struct rcu_head rcu;
 	u32 size;		/* entries */
@@ -50,10 +60,19 @@ struct ztbond_flow_table {
 
 /* ---- packet path ---------------------------------------------------------- */
 
-/* The per-link count an entry is in: clients or flows. */
+/* The per-link count placement goes by: clients, or the active flows. */
 static atomic_t *ztbond_aware_count(struct ztbond *bond, bool client)
 {
-	return client ? bond->id_clients : bond->id_flows;
+	return client ? bond->id_clients : bond->id_active;
+}
+
+/* An entry leaves link id (dec) or joins it (inc): its counts follow. */
+static void ztbond_aware_account(struct ztbond *bond, bool client, u8 id,
+				 int d)
+{
+	atomic_add(d, &ztbond_aware_count(bond, client)[id]);
+	if (!client)
+		atomic_add(d, &bond->id_flows[id]);
 }
 
 static int ztbond_aware_pick(const struct ztbond_snap *snap,
@@ -75,7 +94,6 @@ static bool ztbond_xmit_aware_flow(struct ztbond *bond,
 	u32 now = (u32)jiffies, hash;
 	struct ztbe_flow *b, *e;
 	bool client = false;
-	atomic_t *count;
 	int w, victim, idx;
 
 	hash = ztbond_arp_hash(skb, &client) ?: skb_get_hash(skb) ?: 1;
@@ -90,21 +108,21 @@ static bool ztbond_xmit_aware_flow(struct ztbond *bond,
 			return ztbond_xmit_link(bond, snap, snap->tx[idx], skb);
 		}
 		/* its link left the bond: this flow moves, no other */
-		atomic_dec(&ztbond_aware_count(bond, client)[e->id]);
+		ztbond_aware_account(bond, client, e->id, -1);
 		atomic64_inc(&bond->flow_moves);
 	} else {
 		e = &b[victim];
+		/* an idle victim was not active: the tick's recount mends it */
 		if (e->valid)
-			atomic_dec(&ztbond_aware_count(bond, e->client)[e->id]);
+			ztbond_aware_account(bond, e->client, e->id, -1);
 		e->hash = hash;
 		e->client = client;
 	}
-	count = ztbond_aware_count(bond, client);
-	idx = ztbond_aware_pick(snap, count);
+	idx = ztbond_aware_pick(snap, ztbond_aware_count(bond, client));
 	e->id = snap->tx[idx]->id;
 	e->used = now;
 	e->valid = true;
-	atomic_inc(&count[e->id]);
+	ztbond_aware_account(bond, client, e->id, 1);
 	return ztbond_xmit_link(bond, snap, snap->tx[idx], skb);
 }
 
@@ -210,6 +228,7 @@ int ztbond_aware_prepare(struct ztbond *bond, const struct ztbond_cfg *cfg,
 	rcu_assign_pointer(bond->ft, nft);
 	for (i = 0; i < ZTBOND_MAX_LINKS; i++) {
 		atomic_set(&bond->id_flows[i], 0);
+		atomic_set(&bond->id_active[i], 0);
 		atomic_set(&bond->id_clients[i], 0);
 	}
 	*old = ft;
@@ -245,12 +264,15 @@ u32 ztbond_aware_flows(struct ztbond *bond)
 static bool ztbond_aware_move(struct ztbond_flow_table *ft, u8 from_id,
 			      u8 to_id, bool client)
 {
-	u32 i, e;
+	u32 i, e, now = (u32)jiffies;
+	u32 active = msecs_to_jiffies(ZTBOND_FLOW_ACTIVE_MS);
 
 	for (i = 0; i < ft->size; i++) {
 		e = (ft->scan + i) & (ft->size - 1);
 		if (ft->ent[e].valid && ft->ent[e].client == client &&
-		    ft->ent[e].id == from_id) {
+		    ft->ent[e].id == from_id &&
+		    (client ||
+		     !ztbe_ft_idle(READ_ONCE(ft->ent[e].used), now, active))) {
 			WRITE_ONCE(ft->ent[e].id, to_id);
 			ft->scan = e + 1;
 			return true;
@@ -293,7 +315,6 @@ static u32 ztbond_aware_rebalance(struct ztbond *bond,
 				  const struct ztbond_snap *snap, u32 *n,
 				  bool client)
 {
-	atomic_t *count = ztbond_aware_count(bond, client);
 	u32 moves = 0;
 	int from, to;
 
@@ -304,8 +325,8 @@ static u32 ztbond_aware_rebalance(struct ztbond *bond,
 			break;
 		n[from]--;
 		n[to]++;
-		atomic_dec(&count[snap->tx[from]->id]);
-		atomic_inc(&count[snap->tx[to]->id]);
+		ztbond_aware_account(bond, client, snap->tx[from]->id, -1);
+		ztbond_aware_account(bond, client, snap->tx[to]->id, 1);
 		atomic64_inc(&bond->flow_moves);
 		moves++;
 	}
@@ -314,16 +335,18 @@ static u32 ztbond_aware_rebalance(struct ztbond *bond,
 
 /*
  * Monitor work, once a second, under rcu_read_lock(): expire idle flows,
- * recount the flows and clients per link (the packet path's counts drift
- * under races), and with flow-dynamic move flows toward the shares.
+ * recount the flows, the active flows and the clients per link (the
+ * packet path's counts drift under races), and with flow-dynamic move
+ * active flows toward the shares.
  */
 void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 {
 	const struct ztbond_snap *snap = rcu_dereference(bond->snap);
 	struct ztbond_flow_table *ft = rcu_dereference(bond->ft);
 	u32 count[ZTBOND_MAX_LINKS] = { 0 }, clients[ZTBOND_MAX_LINKS] = { 0 };
+	u32 active[ZTBOND_MAX_LINKS] = { 0 };
 	u32 flows[ZTBOND_MAX_LINKS], *cnt;
-	u32 now = (u32)jiffies, expire, i;
+	u32 now = (u32)jiffies, expire, lately, i;
 	u8 balance;
 
 	if (!snap)
@@ -333,48 +356,66 @@ void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 		return;
 	balance = snap->balance;
 	expire = msecs_to_jiffies(READ_ONCE(bond->cfg.flow_expire));
+	lately = msecs_to_jiffies(ZTBOND_FLOW_ACTIVE_MS);
 	for (i = 0; i < ft->size; i++) {
 		struct ztbe_flow *e = &ft->ent[i];
+		u32 used = READ_ONCE(e->used);
 
 		if (!e->valid)
 			continue;
-		if (ztbe_ft_idle(READ_ONCE(e->used), now, expire)) {
+		if (ztbe_ft_idle(used, now, expire)) {
 			e->valid = false;
 			continue;
 		}
-		(e->client ? clients : count)[e->id % ZTBOND_MAX_LINKS]++;
+		if (e->client) {
+			clients[e->id % ZTBOND_MAX_LINKS]++;
+			continue;
+		}
+		count[e->id % ZTBOND_MAX_LINKS]++;
+		if (!ztbe_ft_idle(used, now, lately))
+			active[e->id % ZTBOND_MAX_LINKS]++;
 	}
 	/*
 	 * Flows of links that left the bond and sent nothing since: move them
 	 * now (the packet path would on their next packet), so that the
-	 * counts say where traffic will go. Only those flows move, clients
-	 * by the clients' counts.
+	 * counts say where traffic will go. Only those flows move, placed by
+	 * the active flows' counts, clients by the clients' counts.
 	 */
 	for (i = 0; i < ft->size && snap->ntx; i++) {
 		struct ztbe_flow *e = &ft->ent[i];
+		u8 from = e->id % ZTBOND_MAX_LINKS;
 		u32 j;
 		int to;
 
-		if (!e->valid || snap->tx_of_id[e->id % ZTBOND_MAX_LINKS] >= 0)
+		if (!e->valid || snap->tx_of_id[from] >= 0)
 			continue;
-		cnt = e->client ? clients : count;
+		cnt = e->client ? clients : active;
 		for (j = 0; j < snap->ntx; j++)
 			flows[j] = cnt[snap->tx[j]->id];
 		to = ztbe_pick_deficit(snap->share, flows, snap->ntx);
-		cnt[e->id % ZTBOND_MAX_LINKS]--;
 		WRITE_ONCE(e->id, snap->tx[to]->id);
-		cnt[snap->tx[to]->id]++;
+		if (!e->client) {
+			count[from]--;
+			count[snap->tx[to]->id]++;
+			if (ztbe_ft_idle(READ_ONCE(e->used), now, lately))
+				cnt = NULL;	/* idle: not in active[] */
+		}
+		if (cnt) {
+			cnt[from]--;
+			cnt[snap->tx[to]->id]++;
+		}
 		atomic64_inc(&bond->flow_moves);
 	}
 	for (i = 0; i < ZTBOND_MAX_LINKS; i++) {
 		atomic_set(&bond->id_flows[i], count[i]);
+		atomic_set(&bond->id_active[i], active[i]);
 		atomic_set(&bond->id_clients[i], clients[i]);
 	}
 
 	if (!rebalance || balance != ZTBOND_BALANCE_FLOW_DYNAMIC)
 		return;
 	for (i = 0; i < snap->ntx; i++)
-		flows[i] = count[snap->tx[i]->id];
+		flows[i] = active[snap->tx[i]->id];
 	ztbond_aware_rebalance(bond, ft, snap, flows, false);
 }
 

@@ -408,6 +408,7 @@ struct ztbond {
 	u64 link_ids;			/* bit i: a link has id i; RTNL */
 	struct ztbond_flow_table __rcu *ft;	/* balance-aware; RTNL */
 	atomic_t id_flows[ZTBOND_MAX_LINKS];	/* flows per link id */
+	atomic_t id_active[ZTBOND_MAX_LINKS];	/* ... that sent lately (aware.c) */
 	atomic_t id_clients[ZTBOND_MAX_LINKS];	/* ARP clients per link id */
 	atomic64_t flow_moves;
 	/* peerSpecificBonds (peer.c), RTNL */

@@ -348,7 +348,8 @@ weights()
 }
 
 # quality_nl ATTRS_PY: BOND_SET zb0 with a QUALITY nest of the attributes
-# given as Python (nla() calls); prints the errno the kernel answered.
+# given as Python (nla() calls: ZTBOND_Q_A_W_LAT 1, ZTBOND_Q_A_W_DEFAULT
+# 13); prints the errno the kernel answered.
 quality_nl()
 {
 	ip netns exec "$NS_A" python3 - "$ZTB_LIB_DIR" <<-EOF
@@ -360,8 +361,9 @@ quality_nl()
 	u32 = lambda v: struct.pack("=I", v)
 	f = Fuzzer(types.SimpleNamespace(seed=1, pool=0, bond="zb0", links="",
 	                                 extra=""))
+	# ZTBOND_A_IFNAME 3, ZTBOND_A_QUALITY 31 (uapi/linux/ztbond.h)
 	print(f.request(CMD_BOND_SET, [nla(3, b"zb0\0"),
-	                               nla(36 | NLA_F_NESTED, $1)]))
+	                               nla(31 | NLA_F_NESTED, $1)]))
 	EOF
 }
 
