@@ -28,47 +28,7 @@ bool netif_is_ztbond(const struct net_device *dev)
 	return dev->netdev_ops == &ztbond_netdev_ops;
 }
 
-/* Per-CPU counters: one writer per CPU, readers sum with u64_stats. */
-void ztbond_stats_add_tx(struct ztbond_pcpu_stats __percpu *s,
-			 unsigned int len)
-{
-	struct ztbond_pcpu_stats *p = this_cpu_ptr(s);
-
-	u64_stats_update_begin(&p->syncp);
-	u64_stats_inc(&p->tx_packets);
-	u64_stats_add(&p->tx_bytes, len);
-	u64_stats_update_end(&p->syncp);
-}
-
-void ztbond_stats_add_rx(struct ztbond_pcpu_stats __percpu *s,
-			 unsigned int len)
-{
-	struct ztbond_pcpu_stats *p = this_cpu_ptr(s);
-
-	u64_stats_update_begin(&p->syncp);
-	u64_stats_inc(&p->rx_packets);
-	u64_stats_add(&p->rx_bytes, len);
-	u64_stats_update_end(&p->syncp);
-}
-
-void ztbond_stats_add_tx_drop(struct ztbond_pcpu_stats __percpu *s)
-{
-	struct ztbond_pcpu_stats *p = this_cpu_ptr(s);
-
-	u64_stats_update_begin(&p->syncp);
-	u64_stats_inc(&p->tx_dropped);
-	u64_stats_update_end(&p->syncp);
-}
-
-void ztbond_stats_add_rx_drop(struct ztbond_pcpu_stats __percpu *s)
-{
-	struct ztbond_pcpu_stats *p = this_cpu_ptr(s);
-
-	u64_stats_update_begin(&p->syncp);
-	u64_stats_inc(&p->rx_dropped);
-	u64_stats_update_end(&p->syncp);
-}
-
+/* Per-CPU counters: the writers are inline in ztbond_priv.h. */
 void ztbond_stats_read(struct ztbond_pcpu_stats __percpu *s,
 		       struct ztbond_stats *out)
 {

@@ -14,6 +14,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/random.h>
 #include <linux/jhash.h>
+#include <net/ip.h>
 #include <linux/ipv6.h>
 #include <linux/icmpv6.h>
 #include <linux/inetdevice.h>
@@ -24,6 +25,7 @@
 #include <net/flow_dissector.h>
 
 #include "ztbond_priv.h"
+#include "compat.h"
 
 /* ---- receive address table ------------------------------------------ */
 
@@ -228,7 +230,7 @@ static bool ztbond_xmit_broadcast(struct ztbond *bond,
 	const struct ztbond_remote *ep = NULL;
 	const u8 *dst = ((struct ethhdr *)skb->data)->h_dest;
 	struct sk_buff *nskb;
-	bool sent = false;
+	bool sent = false, own;
 	u64 seq = 0;
 	u32 i;
 
@@ -239,9 +241,18 @@ static bool ztbond_xmit_broadcast(struct ztbond *bond,
 		else
 			ep = NULL;
 	}
+	/*
+	 * A frame of ours gets each link's source MAC, and a DATA frame a
+	 * header of its own: each copy needs a private header. Copying it
+	 * here (pskb_copy: the paged data stays shared) also leaves the
+	 * original unshared for the last link; clones would all be copied
+	 * again by the rewrite, the original included. A bridged frame
+	 * leaves unchanged, so clones do.
+	 */
+	own = ep || ether_addr_equal(((struct ethhdr *)skb->data)->h_source,
+				     bond->dev->dev_addr);
 	for (i = 0; i + 1 < snap->ntx; i++) {
-		/* the header is rewritten per link: clone, then cow in xmit */
-		nskb = skb_clone(skb, GFP_ATOMIC);
+		nskb = own ? pskb_copy(skb, GFP_ATOMIC) : skb_clone(skb, GFP_ATOMIC);
 		if (unlikely(!nskb)) {
 			ztbond_stats_add_tx_drop(snap->tx[i]->stats);
 			continue;
@@ -346,14 +357,63 @@ u32 ztbond_arp_hash(struct sk_buff *skb, bool *client)
 
 /*
  * balance-xor: ZeroTier's flow id (src_port ^ dst_port ^ proto) for TCP,
- * UDP, SCTP and UDP-Lite, ports from the flow dissector. Other traffic,
- * and IP fragments (whose later pieces carry no ports), are spread by a
- * hash of their addresses so that each conversation stays on one link.
+ * UDP, SCTP and UDP-Lite. Other traffic, and IP fragments (whose later
+ * pieces carry no ports), are spread by a hash of their addresses so that
+ * each conversation stays on one link.
+ *
+ * Untagged IPv4, and IPv6 without extension headers, are read here, as
+ * bonding's layer3+4 hash reads them: the flow dissector costs about half
+ * of the rest of the transmit for them (the transmit profile in
+ * Documentation/benchmarks.md). Everything else, and anything this does
+ * not find whole in the linear data, goes to the flow dissector, which
+ * gives the same id for what both can read.
  */
+static bool ztbond_xor_id_ip(const struct sk_buff *skb, u32 *id)
+{
+	unsigned int thoff = ETH_HLEN;
+	const u8 *p;
+	u8 proto;
+
+	switch (((const struct ethhdr *)skb->data)->h_proto) {
+	case htons(ETH_P_IP): {
+		const struct iphdr *iph = (const void *)(skb->data + ETH_HLEN);
+
+		if (skb_headlen(skb) < ETH_HLEN + sizeof(*iph) ||
+		    iph->version != 4 || iph->ihl < 5 || ip_is_fragment(iph))
+			return false;
+		proto = iph->protocol;
+		thoff += iph->ihl * 4;
+		break;
+	}
+	case htons(ETH_P_IPV6): {
+		const struct ipv6hdr *ip6 = (const void *)(skb->data + ETH_HLEN);
+
+		if (skb_headlen(skb) < ETH_HLEN + sizeof(*ip6) ||
+		    ip6->version != 6)
+			return false;
+		proto = ip6->nexthdr;
+		thoff += sizeof(*ip6);
+		break;
+	}
+	default:
+		return false;
+	}
+	/* the ports, in the linear data or not at all */
+	if (!ztbe_proto_has_ports(proto) || skb_headlen(skb) < thoff + 4)
+		return false;
+	p = skb->data + thoff;
+	*id = ztbe_xor_flow_id(get_unaligned_be16(p), get_unaligned_be16(p + 2),
+			       proto);
+	return true;
+}
+
 static u32 ztbond_xor_id(const struct sk_buff *skb)
 {
 	struct flow_keys keys;
+	u32 id;
 
+	if (likely(ztbond_xor_id_ip(skb, &id)))
+		return id;
 	if (skb_flow_dissect_flow_keys(skb, &keys, 0) &&
 	    ztbe_proto_has_ports(keys.basic.ip_proto) &&
 	    !(keys.control.flags & FLOW_DIS_IS_FRAGMENT))

@@ -45,6 +45,55 @@ struct ztbond_stats {
 	u64 tx_packets, tx_bytes, rx_packets, rx_bytes, tx_dropped, rx_dropped;
 };
 
+/*
+ * Per-CPU counters, one writer per CPU; readers sum them with u64_stats
+ * (ztbond_stats_read). Inline, as the core's dev_sw_netstats_tx_add():
+ * every frame updates two of them, the bond's and its link's. This one
+ * counts one frame at pkts (and len bytes at bytes, if given).
+ */
+static inline void ztbond_stats_one(struct ztbond_pcpu_stats *p,
+				    u64_stats_t *pkts, u64_stats_t *bytes,
+				    unsigned int len)
+{
+	u64_stats_update_begin(&p->syncp);
+	u64_stats_inc(pkts);
+	if (bytes)
+		u64_stats_add(bytes, len);
+	u64_stats_update_end(&p->syncp);
+}
+
+static inline void ztbond_stats_add_tx(struct ztbond_pcpu_stats __percpu *s,
+				       unsigned int len)
+{
+	struct ztbond_pcpu_stats *p = this_cpu_ptr(s);
+
+	ztbond_stats_one(p, &p->tx_packets, &p->tx_bytes, len);
+}
+
+static inline void ztbond_stats_add_rx(struct ztbond_pcpu_stats __percpu *s,
+				       unsigned int len)
+{
+	struct ztbond_pcpu_stats *p = this_cpu_ptr(s);
+
+	ztbond_stats_one(p, &p->rx_packets, &p->rx_bytes, len);
+}
+
+static inline void
+ztbond_stats_add_tx_drop(struct ztbond_pcpu_stats __percpu *s)
+{
+	struct ztbond_pcpu_stats *p = this_cpu_ptr(s);
+
+	ztbond_stats_one(p, &p->tx_dropped, NULL, 0);
+}
+
+static inline void
+ztbond_stats_add_rx_drop(struct ztbond_pcpu_stats __percpu *s)
+{
+	struct ztbond_pcpu_stats *p = this_cpu_ptr(s);
+
+	ztbond_stats_one(p, &p->rx_dropped, NULL, 0);
+}
+
 /* Per-link configuration: ZeroTier's per-link keys. */
 struct ztbond_link_cfg {
 	u8 mode;			/* enum ztbond_link_mode */
@@ -440,12 +489,6 @@ bool netif_is_ztbond(const struct net_device *dev);
 void ztbond_cfg_default(struct ztbond_cfg *cfg);
 struct ztbond *ztbond_create(struct net *net, const char *name,
 			     struct netlink_ext_ack *extack);
-void ztbond_stats_add_tx(struct ztbond_pcpu_stats __percpu *s,
-			 unsigned int len);
-void ztbond_stats_add_rx(struct ztbond_pcpu_stats __percpu *s,
-			 unsigned int len);
-void ztbond_stats_add_tx_drop(struct ztbond_pcpu_stats __percpu *s);
-void ztbond_stats_add_rx_drop(struct ztbond_pcpu_stats __percpu *s);
 void ztbond_stats_read(struct ztbond_pcpu_stats __percpu *s,
 		       struct ztbond_stats *out);
 void ztbond_update_mtu(struct ztbond *bond);

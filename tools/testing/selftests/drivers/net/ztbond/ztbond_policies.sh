@@ -10,7 +10,11 @@
 #                  frames, the peer delivers one copy (ZeroTier's flow rules
 #                  on the links); dedup false brings the duplicates back
 #   balance-rr     packetsPerLink 1 alternates links
-#   balance-xor    each UDP/TCP flow stays on one link, 16 flows use both
+#   balance-xor    each UDP/TCP flow stays on one link, 16 flows use both;
+#                  the link is chosen by ZeroTier's flow id alone
+#                  (src port ^ dst port ^ protocol): IPv4, IPv6, and IPv6
+#                  with an extension header (read by the flow dissector, the
+#                  others by ztbond itself) with the same id share a link
 # The bond's own counters (ip -s link) must equal what its links carried.
 
 ALL_TESTS="
@@ -20,6 +24,7 @@ ALL_TESTS="
 	broadcast_dedup
 	policy_balance_rr
 	policy_balance_xor
+	balance_xor_flow_id
 	bond_counters
 	balance_xor_link_loss
 "
@@ -277,6 +282,83 @@ policy_balance_xor()
 	((on1 > 0 && on2 > 0))
 	check_err $? "balance-xor: 16 flows not spread (a1: $on1, a2: $on2)"
 	log_test "balance-xor: ping and TCP, 16 UDP flows each on one link ($on1 on a1, $on2 on a2)"
+}
+
+# run_flow_set COUNT LINKS SPEC...: as run_flows, for flows given as
+# FAMILY:SPORT:DPORT (FAMILY 4, 6, or 6h: IPv6 with a hop-by-hop options
+# header, padding only); prints the spec and each link's frames.
+run_flow_set()
+{
+	ip netns exec "$NS_A" python3 - "$@" <<'PY'
+import socket, sys, time
+count, links = int(sys.argv[1]), sys.argv[2].split(",")
+def tx(dev):
+    with open(f"/sys/class/net/{dev}/statistics/tx_packets") as f:
+        return int(f.read())
+for spec in sys.argv[3:]:
+    fam, sport, dport = spec.split(":")
+    if fam == "4":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        src, dst = ("10.0.0.1", int(sport)), ("10.0.0.2", int(dport))
+    else:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        src, dst = ("2001:db8::1", int(sport)), ("2001:db8::2", int(dport))
+        if fam == "6h":
+            # next header (the kernel fills it), length 0, PadN of 4
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_HOPOPTS,
+                         bytes([0, 0, 1, 4, 0, 0, 0, 0]))
+    s.bind(src)
+    before = [tx(l) for l in links]
+    for _ in range(count):
+        s.sendto(b"x" * 64, dst)
+    time.sleep(0.05)
+    print(spec, *[tx(l) - b for l, b in zip(links, before)])
+    s.close()
+PY
+}
+
+# Eight flow ids, each sent as IPv4 UDP (port P to 9), IPv6 UDP (P ^ 0x300
+# to 9 ^ 0x300) and IPv6 UDP with a hop-by-hop header (P ^ 0x500 to
+# 9 ^ 0x500): the same id three ways must take one link; the ids use both.
+balance_xor_flow_id()
+{
+	local i p l spec da db specs=() on1=0 on2=0
+	local -A link=()
+
+	RET=0
+	set_policy balance-xor
+	ztb_wait_ping "$NS_A" 10.0.0.2 20
+	check_err $? "ping over the bond failed"
+	ip netns exec "$NS_A" ping -6 -c 2 -i 0.2 -W 2 2001:db8::2 > /dev/null 2>&1
+	check_err $? "IPv6 ping over the bond failed"
+	for ((i = 0; i < 8; i++)); do
+		p=$((40100 + i))
+		specs+=("4:$p:9" "6:$((p ^ 0x300)):$((9 ^ 0x300))"
+			"6h:$((p ^ 0x500)):$((9 ^ 0x500))")
+	done
+	while read -r spec da db; do
+		if ((da >= 20 && db <= 3)); then
+			link[$spec]=a1
+		elif ((db >= 20 && da <= 3)); then
+			link[$spec]=a2
+		else
+			link[$spec]="split"
+			echo "flow $spec split: a1=$da a2=$db"
+		fi
+	done < <(run_flow_set 20 a1,a2 "${specs[@]}")
+	for ((i = 0; i < 8; i++)); do
+		p=$((40100 + i))
+		l=${link[4:$p:9]:-none}
+		[[ $l == a1 ]] && ((on1++))
+		[[ $l == a2 ]] && ((on2++))
+		[[ $l != split && $l != none &&
+		   ${link[6:$((p ^ 0x300)):$((9 ^ 0x300))]:-} == "$l" &&
+		   ${link[6h:$((p ^ 0x500)):$((9 ^ 0x500))]:-} == "$l" ]]
+		check_err $? "flow id $((p ^ 9 ^ 17)): IPv4 on $l, IPv6 on ${link[6:$((p ^ 0x300)):$((9 ^ 0x300))]:-none}, IPv6 with hop-by-hop on ${link[6h:$((p ^ 0x500)):$((9 ^ 0x500))]:-none}"
+	done
+	((on1 > 0 && on2 > 0))
+	check_err $? "balance-xor: 8 flow ids not spread (a1: $on1, a2: $on2)"
+	log_test "balance-xor: a flow id takes one link over IPv4, IPv6 and IPv6 with an extension header ($on1 ids on a1, $on2 on a2)"
 }
 
 # flow_map NAME: which of a1..a3 carries each of 48 UDP flows, into the
