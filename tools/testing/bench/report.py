@@ -14,8 +14,10 @@ report, never a failure).
 
 import argparse
 import datetime
+import gzip
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -33,6 +35,9 @@ FAILOVER_TARGET_MS = 500        # ztbond blackhole outage, failoverInterval 250
 SCALING_TARGET = 0.9            # pps 64 links / 2 links, 1M flows / 100 flows
 AGG_TARGET = {"equal": 0.9, "unequal": 0.85}    # balance-aware goodput / sum
 AGG_RR_TARGET = 1.5             # balance-rr + reorder window, 1 stream / one link
+TX_TARGET = 1.0                 # ztbond pps / bonding pps, same mode
+TX_VETH_TARGET = 0.9            # ztbond active-backup pps / bare veth
+TX_TWIN = {"balance-aware": "balance-xor"}   # bonding mode a ztbond mode is held against
 # The zerotier issue: two bonded CPU-bound members carry "clearly more" than
 # one. Differences below ~30% are within this host's noise (benchmarks.md).
 ZS_CLEARLY = 1.3
@@ -120,26 +125,191 @@ def tx_cost(d):
                "peer_rx_packets": received.get(c, [])}
         if c in m and veth:
             row["vs_veth"] = round(m[c] / veth, 3)
-        b = m.get("bonding:" + mode)
+        b = m.get("bonding:" + TX_TWIN.get(mode, mode))
         if kind not in ("bonding", "veth") and c in m and b:
             row["vs_bonding"] = round(m[c] / b, 3)
+        if kind == "ztbond" and "vs_bonding" in row:
+            t = [f"≥ {TX_TARGET} x bonding: " +
+                 ("met" if row["vs_bonding"] >= TX_TARGET else "missed")]
+            if mode == "active-backup" and "vs_veth" in row:
+                t.append(f"≥ {TX_VETH_TARGET} x veth: " +
+                         ("met" if row["vs_veth"] >= TX_VETH_TARGET else "missed"))
+            row["target"] = "; ".join(t)
         rows.append(row)
     params = {"packets_per_sample": int(p.get("count", 0)),
               "measured_rounds": int(p.get("rounds", 0)),
               "warmup_rounds": int(p.get("warmup", 1)),
               "packet": f"{p.get('pkt_size', 64)}-byte UDP, random source port "
                         "1..65534, pktgen clone_skb 0"}
-    hdr = ["contender", "mode", "median pps", "vs bonding", "vs veth", "samples"]
-    align = "llrrrl"
+    hdr = ["contender", "mode", "median pps", "vs bonding", "vs veth", "target", "samples"]
+    align = "llrrrll"
     table = [[r["contender"], r["mode"], fmt_int(r["median_pps"]),
-              fmt_x(r.get("vs_bonding")), fmt_x(r.get("vs_veth")),
+              fmt_x(r.get("vs_bonding")), fmt_x(r.get("vs_veth")), r.get("target", "-"),
               " ".join(str(s) for s in r["samples_pps"]) or "set-up failed"]
              for r in rows]
     intro = [f"Load: {params['packet']}; {params['packets_per_sample']} packets "
              f"per sample, {params['warmup_rounds']} warm-up round(s) discarded, median of "
              f"{params['measured_rounds']} interleaved round(s)"]
-    return ({"params": params, "results": rows, "notes": notes},
-            intro, (hdr, align, table), notes)
+    profile, extra = tx_profile(d, order, p.get("profile_count"))
+    return ({"params": params, "results": rows, "notes": notes, "profile": profile},
+            intro, (hdr, align, table), notes + extra)
+
+
+# The profile of benchmark 1: ftrace function_graph output (tx_cost.sh).
+# " 0)   1.234 us    |    name();", " 0)               |  name [mod]() {",
+# " 0)   5.678 us    |  } /* name [mod] */"
+FG_RE = re.compile(r"^\s*(\d+)\)\s+(?:([\d.]+) (us|ms|s)\s+)?\|\s(.*)$")
+FG_UNIT = {"us": 1.0, "ms": 1000.0, "s": 1e6}
+TX_TOP = {"veth": "veth_xmit", "ztbond": "ztbond_xmit", "bonding": "bond_start_xmit",
+          "team": "team_xmit"}
+
+
+def fg_name(s):
+    s = s.strip().rstrip("{;").strip()
+    if s.endswith("()"):
+        s = s[:-2]
+    return s.split(" [", 1)[0]
+
+
+def fg_calls(path, top):
+    """The calls of TOP in a function_graph trace: for each, its duration
+    (us), its direct traced children (name -> [us, count]) and every traced
+    function below it (name -> count)."""
+    stacks, calls = {}, []
+
+    def finish(st, name, us, kids, below):
+        if st:
+            parent = st[-1]
+            k = parent["kids"].setdefault(name, [0.0, 0])
+            k[0] += us
+            k[1] += 1
+            parent["below"][name] = parent["below"].get(name, 0) + 1
+            for n, c in below.items():
+                parent["below"][n] = parent["below"].get(n, 0) + c
+        elif name == top:
+            calls.append({"us": us, "kids": kids, "below": below})
+
+    with gzip.open(path, "rt", errors="replace") as f:
+        for line in f:
+            m = FG_RE.match(line)
+            if not m:
+                continue
+            st = stacks.setdefault(m.group(1), [])
+            us = float(m.group(2)) * FG_UNIT[m.group(3)] if m.group(2) else None
+            body = m.group(4).strip()
+            if body.endswith("{"):
+                st.append({"name": fg_name(body), "kids": {}, "below": {}})
+            elif body.startswith("}"):
+                if not st or us is None:
+                    st.clear()      # the trace began inside a call
+                    continue
+                fr = st.pop()
+                finish(st, fr["name"], us, fr["kids"], fr["below"])
+            elif body.endswith(";") and us is not None:
+                finish(st, fg_name(body), us, {}, {})
+    return calls
+
+
+def tx_profile(d, order, count):
+    """Per contender: medians over every traced call of every round of the
+    xmit's duration, of its children, of its own time (duration minus the
+    links' transmit) and of its own time in units of the links' transmit in
+    the same call; which module functions run per packet (detail pass)."""
+    runs, rounds = {}, set()
+    try:
+        with open(os.path.join(d, "profile.tsv")) as f:
+            for line in f:
+                kind, mode, pas, rnd, fname, over = line.rstrip("\n").split("\t")
+                runs.setdefault((kind + ":" + mode, pas), []).append((fname, int(over or 0)))
+                rounds.add(rnd)
+    except OSError:
+        return [], []
+    out = []
+    for c in order:
+        if (c, "common") not in runs:
+            continue
+        kind, mode = c.split(":")
+        top = TX_TOP[kind]
+        calls = []
+        for fname, _over in runs[(c, "common")]:
+            calls += fg_calls(os.path.join(d, "profile", fname), top)
+        if not calls:
+            continue
+        kidnames = sorted({k for cl in calls for k in cl["kids"]})
+        link = [cl["kids"].get("__dev_queue_xmit", [0.0])[0] for cl in calls]
+        own = [cl["us"] - lk for cl, lk in zip(calls, link)]
+        r = {"contender": kind, "mode": "" if mode == "-" else mode, "function": top,
+             "calls": len(calls), "samples": len(runs[(c, "common")]),
+             "overrun": sum(o for _f, o in runs[(c, "common")]),
+             "xmit_us": med([cl["us"] for cl in calls]), "own_us": med(own),
+             "children_us": {k: med([cl["kids"].get(k, [0.0])[0] for cl in calls])
+                             for k in kidnames},
+             "children_per_call": {k: round(sum(cl["kids"].get(k, [0, 0])[1] for cl in calls)
+                                            / len(calls), 2) for k in kidnames}}
+        ratio = [o / lk for o, lk in zip(own, link) if lk > 0]
+        if ratio:
+            r["own_per_link_xmit"] = round(med(ratio), 3)
+        if (c, "detail") in runs:
+            dcalls = fg_calls(os.path.join(d, "profile", runs[(c, "detail")][0][0]), top)
+            if dcalls:
+                names = sorted({n for cl in dcalls for n in cl["below"]})
+                r["detail_calls"] = len(dcalls)
+                r["detail_xmit_us"] = med([cl["us"] for cl in dcalls])
+                r["per_packet"] = {n: round(sum(cl["below"].get(n, 0) for cl in dcalls)
+                                            / len(dcalls), 2) for n in names}
+        out.append(r)
+    norm = {(r["contender"], r["mode"]): r.get("own_per_link_xmit") for r in out}
+    for r in out:
+        b = norm.get(("bonding", TX_TWIN.get(r["mode"], r["mode"])))
+        if r["contender"] not in ("bonding", "veth") and b and "own_per_link_xmit" in r:
+            r["own_vs_bonding"] = round(r["own_per_link_xmit"] / b, 3)
+    if not out:
+        return out, []
+
+    def kid(r, name):
+        v = r["children_us"].get(name)
+        return "-" if v is None else f"{v:.2f}"
+
+    extra = ["", f"Profile: ftrace function_graph in the guest, {len(rounds)} interleaved "
+             f"sample(s) of {count} packets per contender after the measured rounds (perf "
+             "does not work under TCG). Traced for every contender: its ndo_start_xmit and, "
+             "below it, `__dev_queue_xmit` (a link's transmit: qdisc, veth_xmit, the peer's "
+             "enqueue), `__skb_flow_dissect`, `skb_clone` and `__pskb_copy_fclone` (pskb_copy). "
+             "Medians over every call, in µs "
+             "of emulated time, tracing overhead included (the same functions for everyone); "
+             "**own** is the xmit's duration minus the links' transmit: what the bond "
+             "itself costs per packet, its flow hash and copies included; **own / link "
+             "xmit** is that per call in units of the "
+             "link's transmit in the same call (broadcast: both links' together), which "
+             "TCG's drifting speed does not move; **vs bonding** compares that.", ""]
+    extra += md_table(
+        ["contender", "mode", "calls", "xmit µs", "link xmit µs (per pkt)", "flow dissect µs",
+         "skb_clone µs", "pskb_copy µs", "own µs", "own / link xmit", "vs bonding"],
+        "llrrrrrrrrr",
+        [[r["contender"], r["mode"], fmt_int(r["calls"]), f"{r['xmit_us']:.2f}",
+          kid(r, "__dev_queue_xmit") +
+          (f" ({r['children_per_call']['__dev_queue_xmit']:g})"
+           if "__dev_queue_xmit" in r["children_per_call"] else ""),
+          kid(r, "__skb_flow_dissect"), kid(r, "skb_clone"), kid(r, "__pskb_copy_fclone"),
+          f"{r['own_us']:.2f}",
+          fmt_x(r.get("own_per_link_xmit")), fmt_x(r.get("own_vs_bonding"))] for r in out])
+    extra += ["", "**vs bonding** below 1.0: ztbond's own work per packet is less than "
+              "bonding's in that mode."]
+    det = [r for r in out if "per_packet" in r]
+    if det:
+        extra += ["", "Functions of the module that run per packet (second pass, first "
+                  "round, every function of the ztbond or bonding module traced; calls per "
+                  "packet; inlined functions do not appear):", ""]
+        extra += md_table(
+            ["contender", "mode", "xmit µs, all traced", "module functions per packet"],
+            "llrl",
+            [[r["contender"], r["mode"], f"{r['detail_xmit_us']:.2f}",
+              ", ".join(f"{n} {c:g}" for n, c in r["per_packet"].items()
+                        if n not in TRACED_COMMON) or "-"] for r in det])
+    return out, extra
+
+
+TRACED_COMMON = ("__dev_queue_xmit", "__skb_flow_dissect", "skb_clone", "__pskb_copy_fclone")
 
 
 # ---- benchmark 4: failover outage -------------------------------------------
@@ -626,7 +796,8 @@ BENCH = {"failover": failover, "control": control, "scaling": scaling, "tx_cost"
 # ---- plots (gnuplot) --------------------------------------------------------
 
 AG_SHORT = {
-    "single": "one link", "ztbond-rr": "ztbond rr", "ztbond-xor": "ztbond xor",
+    "single": "one link", "ztbond-rr": "ztbond rr", "ztbond-rr-window": "ztbond rr\\n+ window",
+    "ztbond-xor": "ztbond xor",
     "ztbond-aware": "ztbond aware\\n(speed)", "ztbond-aware-auto": "ztbond aware\\n(auto)",
     "bonding-rr": "bonding rr", "bonding-xor": "bonding xor",
 }

@@ -10,9 +10,25 @@
 # Contenders are interleaved (A B C ... A B C); round 0 is a warm-up and is
 # discarded. Every contender is set up and torn down for every measurement.
 #
+# Then the profile (perf does not work under TCG): for each contender
+# BENCH_TX_PROFILE_ROUNDS times more, interleaved as the measured rounds,
+# BENCH_TX_PROFILE_COUNT packets with ftrace's function_graph tracer on
+# the device's ndo_start_xmit (veth_xmit, ztbond_xmit, bond_start_xmit,
+# team_xmit) and on what every contender calls below it: __dev_queue_xmit
+# (the link's transmit, veth included), __skb_flow_dissect (the flow hash),
+# skb_clone and __pskb_copy_fclone (broadcast's copies). The same functions
+# are traced for everyone, so the tracing overhead is alike; report.py takes from each call the time
+# spent in the xmit itself (the bond's own cost: its duration minus its
+# traced children), and that in units of the link's transmit in the same
+# call (TCG's speed drifts between samples; the ratio does not). Then one
+# more sample of each ztbond and bonding contender traces every function of
+# their modules as well: which of them run per packet.
+#
 # Output: $ZTB_OUT/results.tsv ("round<TAB>contender<TAB>pps<TAB>received",
-# the packets the veth peers received: a sanity check) and
-# $ZTB_OUT/contenders (the contender list, in order, with skip reasons).
+# the packets the veth peers received: a sanity check),
+# $ZTB_OUT/contenders (the contender list, in order, with skip reasons) and
+# $ZTB_OUT/profile/KIND-MODE-PASS-rROUND.trace.gz (the function_graph output;
+# profile.tsv lists them with the ring buffers' overruns).
 # Exit status: 0, or 1 if a contender (other than team without teamd)
 # could not be set up. Speed never fails the run.
 #
@@ -20,7 +36,9 @@
 # BENCH_ROUNDS (measured rounds, after the warm-up), BENCH_WARMUP (1 warm-up
 # round; QUICK 0), BENCH_PKT_SIZE, BENCH_QUICK, BENCH_TX_MODES (balance-rr
 # balance-xor active-backup broadcast; QUICK balance-xor), BENCH_TX_TEAM
-# (1: team in QUICK too).
+# (1: team in QUICK too), BENCH_TX_PROFILE (0: no profile),
+# BENCH_TX_PROFILE_COUNT (packets per profiled sample; 10000, QUICK 3000),
+# BENCH_TX_PROFILE_ROUNDS (3, QUICK 1).
 
 # shellcheck disable=SC2317 # setup_<kind> are called as "setup_$kind"
 set -u
@@ -110,6 +128,85 @@ setup_team()
 	[[ -e /sys/class/net/vA1/master && -e /sys/class/net/vA2/master ]]
 }
 
+# Profile -------------------------------------------------------------------
+
+T=/sys/kernel/tracing
+declare -A TOP=([veth]=veth_xmit [ztbond]=ztbond_xmit [bonding]=bond_start_xmit
+		[team]=team_xmit)
+# the common set: below the xmit of every contender
+TRACED="__dev_queue_xmit __skb_flow_dissect skb_clone __pskb_copy_fclone"
+
+tset()
+{
+	echo "$2" > "$T/$1" || { log "tracing: '$2' > $1 failed"; return 1; }
+}
+
+trace_init()
+{
+	[[ -e $T/trace ]] || mount -t tracefs nodev "$T" || return 1
+	tset current_tracer nop && tset buffer_size_kb 16384 &&
+	tset options/funcgraph-irqs 0 && tset options/funcgraph-tail 1 &&
+	tset options/funcgraph-overhead 0 && tset options/funcgraph-proc 0
+}
+
+# trace_filter PASS: the functions to trace, set while no tracer runs.
+# common: every contender's xmit and $TRACED; detail: also every function
+# of ztbond and bonding. The tracer is switched on once per pass and the
+# samples toggle only tracing_on: each switch patches the call sites of
+# the traced functions in running kernel text, and under TCG another CPU
+# running into a site being patched has died on its int3 (the guest
+# panicked in __dev_queue_xmit in one run that switched per sample).
+trace_filter()
+{
+	local fn m
+
+	tset tracing_on 0 && tset current_tracer nop &&
+	tset set_ftrace_filter "$TRACED" || return 1
+	for fn in "${TOP[@]}"; do	# those of modules loaded by now
+		echo "$fn" >> "$T/set_ftrace_filter" 2> /dev/null
+	done
+	if [[ $1 == detail ]]; then
+		for m in ztbond bonding; do
+			echo "*:mod:$m" >> "$T/set_ftrace_filter" ||
+				{ log "tracing: no functions of module $m"; return 1; }
+		done
+	fi
+	tset current_tracer function_graph
+}
+
+# profile_one KIND MODE PASS ROUND: one sample of the set-up contender,
+# traced (trace_filter PASS first).
+profile_one()
+{
+	local kind=$1 mode=$2 pass=$3 round=$4 f over
+
+	f=$ZTB_OUT/profile/$kind-$mode-$pass-r$round.trace.gz
+	tset trace "" && tset tracing_on 1 || return 1
+	pktgen_run "$DUT" "$PROFILE_COUNT" > /dev/null
+	tset tracing_on 0
+	over=$(awk '/^overrun:/ { n += $2 } END { print n + 0 }' "$T"/per_cpu/cpu*/stats)
+	# stdin: gzip given the file's name complains that its size changed
+	gzip -1 < "$T/trace" > "$f" || return 1
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$mode" "$pass" "$round" "${f##*/}" \
+		"$over" >> "$ZTB_OUT/profile.tsv"
+	log "profile $kind:$mode $pass round $round: $(stat -c %s "$f") bytes, overrun $over"
+}
+
+# profile_sample KIND MODE PASS ROUND: set up, trace one sample, tear down.
+profile_sample()
+{
+	local rc=0
+
+	links_destroy
+	if ! links_create || ! "setup_$1" "$2" || ! profile_one "$@"; then
+		log "profile $1:$2 $3 round $4: FAILED"
+		rc=1
+	fi
+	tset tracing_on 0 > /dev/null 2>&1
+	teardown "$1"
+	return "$rc"
+}
+
 teardown()
 {
 	local kind=$1
@@ -136,6 +233,9 @@ else
 fi
 CONTENDERS=(veth:-)
 for m in "${MODES[@]}"; do CONTENDERS+=("ztbond:$m"); done
+# balance-aware (flow table, allocation) has no bonding twin: report.py
+# holds it against bonding's balance-xor, the flow hash a user would pick
+CONTENDERS+=(ztbond:balance-aware)
 for m in "${MODES[@]}"; do CONTENDERS+=("bonding:$m"); done
 if [[ ${BENCH_QUICK:-0} == 1 && ${BENCH_TX_TEAM:-0} != 1 ]]; then
 	log "QUICK: team skipped (teamd is slow to set up; BENCH_TX_TEAM=1 runs it)"
@@ -179,4 +279,36 @@ for ((r = 1 - WARMUP; r <= ROUNDS; r++)); do
 		((r > 0)) && printf '%d\t%s\t%s\t%s\n' "$r" "$c" "$pps" "$got" >> "$RES"
 	done
 done
+
+if [[ ${BENCH_TX_PROFILE:-1} == 1 ]]; then
+	PROFILE_COUNT=${BENCH_TX_PROFILE_COUNT:-10000}
+	PROFILE_ROUNDS=${BENCH_TX_PROFILE_ROUNDS:-3}
+	if [[ ${BENCH_QUICK:-0} == 1 ]]; then
+		PROFILE_COUNT=${BENCH_TX_PROFILE_COUNT:-3000}
+		PROFILE_ROUNDS=${BENCH_TX_PROFILE_ROUNDS:-1}
+	fi
+	printf 'profile_count=%s\nprofile_rounds=%s\n' "$PROFILE_COUNT" "$PROFILE_ROUNDS" >> "$ZTB_OUT/params"
+	mkdir -p "$ZTB_OUT/profile"
+	: > "$ZTB_OUT/profile.tsv"
+	if ! trace_init; then
+		log "profile: no function_graph tracer"
+		failed=1
+	else
+		trace_filter common || failed=1
+		for ((r = 1; r <= PROFILE_ROUNDS; r++)); do
+			for c in "${CONTENDERS[@]}"; do
+				[[ -n ${broken[$c]:-} ]] && continue
+				profile_sample "${c%%:*}" "${c#*:}" common "$r" || failed=1
+			done
+		done
+		trace_filter detail || failed=1
+		for c in "${CONTENDERS[@]}"; do
+			[[ -n ${broken[$c]:-} ]] && continue
+			[[ $c == ztbond:* || $c == bonding:* ]] || continue
+			profile_sample "${c%%:*}" "${c#*:}" detail 1 || failed=1
+		done
+		tset current_tracer nop
+		tset set_ftrace_filter ""
+	fi
+fi
 exit "$failed"
