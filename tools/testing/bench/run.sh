@@ -26,10 +26,9 @@
 # headers list the knobs).
 #
 # QUICK=1: no warm-up round, one round, fewer contenders, modes, events and
-# shorter samples (see each script's header): 5 min here with another TCG
-# VM on the 2 CPUs, about 2.5 min without (the module is rebuilt only when
-# its sources changed); the full run, over an hour under TCG (not timed
-# yet: 40 min for the four older benchmarks, 32 for aggregation)
+# shorter samples (see each script's header): 2 min 55 s on a quiet host,
+# about twice that with another TCG VM on the 2 CPUs (the module is rebuilt
+# only when its sources changed); the full run, 71 min in the VM under TCG
 # (ZTBOND_VM_TIMEOUT: 40 / 120 min).
 # Results: build/bench/NAME.{json,md} per benchmark, build/bench/bench.{json,md}
 # (all benchmarks of this run), tables on stdout, VM logs in build/bench/run/
