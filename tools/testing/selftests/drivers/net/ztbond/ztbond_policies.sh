@@ -363,7 +363,9 @@ balance_xor_flow_id()
 
 # flow_map NAME: which of a1..a3 carries each of 48 UDP flows, into the
 # associative array NAME (port -> link, or "split" when no link carried the
-# flow alone: 20 frames of it and at most 3 others, HELLO and probes).
+# flow alone: its 40 frames, and at most 8 frames on the other two links
+# together, HELLO, probes and probe replies, about 3 a second there: on the
+# debug kernel a flow's 40 frames take long enough for more than 3).
 flow_map()
 {
 	local -n map=$1
@@ -376,9 +378,9 @@ flow_map()
 			map[$sport]=split
 			for i in 1 2 3; do
 				n=$((d[1] + d[2] + d[3] - d[i]))
-				((d[i] >= 20 && n <= 3)) && map[$sport]=a$i
+				((d[i] >= 40 && n <= 8)) && map[$sport]=a$i
 			done
-		done < <(run_flows 20 a1,a2,a3 "${ports[@]}")
+		done < <(run_flows 40 a1,a2,a3 "${ports[@]}")
 		ports=()
 		for sport in "${!map[@]}"; do
 			[[ ${map[$sport]} == split ]] && ports+=("$sport")
