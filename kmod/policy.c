@@ -362,8 +362,8 @@ u32 ztbond_arp_hash(struct sk_buff *skb, bool *client)
  * each conversation stays on one link.
  *
  * Untagged IPv4, and IPv6 without extension headers, are read here, as
- * bonding's layer3+4 hash reads them: the flow dissector costs about half
- * of the rest of the transmit for them (the transmit profile in
+ * bonding's layer3+4 hash reads them: for them the flow dissector cost
+ * 0.6 of a link's whole transmit (the transmit profile in
  * Documentation/benchmarks.md). Everything else, and anything this does
  * not find whole in the linear data, goes to the flow dissector, which
  * gives the same id for what both can read.
