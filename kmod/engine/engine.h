@@ -260,6 +260,9 @@ static inline bool ztbe_ft_idle(u32 used, u32 now, u32 expire)
 {
 	return now - used > expire;
 }
+/* rebalancing's margin: a quarter of a flow, plus 1% of the flows (ppm of one) */
+#define ZTBE_REBAL_SLACK	(ZTBE_PPM / 4)
+#define ZTBE_REBAL_SLACK_TOTAL	(ZTBE_PPM / 100)
 int ztbe_rebalance_step(const u32 *share, const u32 *flows, int n,
 			int *from, int *to);
 
