@@ -7,8 +7,9 @@
  * 4:2:1 land 5:2:1, the closest integer split, not whatever a hash gives);
  * rebalancing moves one flow at a time from the link most over its share
  * to the one most under it, and stops as soon as no move brings the split
- * closer to the targets, which moves as few flows as possible. Packets (balancePolicy
- * "packet") follow a precomputed smooth weighted round-robin sequence.
+ * closer to the targets by more than a margin (measurement noise), which
+ * moves as few flows as possible. Packets (balancePolicy "packet") follow
+ * a precomputed smooth weighted round-robin sequence.
  * All of it is control-path arithmetic except ztbe_pick_deficit(), which
  * runs once per new flow: O(links), multiplications only.
  */
