@@ -156,8 +156,10 @@ static bool ztbond_link_failed(struct ztbond_link *link)
 	if (!carrier_loss ||
 	    (link->last_fail_ns && now - link->last_fail_ns < ZTBOND_FLAP_WINDOW_NS))
 		punished = ztbond_link_punish(link);
-	if (carrier_loss)
+	if (carrier_loss) {
 		link->last_fail_ns = now;
+		ztbond_link_cut(link);
+	}
 	return punished;
 }
 
@@ -528,6 +530,10 @@ static int ztbond_netdev_event(struct notifier_block *nb,
 	case NETDEV_DOWN:
 	case NETDEV_CHANGE:
 		ztbond_links_eval(bond);
+		/* back with dead paths: heard again the sooner, the better */
+		if (READ_ONCE(link->probe_dead) && netif_running(dev) &&
+		    netif_carrier_ok(dev))
+			ztbond_monitor_probe_link(bond, link);
 		break;
 	case NETDEV_CHANGEMTU:
 		ztbond_update_mtu(bond);

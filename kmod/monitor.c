@@ -241,7 +241,7 @@ static void ztbond_path_tick(struct ztbond_link *link, struct ztbond_path *p,
 		base = max(p->last_reply_ns, p->born_ns);
 		limit = fi_ns;
 	}
-	alive = ztbond_age(now, base) < limit;
+	alive = base > p->cut_ns && ztbond_age(now, base) < limit;
 	/* the remote table pairs links over live paths: re-pair */
 	if (alive != p->alive)
 		WRITE_ONCE(link->bond->paths_changed, true);
@@ -387,6 +387,43 @@ static bool ztbond_link_probe_dead(struct ztbond *bond, struct ztbond_link *link
 		    ztbond_peer_alive_elsewhere(bond, link, link->paths[i].peer_id))
 			return true;
 	return false;
+}
+
+/*
+ * RTNL: the link left the bond for want of carrier. Nothing crossed it
+ * since, so its paths are dead from now on, not failoverInterval after
+ * their last reply, and the link is back only once its peer is heard
+ * again (ztbond_path_tick() wants a sign of life after cut_ns). Were it
+ * readmitted on the replies from before a loss shorter than
+ * failoverInterval, the first probe after the return could come too late
+ * to renew them: the link would leave again, carrier up, as a failed
+ * link, and be punished for what was one carrier loss. Probes still open
+ * were lost with the carrier: they count against nothing.
+ */
+void ztbond_link_cut(struct ztbond_link *link)
+{
+	u64 now = ktime_get_ns();
+	int i, j;
+
+	spin_lock_bh(&link->plock);
+	for (i = 0; i < ZTBOND_MAX_PATHS; i++) {
+		struct ztbond_path *p = &link->paths[i];
+
+		if (!p->used)
+			continue;
+		if (p->alive)
+			WRITE_ONCE(link->bond->paths_changed, true);
+		p->alive = false;
+		p->cut_ns = now;
+		/* monitorStrategy dynamic: no traffic measures it now */
+		p->last_echo_ns = 0;
+		for (j = 0; j < ZTBOND_PROBE_SLOTS; j++)
+			p->probe[j].open = false;
+	}
+	spin_unlock_bh(&link->plock);
+	rcu_read_lock();
+	WRITE_ONCE(link->probe_dead, ztbond_link_probe_dead(link->bond, link));
+	rcu_read_unlock();
 }
 
 /*
@@ -615,6 +652,19 @@ void ztbond_monitor_kick(struct ztbond *bond)
 				link->paths[i].born_ns = now;
 		spin_unlock_bh(&link->plock);
 	}
+	mod_delayed_work(system_wq, &bond->monitor_work, 0);
+}
+
+/*
+ * RTNL: the carrier of a link whose paths are dead came back. Probe it in
+ * a run of the monitor now rather than at its next turn, a quarter of
+ * failoverInterval away at most: the link returns with the first reply.
+ */
+void ztbond_monitor_probe_link(struct ztbond *bond, struct ztbond_link *link)
+{
+	if (bond->monitor_stop)
+		return;
+	link->next_probe_ns = 0;
 	mod_delayed_work(system_wq, &bond->monitor_work, 0);
 }
 

@@ -164,6 +164,7 @@ struct ztbond_path {
 	struct ztbe_seqtrack rxseq;	/* DATA frames from the peer: loss */
 	u64 last_data_ns;		/* DATA frame heard (coarse clock) */
 	u64 last_echo_ns;		/* ECHO matched: traffic measures the path */
+	u64 cut_ns;			/* carrier lost: alive only if heard after */
 	/* the monitor's last estimate */
 	u32 m[ZTBE_M_COUNT];
 	bool alive;
@@ -534,6 +535,8 @@ netdev_tx_t ztbond_xmit(struct sk_buff *skb, struct net_device *dev);
 int ztbond_monitor_init(struct ztbond *bond);
 void ztbond_monitor_free(struct ztbond *bond);
 void ztbond_monitor_kick(struct ztbond *bond);
+void ztbond_monitor_probe_link(struct ztbond *bond, struct ztbond_link *link);
+void ztbond_link_cut(struct ztbond_link *link);
 void ztbond_monitor_stop(struct ztbond *bond);
 void ztbond_link_monitor_init(struct ztbond_link *link);
 bool ztbond_link_healthy(const struct ztbond_link *link);

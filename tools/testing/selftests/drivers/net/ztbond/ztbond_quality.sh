@@ -18,6 +18,7 @@ ALL_TESTS="
 	blackhole_failover
 	select_on_return
 	flap_punishment
+	carrier_blip
 	rotate
 	peer_policy_remote_bond
 	forged_frames
@@ -427,6 +428,66 @@ flap_punishment()
 	[[ $(ztb_link_field "$NS_A" a1 punished_ms) -eq 0 ]]
 	check_err $? "punishment did not fade to 0"
 	log_test "flapping: first carrier loss forgiven, repeats punished longer each time, punishment fades"
+}
+
+# A carrier loss shorter than failoverInterval. Nothing crosses a link
+# without carrier, so its paths are dead from that moment on, and it
+# comes back once its peer answers again. Were it readmitted on the
+# replies from before the loss, the first probe after the return could
+# come too late to renew them: the link would leave a second time with
+# its carrier up, as a failed link, and be punished for one carrier loss.
+# One blip on each of three links, of a half, three quarters and nine
+# tenths of failoverInterval (a second loss on one link is a flap).
+blip_check()
+{
+	python3 - "$1" <<-'PY'
+	import json, sys
+	evs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+	bad = []
+	for link in ("a1", "a2", "a3"):
+	    mine = [e for e in evs if e.get("link") == link]
+	    states = [e["state"] for e in mine if e["event"] == "link-state"]
+	    if states.count("down") != 1 or not states or states[-1] != "up":
+	        bad.append("%s went %s" % (link, " > ".join(states) or "nowhere"))
+	    bad += ["%s punished %d ms" % (link, e["punished_ms"])
+	            for e in mine if e["event"] == "link-punished"]
+	if bad:
+	    sys.exit("; ".join(bad))
+	PY
+}
+
+carrier_blip()
+{
+	local l d events mon msg
+
+	RET=0
+	ztb_zt_topo 3 active-backup failoverInterval 2000 ||
+		{ check_err 1 "set-up failed"; log_test "carrier blip"; return; }
+	for l in 1 2 3; do
+		slowwait 10 probes_at_least "$NS_A" "a$l" 4
+		check_err $? "a$l: no probe answered"
+	done
+	events=$(mktemp)
+	ip netns exec "$NS_A" "$ZTBONDCTL" monitor zb0 --json > "$events" 2>&1 &
+	mon=$!
+	sleep 1
+	for l in 1:1.0 2:1.5 3:1.8; do
+		IFS=: read -r l d <<< "$l"
+		ip -n "$NS_B" link set "b$l" down
+		sleep "$d"
+		ip -n "$NS_B" link set "b$l" up
+		slowwait 10 link_state "$NS_A" "a$l" up
+		check_err $? "a$l not back $d s after its blip: $(ztb_link_field "$NS_A" "a$l" state)"
+	done
+	# a link readmitted on stale replies is written off within
+	# failoverInterval of its return
+	sleep 3
+	kill "$mon" 2>/dev/null
+	wait "$mon" 2>/dev/null
+	msg=$(blip_check "$events" 2>&1)
+	check_err $? "$msg"
+	rm -f "$events"
+	log_test "carrier loss shorter than failoverInterval: the link returns once its peer answers, not on its old replies, and is not written off after"
 }
 
 rotate()
