@@ -34,6 +34,25 @@ FORGE=$ZTB_LIB_DIR/ctlforge.py
 : "${ZTBOND_MEM_BOUND_KB:=8192}"
 FT_SIZE=65536
 
+# A KASAN kernel (make check-debug) keeps freed objects in its quarantine,
+# which is slab, until the quarantine is full: there slab + vmalloc moves
+# by megabytes whatever the bond holds (-84 MB across the flow flood,
+# +14 MB across the HELLO flood, in runs of 2026-12-04), so the bound is
+# measured on Debian's kernels and only reported on such a kernel, where
+# kmemleak's scan checks for leaks instead. The table bounds hold on both.
+KASAN_QUARANTINE=
+grep -q ' kasan_quarantine_reduce$' /proc/kallsyms 2>/dev/null && KASAN_QUARANTINE=1
+
+# kmem_bounded BEFORE AFTER: slab + vmalloc grew by less than the bound
+kmem_bounded()
+{
+	if [[ -n $KASAN_QUARANTINE ]]; then
+		echo "    KASAN quarantine: slab + vmalloc growth $(($2 - $1)) kB reported, not checked"
+		return 0
+	fi
+	(($2 - $1 < ZTBOND_MEM_BOUND_KB))
+}
+
 # Slab plus vmalloc in use, kB, after the reclaimable caches were dropped:
 # where a flow table, a path table or per-flow state would live
 kmem_kb()
@@ -96,7 +115,7 @@ memory_flow_flood()
 	check_err $? "the bond sent only $sent of $ZTBOND_MEM_FLOWS packets"
 	((flows > 0 && flows <= FT_SIZE))
 	check_err $? "flow table holds $flows flows, bound $FT_SIZE"
-	((after - before < ZTBOND_MEM_BOUND_KB))
+	kmem_bounded "$before" "$after"
 	check_err $? "slab + vmalloc grew by $((after - before)) kB, bound $ZTBOND_MEM_BOUND_KB kB"
 	ztb_ping "$NS_A" 10.0.0.2 5
 	check_err $? "the bond does not forward after the flood"
@@ -135,7 +154,7 @@ memory_peer_flood()
 	check_err $? "path table grew to $paths"
 	[[ $(ztb_link_field "$NS_A" a1 peer) == "$real" ]]
 	check_err $? "the real peer's path was pushed out"
-	((after - before < ZTBOND_MEM_BOUND_KB))
+	kmem_bounded "$before" "$after"
 	check_err $? "slab + vmalloc grew by $((after - before)) kB, bound $ZTBOND_MEM_BOUND_KB kB"
 	ztb_ping "$NS_A" 10.0.0.2 3
 	check_err $? "no traffic after the flood"

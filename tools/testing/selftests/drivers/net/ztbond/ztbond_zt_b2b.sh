@@ -73,15 +73,17 @@ shares()
 }
 
 # iperf3 from A to B's bond address for SECS with STREAMS streams; prints
-# the Mbit/s received
+# the Mbit/s received (0 when iperf3 failed: its error goes to stderr)
 iperf_ab()
 {
-	local streams=$1 secs=$2 port=$3
+	local streams=$1 secs=$2 port=$3 out
 
 	ztb_iperf_server "$HUB2" 10.56.0.2 "$port" "$secs"
-	ip netns exec "$HUB" timeout $((secs + 30)) iperf3 -c 10.56.0.2 -p "$port" \
-		-P "$streams" -t "$secs" -J 2>/dev/null |
-		jq -r '.end.sum_received.bits_per_second // 0 | . / 1e6 | floor'
+	out=$(ip netns exec "$HUB" timeout $((secs + 30)) iperf3 -c 10.56.0.2 \
+		-p "$port" -P "$streams" -t "$secs" -J 2>&1)
+	jq -r '.error // empty | "    iperf3: " + .' <<< "$out" >&2 2>/dev/null
+	jq -r '.end.sum_received.bits_per_second // 0 | . / 1e6 | floor' \
+		<<< "$out" 2>/dev/null || { echo 0; echo "    iperf3: $out" >&2; }
 	wait
 }
 
