@@ -92,37 +92,44 @@ static bool ztbond_xmit_aware_flow(struct ztbond *bond,
 {
 	struct ztbond_flow_table *ft = snap->ft;
 	u32 now = (u32)jiffies, hash;
-	struct ztbe_flow *b, *e;
-	bool client = false;
-	int w, victim, idx;
+	bool client = false, moved = false;
+	struct ztbe_flow *b;
+	int w, way, idx;
+	u64 key;
 
 	hash = ztbond_arp_hash(skb, &client) ?: skb_get_hash(skb) ?: 1;
 	b = &ft->ent[(hash & ft->mask) * ZTBE_FT_WAYS];
-	w = ztbe_ft_find(b, hash, client, &victim);
+	w = ztbe_ft_find(b, hash, client, &way, &key);
 	if (w >= 0) {
-		e = &b[w];
-		idx = snap->tx_of_id[e->id];
+		idx = snap->tx_of_id[ztbe_ft_id(key)];
 		if (likely(idx >= 0)) {
-			if (e->used != now)
-				WRITE_ONCE(e->used, now);
+			if (READ_ONCE(b[w].used) != now)
+				WRITE_ONCE(b[w].used, now);
 			return ztbond_xmit_link(bond, snap, snap->tx[idx], skb);
 		}
 		/* its link left the bond: this flow moves, no other */
-		ztbond_aware_account(bond, client, e->id, -1);
-		atomic64_inc(&bond->flow_moves);
-	} else {
-		e = &b[victim];
-		/* an idle victim was not active: the tick's recount mends it */
-		if (e->valid)
-			ztbond_aware_account(bond, e->client, e->id, -1);
-		e->hash = hash;
-		e->client = client;
+		moved = true;
+		way = w;
 	}
 	idx = ztbond_aware_pick(snap, ztbond_aware_count(bond, client));
-	e->id = snap->tx[idx]->id;
-	e->used = now;
-	e->valid = true;
-	ztbond_aware_account(bond, client, e->id, 1);
+	/* first: a victim search must not see the new entry as the oldest */
+	WRITE_ONCE(b[way].used, now);
+	switch (ztbe_ft_add(b, hash, client, snap->tx[idx]->id, way, &key)) {
+	case 1:
+		/* an idle victim was not active: the tick's recount mends it */
+		if (ztbe_ft_valid(key))
+			ztbond_aware_account(bond, ztbe_ft_client(key),
+					     ztbe_ft_id(key), -1);
+		ztbond_aware_account(bond, client, snap->tx[idx]->id, 1);
+		if (moved)
+			atomic64_inc(&bond->flow_moves);
+		break;
+	case 0:
+		/* another CPU placed it first: its link, if still ours */
+		if (snap->tx_of_id[ztbe_ft_id(key)] >= 0)
+			idx = snap->tx_of_id[ztbe_ft_id(key)];
+		break;
+	}
 	return ztbond_xmit_link(bond, snap, snap->tx[idx], skb);
 }
 
@@ -266,14 +273,18 @@ static bool ztbond_aware_move(struct ztbond_flow_table *ft, u8 from_id,
 {
 	u32 i, e, now = (u32)jiffies;
 	u32 active = msecs_to_jiffies(ZTBOND_FLOW_ACTIVE_MS);
+	u64 key;
 
 	for (i = 0; i < ft->size; i++) {
 		e = (ft->scan + i) & (ft->size - 1);
-		if (ft->ent[e].valid && ft->ent[e].client == client &&
-		    ft->ent[e].id == from_id &&
+		key = READ_ONCE(ft->ent[e].key);
+		if (ztbe_ft_valid(key) && ztbe_ft_client(key) == client &&
+		    ztbe_ft_id(key) == from_id &&
 		    (client ||
-		     !ztbe_ft_idle(READ_ONCE(ft->ent[e].used), now, active))) {
-			WRITE_ONCE(ft->ent[e].id, to_id);
+		     !ztbe_ft_idle(READ_ONCE(ft->ent[e].used), now, active)) &&
+		    /* the packet path may have replaced it meanwhile */
+		    try_cmpxchg64(&ft->ent[e].key, &key,
+				  ztbe_ft_with_id(key, to_id))) {
 			ft->scan = e + 1;
 			return true;
 		}
@@ -360,20 +371,23 @@ void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 	for (i = 0; i < ft->size; i++) {
 		struct ztbe_flow *e = &ft->ent[i];
 		u32 used = READ_ONCE(e->used);
+		u64 key = READ_ONCE(e->key);
+		u8 id;
 
-		if (!e->valid)
+		/* a way the packet path took meanwhile stays (key: its entry) */
+		if (ztbe_ft_valid(key) && ztbe_ft_idle(used, now, expire) &&
+		    try_cmpxchg64(&e->key, &key, 0))
 			continue;
-		if (ztbe_ft_idle(used, now, expire)) {
-			e->valid = false;
+		if (!ztbe_ft_valid(key))
+			continue;
+		id = ztbe_ft_id(key) % ZTBOND_MAX_LINKS;
+		if (ztbe_ft_client(key)) {
+			clients[id]++;
 			continue;
 		}
-		if (e->client) {
-			clients[e->id % ZTBOND_MAX_LINKS]++;
-			continue;
-		}
-		count[e->id % ZTBOND_MAX_LINKS]++;
-		if (!ztbe_ft_idle(used, now, lately))
-			active[e->id % ZTBOND_MAX_LINKS]++;
+		count[id]++;
+		if (!ztbe_ft_idle(READ_ONCE(e->used), now, lately))
+			active[id]++;
 	}
 	/*
 	 * Flows of links that left the bond and sent nothing since: move them
@@ -383,26 +397,31 @@ void ztbond_aware_tick(struct ztbond *bond, bool rebalance)
 	 */
 	for (i = 0; i < ft->size && snap->ntx; i++) {
 		struct ztbe_flow *e = &ft->ent[i];
-		u8 from = e->id % ZTBOND_MAX_LINKS;
+		u64 key = READ_ONCE(e->key);
+		u8 from = ztbe_ft_id(key) % ZTBOND_MAX_LINKS, to_id;
+		bool client = ztbe_ft_client(key);
 		u32 j;
 		int to;
 
-		if (!e->valid || snap->tx_of_id[from] >= 0)
+		if (!ztbe_ft_valid(key) || snap->tx_of_id[from] >= 0)
 			continue;
-		cnt = e->client ? clients : active;
+		cnt = client ? clients : active;
 		for (j = 0; j < snap->ntx; j++)
 			flows[j] = cnt[snap->tx[j]->id];
 		to = ztbe_pick_deficit(snap->share, flows, snap->ntx);
-		WRITE_ONCE(e->id, snap->tx[to]->id);
-		if (!e->client) {
+		to_id = snap->tx[to]->id;
+		/* the packet path moved or replaced it first: the next tick counts it */
+		if (!try_cmpxchg64(&e->key, &key, ztbe_ft_with_id(key, to_id)))
+			continue;
+		if (!client) {
 			count[from]--;
-			count[snap->tx[to]->id]++;
+			count[to_id]++;
 			if (ztbe_ft_idle(READ_ONCE(e->used), now, lately))
 				cnt = NULL;	/* idle: not in active[] */
 		}
 		if (cnt) {
 			cnt[from]--;
-			cnt[snap->tx[to]->id]++;
+			cnt[to_id]++;
 		}
 		atomic64_inc(&bond->flow_moves);
 	}
@@ -437,9 +456,12 @@ u32 ztbond_aware_spread_clients(struct ztbond *bond,
 	snap = ztbond_aware_sel(snap);
 	if (!snap || !ft || snap->ft != ft || snap->ntx < 2)
 		return 0;
-	for (i = 0; i < ft->size; i++)
-		if (ft->ent[i].valid && ft->ent[i].client)
-			clients[ft->ent[i].id % ZTBOND_MAX_LINKS]++;
+	for (i = 0; i < ft->size; i++) {
+		u64 key = READ_ONCE(ft->ent[i].key);
+
+		if (ztbe_ft_valid(key) && ztbe_ft_client(key))
+			clients[ztbe_ft_id(key) % ZTBOND_MAX_LINKS]++;
+	}
 	for (i = 0; i < snap->ntx; i++)
 		n[i] = clients[snap->tx[i]->id];
 	return ztbond_aware_rebalance(bond, ft, snap, n, true);

@@ -17,6 +17,8 @@
 
 #ifdef __KERNEL__
 #include <linux/types.h>
+#include <linux/compiler.h>
+#include <linux/atomic.h>
 #include <linux/math64.h>
 #include <linux/bitops.h>
 #define ztbe_div64(a, b)	div64_u64(a, b)
@@ -224,35 +226,115 @@ int ztbe_pick_deficit(const u32 *share, const u32 *flows, int n);
  */
 #define ZTBE_FT_WAYS		4
 
+/*
+ * An entry is one 64-bit key (hash, link id, client, valid) and the time
+ * of its last packet. The key is written whole, by compare-and-exchange
+ * only: two CPUs may add the same flow at once (a broadcast ARP request
+ * arrives on every link, and the stack answers each copy), and the first
+ * claim must win so that both send on one link; a reader sees a whole
+ * entry or the one before it, never a hash with another flow's link.
+ */
 struct ztbe_flow {
-	u32 hash;
+	u64 key;		/* ztbe_ft_key(), 0: free */
 	u32 used;		/* jiffies, low 32 bits */
-	u8 id;			/* link id */
-	bool valid;
-	bool client;		/* ARP about a neighbour, counted apart */
 };
 
+#define ZTBE_FT_VALID		1ULL
+#define ZTBE_FT_CLIENT		2ULL	/* ARP about a neighbour, counted apart */
+#define ZTBE_FT_ID_SHIFT	8
+#define ZTBE_FT_ID_MASK		(0xffULL << ZTBE_FT_ID_SHIFT)
+
+static inline u64 ztbe_ft_key(u32 hash, u8 id, bool client)
+{
+	return (u64)hash << 32 | (u64)id << ZTBE_FT_ID_SHIFT |
+	       (client ? ZTBE_FT_CLIENT : 0) | ZTBE_FT_VALID;
+}
+
+static inline bool ztbe_ft_valid(u64 key)
+{
+	return key & ZTBE_FT_VALID;
+}
+
+static inline bool ztbe_ft_client(u64 key)
+{
+	return key & ZTBE_FT_CLIENT;
+}
+
+static inline u8 ztbe_ft_id(u64 key)
+{
+	return (key & ZTBE_FT_ID_MASK) >> ZTBE_FT_ID_SHIFT;
+}
+
+static inline u32 ztbe_ft_hash(u64 key)
+{
+	return key >> 32;
+}
+
+/* The same key on link id. */
+static inline u64 ztbe_ft_with_id(u64 key, u8 id)
+{
+	return (key & ~ZTBE_FT_ID_MASK) | (u64)id << ZTBE_FT_ID_SHIFT;
+}
+
+#ifdef __KERNEL__
+#define ztbe_ft_load(e)		READ_ONCE((e)->key)
+#define ztbe_ft_used(e)		READ_ONCE((e)->used)
+#define ztbe_ft_cmpxchg(e, old, new)	try_cmpxchg64(&(e)->key, old, new)
+#else
+#define ztbe_ft_load(e)		__atomic_load_n(&(e)->key, __ATOMIC_RELAXED)
+#define ztbe_ft_used(e)		__atomic_load_n(&(e)->used, __ATOMIC_RELAXED)
+#define ztbe_ft_cmpxchg(e, old, new) \
+	__atomic_compare_exchange_n(&(e)->key, old, new, false, \
+				    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)
+#endif
+
 /*
- * The way of bucket b that holds (hash, client), or -1 with *victim the way
- * a new entry takes. "used" is compared modulo 2^32: jiffies wrap.
- * Per packet: four entries, no division.
+ * The way of bucket b that holds (hash, client), its key in *key; or -1
+ * with *victim the way a new entry takes and *key what that way holds.
+ * "used" is compared modulo 2^32: jiffies wrap. Per packet: four entries,
+ * no division.
  */
 static inline int ztbe_ft_find(const struct ztbe_flow *b, u32 hash,
-			       bool client, int *victim)
+			       bool client, int *victim, u64 *key)
 {
+	u64 want = ztbe_ft_key(hash, 0, client), k[ZTBE_FT_WAYS];
+	u32 vused = 0, used;
 	int w, v = 0;
 
 	for (w = 0; w < ZTBE_FT_WAYS; w++) {
-		const struct ztbe_flow *c = &b[w];
-
-		if (c->valid && c->hash == hash && c->client == client)
+		k[w] = ztbe_ft_load(&b[w]);
+		if ((k[w] & ~ZTBE_FT_ID_MASK) == want) {
+			*key = k[w];
 			return w;
-		if (w && b[v].valid &&
-		    (!c->valid || (s32)(c->used - b[v].used) < 0))
+		}
+		if (!ztbe_ft_valid(k[v]))
+			continue;	/* a free way is taken first */
+		used = ztbe_ft_used(&b[w]);
+		if (!w || !ztbe_ft_valid(k[w]) || (s32)(used - vused) < 0) {
 			v = w;
+			vused = used;
+		}
 	}
 	*victim = v;
+	*key = k[v];
 	return -1;
+}
+
+/*
+ * Way w of bucket b held *key (ztbe_ft_find()): make it (hash, client) on
+ * link id. Returns 1 if it is ours (*key: what the way held), 0 if another
+ * CPU added or moved that flow first (*key: its entry, whose link the
+ * caller takes), -1 if the bucket changed under us otherwise (the caller
+ * sends on id without an entry; rare, and bounded: no retry loop).
+ */
+static inline int ztbe_ft_add(struct ztbe_flow *b, u32 hash, bool client,
+			      u8 id, int w, u64 *key)
+{
+	int v;
+
+	if (ztbe_ft_cmpxchg(&b[w], key, ztbe_ft_key(hash, id, client)))
+		return 1;
+	return ztbe_ft_find(b, hash, client, &v, key) >= 0 ? 0 : -1;
 }
 
 /* Has an entry last used at "used" been idle longer than expire? */

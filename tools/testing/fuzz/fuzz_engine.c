@@ -238,6 +238,7 @@ static void fuzz_flowtab(const u8 *p, size_t n)
 	bool client;
 	size_t i;
 	int w, v, j, k;
+	u64 key;
 
 	memset(t, 0, sizeof(t));
 	for (i = 0; i + 2 <= n; i += 2) {
@@ -245,38 +246,42 @@ static void fuzz_flowtab(const u8 *p, size_t n)
 		client = p[i] & 0x40;
 		now += p[i + 1] & 0x1f;
 		b = &t[(h & (BUCKETS - 1)) * ZTBE_FT_WAYS];
-		w = ztbe_ft_find(b, h, client, &v);
+		w = ztbe_ft_find(b, h, client, &v, &key);
 		if (w < 0) {
 			CHECK(v >= 0 && v < ZTBE_FT_WAYS);
+			CHECK(key == b[v].key);
 			for (j = 0; j < ZTBE_FT_WAYS; j++) {
 				/* a free way is taken before a used one */
-				CHECK(b[v].valid <= b[j].valid);
-				if (b[v].valid && b[j].valid)
+				CHECK(ztbe_ft_valid(b[v].key) <=
+				      ztbe_ft_valid(b[j].key));
+				if (ztbe_ft_valid(b[v].key) &&
+				    ztbe_ft_valid(b[j].key))
 					CHECK((s32)(b[j].used - b[v].used) >= 0);
 			}
-			b[v] = (struct ztbe_flow){ .hash = h, .client = client,
-						   .used = now, .valid = true };
+			CHECK(ztbe_ft_add(b, h, client, p[i] >> 7, v, &key) == 1);
+			b[v].used = now;
 			w = v;
 		} else {
-			CHECK(b[w].hash == h && b[w].client == client);
+			CHECK(ztbe_ft_hash(key) == h &&
+			      ztbe_ft_client(key) == client);
 			b[w].used = now;
 		}
-		CHECK(ztbe_ft_find(b, h, client, &v) == w);
+		CHECK(ztbe_ft_find(b, h, client, &v, &key) == w);
 		for (j = 0; j < ZTBE_FT_WAYS; j++)
 			for (k = j + 1; k < ZTBE_FT_WAYS; k++)
-				CHECK(!b[j].valid || !b[k].valid ||
-				      b[j].hash != b[k].hash ||
-				      b[j].client != b[k].client);
+				CHECK(!ztbe_ft_valid(b[j].key) ||
+				      (b[j].key & ~ZTBE_FT_ID_MASK) !=
+				      (b[k].key & ~ZTBE_FT_ID_MASK));
 		if (p[i + 1] & 0x80) {	/* the monitor's expiry pass */
 			for (j = 0; j < SIZE; j++) {
-				if (!t[j].valid)
+				if (!ztbe_ft_valid(t[j].key))
 					continue;
 				CHECK(ztbe_ft_idle(t[j].used, now, expire) ==
 				      (now - t[j].used > expire));
 				if (ztbe_ft_idle(t[j].used, now, expire))
-					t[j].valid = false;
+					t[j].key = 0;
 			}
-			CHECK(t[(h & (BUCKETS - 1)) * ZTBE_FT_WAYS + w].valid);
+			CHECK(ztbe_ft_valid(t[(h & (BUCKETS - 1)) * ZTBE_FT_WAYS + w].key));
 		}
 	}
 }

@@ -3,6 +3,7 @@
  * Unit tests of the ztbond engine: the selection rules of the static
  * policies, exactly as compiled into ztbond.ko.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kselftest_harness.h"
@@ -950,56 +951,189 @@ TEST(dynamic_traffic_pause_keeps_path_alive)
 
 /* ---- balance-aware flow table ------------------------------------------ */
 
+#define FT(h, u, i, v, c)	{ .key = (v) ? ztbe_ft_key(h, i, c) : 0, .used = (u) }
+
 /* A flow and a client with the same hash are two entries. */
 TEST(ft_find_own_entry)
 {
 	struct ztbe_flow b[ZTBE_FT_WAYS] = {
-		{ .hash = 7, .used = 1, .id = 2, .valid = true, .client = true },
-		{ .hash = 7, .used = 1, .id = 3, .valid = true },
-		{ .hash = 9, .used = 1, .id = 4, .valid = false },
-		{ .hash = 5, .used = 1, .id = 5, .valid = true },
+		FT(7, 1, 2, true, true),
+		FT(7, 1, 3, true, false),
+		FT(9, 1, 4, false, false),
+		FT(5, 1, 5, true, false),
 	};
 	int v = -1;
+	u64 key;
 
-	ASSERT_EQ(1, ztbe_ft_find(b, 7, false, &v));
-	ASSERT_EQ(0, ztbe_ft_find(b, 7, true, &v));
-	ASSERT_EQ(3, ztbe_ft_find(b, 5, false, &v));
+	ASSERT_EQ(1, ztbe_ft_find(b, 7, false, &v, &key));
+	ASSERT_EQ(3, ztbe_ft_id(key));
+	ASSERT_FALSE(ztbe_ft_client(key));
+	ASSERT_EQ(0, ztbe_ft_find(b, 7, true, &v, &key));
+	ASSERT_EQ(2, ztbe_ft_id(key));
+	ASSERT_TRUE(ztbe_ft_client(key));
+	ASSERT_EQ(7, ztbe_ft_hash(key));
+	ASSERT_EQ(3, ztbe_ft_find(b, 5, false, &v, &key));
 	/* an invalid entry never matches: its way is the free one */
-	ASSERT_EQ(-1, ztbe_ft_find(b, 9, false, &v));
+	ASSERT_EQ(-1, ztbe_ft_find(b, 9, false, &v, &key));
 	ASSERT_EQ(2, v);
+	ASSERT_EQ(0, key);
+}
+
+/* Every hash and link id survives the packing; moving keeps the rest. */
+TEST(ft_key_round_trip)
+{
+	u32 hashes[] = { 0, 1, 0x7fffffffu, 0x80000000u, 0xffffffffu };
+	u8 ids[] = { 0, 1, 63, 255 };
+	u64 k;
+	int i, j, c;
+
+	for (i = 0; i < 5; i++)
+		for (j = 0; j < 4; j++)
+			for (c = 0; c < 2; c++) {
+				k = ztbe_ft_key(hashes[i], ids[j], c);
+				ASSERT_TRUE(ztbe_ft_valid(k));
+				ASSERT_EQ(hashes[i], ztbe_ft_hash(k));
+				ASSERT_EQ(ids[j], ztbe_ft_id(k));
+				ASSERT_EQ(c, ztbe_ft_client(k));
+				k = ztbe_ft_with_id(k, 42);
+				ASSERT_EQ(hashes[i], ztbe_ft_hash(k));
+				ASSERT_EQ(42, ztbe_ft_id(k));
+				ASSERT_EQ(c, ztbe_ft_client(k));
+			}
 }
 
 /* A new flow takes a free way before it evicts anyone. */
 TEST(ft_new_flow_takes_a_free_way)
 {
 	struct ztbe_flow b[ZTBE_FT_WAYS] = {
-		{ .hash = 1, .used = 100, .valid = true },
-		{ .hash = 2, .used = 5, .valid = true },
-		{ .hash = 3, .used = 100, .valid = false },
-		{ .hash = 4, .used = 100, .valid = true },
+		FT(1, 100, 0, true, false),
+		FT(2, 5, 0, true, false),
+		FT(3, 100, 0, false, false),
+		FT(4, 100, 0, true, false),
 	};
 	int v = -1;
+	u64 key;
 
-	ASSERT_EQ(-1, ztbe_ft_find(b, 8, false, &v));
+	ASSERT_EQ(-1, ztbe_ft_find(b, 8, false, &v, &key));
 	ASSERT_EQ(2, v);
-	b[2].valid = true;
-	ASSERT_EQ(-1, ztbe_ft_find(b, 8, false, &v));
+	b[2].key = ztbe_ft_key(3, 0, false);
+	ASSERT_EQ(-1, ztbe_ft_find(b, 8, false, &v, &key));
 	ASSERT_EQ(1, v);	/* then the least recently used */
+	ASSERT_EQ(ztbe_ft_key(2, 0, false), key);
 }
 
 /* Least recently used across the jiffies wrap: 0xfffffff0 is older than 5. */
 TEST(ft_lru_across_jiffies_wrap)
 {
 	struct ztbe_flow b[ZTBE_FT_WAYS] = {
-		{ .hash = 1, .used = 0xfffffff8u, .valid = true },
-		{ .hash = 2, .used = 5, .valid = true },
-		{ .hash = 3, .used = 0xfffffff0u, .valid = true },
-		{ .hash = 4, .used = 0x10, .valid = true },
+		FT(1, 0xfffffff8u, 0, true, false),
+		FT(2, 5, 0, true, false),
+		FT(3, 0xfffffff0u, 0, true, false),
+		FT(4, 0x10, 0, true, false),
 	};
 	int v = -1;
+	u64 key;
 
-	ASSERT_EQ(-1, ztbe_ft_find(b, 8, false, &v));
+	ASSERT_EQ(-1, ztbe_ft_find(b, 8, false, &v, &key));
 	ASSERT_EQ(2, v);
+}
+
+/*
+ * ztbe_ft_add() against a way that changed since it was looked at: the
+ * flow added by someone else is taken, not overwritten; an unrelated
+ * change makes it give up (the caller sends without an entry).
+ */
+TEST(ft_add_loses_to_an_earlier_claim)
+{
+	struct ztbe_flow b[ZTBE_FT_WAYS] = { FT(0, 0, 0, false, false) };
+	u64 seen, key;
+	int v;
+
+	ASSERT_EQ(-1, ztbe_ft_find(b, 7, true, &v, &seen));
+	/* another CPU adds the same client on link 3 first */
+	key = seen;
+	ASSERT_EQ(1, ztbe_ft_add(b, 7, true, 3, v, &key));
+	ASSERT_EQ(0, key);	/* the way was free */
+	key = seen;
+	ASSERT_EQ(0, ztbe_ft_add(b, 7, true, 5, v, &key));
+	ASSERT_EQ(3, ztbe_ft_id(key));
+	ASSERT_EQ(ztbe_ft_key(7, 3, true), b[v].key);
+	/* the way now holds another flow: no entry for us */
+	b[v].key = ztbe_ft_key(11, 1, false);
+	key = seen;
+	ASSERT_EQ(-1, ztbe_ft_add(b, 7, true, 5, v, &key));
+	ASSERT_EQ(ztbe_ft_key(11, 1, false), b[v].key);
+	/* a flow whose link left moves by a claim on its own way */
+	ASSERT_EQ(v, ztbe_ft_find(b, 11, false, &v, &key));
+	ASSERT_EQ(1, ztbe_ft_add(b, 11, false, 2, v, &key));
+	ASSERT_EQ(1, ztbe_ft_id(key));
+	ASSERT_EQ(ztbe_ft_key(11, 2, false), b[v].key);
+}
+
+/*
+ * The race the claim exists for: threads add the same new flow to an
+ * empty bucket at once, each on a link of its own (a broadcast ARP
+ * request answered once per link, on two CPUs). Every thread must end up
+ * on one link, and the bucket must hold the flow once. With plain stores
+ * the threads each sent on their own link and the bucket kept the last.
+ */
+#define RACE_THREADS	4
+#define RACE_ROUNDS	20000
+
+struct ft_race {
+	struct ztbe_flow b[ZTBE_FT_WAYS];
+	pthread_barrier_t start, done;
+	u8 got[RACE_THREADS];
+	u32 hash;
+};
+
+static struct ft_race ft_race;
+
+static void *ft_racer(void *arg)
+{
+	u8 me = (u8)(unsigned long)arg;
+	u32 round;
+	u64 key;
+	int w, v;
+
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		pthread_barrier_wait(&ft_race.start);
+		w = ztbe_ft_find(ft_race.b, ft_race.hash, true, &v, &key);
+		if (w >= 0)
+			ft_race.got[me] = ztbe_ft_id(key);
+		else if (ztbe_ft_add(ft_race.b, ft_race.hash, true, me, v, &key))
+			ft_race.got[me] = me;
+		else
+			ft_race.got[me] = ztbe_ft_id(key);
+		pthread_barrier_wait(&ft_race.done);
+	}
+	return NULL;
+}
+
+TEST(ft_concurrent_adds_agree)
+{
+	pthread_t t[RACE_THREADS];
+	u32 round, i, n;
+	int w;
+
+	pthread_barrier_init(&ft_race.start, NULL, RACE_THREADS + 1);
+	pthread_barrier_init(&ft_race.done, NULL, RACE_THREADS + 1);
+	for (i = 0; i < RACE_THREADS; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, ft_racer,
+					    (void *)(unsigned long)i));
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		memset(ft_race.b, 0, sizeof(ft_race.b));
+		ft_race.hash = round + 1;
+		pthread_barrier_wait(&ft_race.start);
+		pthread_barrier_wait(&ft_race.done);
+		for (i = 1; i < RACE_THREADS; i++)
+			ASSERT_EQ(ft_race.got[0], ft_race.got[i]);
+		for (n = 0, w = 0; w < ZTBE_FT_WAYS; w++)
+			n += ztbe_ft_valid(ft_race.b[w].key);
+		ASSERT_EQ(1, n);
+	}
+	for (i = 0; i < RACE_THREADS; i++)
+		pthread_join(t[i], NULL);
 }
 
 TEST(ft_idle_expiry_across_wrap)
@@ -1025,6 +1159,7 @@ TEST(ft_flood_stays_bounded)
 	static struct ztbe_flow t[SIZE];
 	u32 now, h, seed = 12345, valid = 0, i;
 	int w, v, j;
+	u64 key;
 
 	for (now = 1; now <= 1000000; now++) {
 		/* xorshift32: every bit of the hash varies */
@@ -1032,23 +1167,24 @@ TEST(ft_flood_stays_bounded)
 		seed ^= seed >> 17;
 		seed ^= seed << 5;
 		h = seed;
-		w = ztbe_ft_find(&t[(h % BUCKETS) * ZTBE_FT_WAYS], h, false, &v);
+		w = ztbe_ft_find(&t[(h % BUCKETS) * ZTBE_FT_WAYS], h, false, &v,
+				 &key);
 		if (w < 0) {
-			struct ztbe_flow *e = &t[(h % BUCKETS) * ZTBE_FT_WAYS + v];
-
-			*e = (struct ztbe_flow){ .hash = h, .used = now, .valid = true };
+			ASSERT_EQ(1, ztbe_ft_add(&t[(h % BUCKETS) * ZTBE_FT_WAYS],
+						 h, false, 0, v, &key));
+			t[(h % BUCKETS) * ZTBE_FT_WAYS + v].used = now;
 		} else {
 			t[(h % BUCKETS) * ZTBE_FT_WAYS + w].used = now;
 		}
 	}
 	for (i = 0; i < SIZE; i++)
-		valid += t[i].valid;
+		valid += ztbe_ft_valid(t[i].key);
 	ASSERT_EQ(SIZE, valid);
 	for (i = 0; i < BUCKETS; i++)
 		for (w = 0; w < ZTBE_FT_WAYS; w++)
 			for (j = w + 1; j < ZTBE_FT_WAYS; j++)
-				ASSERT_NE(t[i * ZTBE_FT_WAYS + w].hash,
-					  t[i * ZTBE_FT_WAYS + j].hash);
+				ASSERT_NE(t[i * ZTBE_FT_WAYS + w].key,
+					  t[i * ZTBE_FT_WAYS + j].key);
 	/* with one new flow a tick, every bucket holds recent entries */
 	for (i = 0; i < SIZE; i++)
 		ASSERT_LT(now - t[i].used, 4u * SIZE * 4);
