@@ -515,6 +515,11 @@ static bool ztbond_link_busy(struct ztbond_link *link, u64 drops)
 /*
  * Once a second, under rcu_read_lock(): a capacity sample of every link
  * (engine/aware.c: the rate of busy seconds, the largest of the last 16).
+ * Only a second the link carried the bond's traffic throughout counts:
+ * without carrier every frame is dropped, and a down link gets HELLOs and
+ * probes only, so its drops say nothing of room, and the few bytes it
+ * sent around a carrier loss made an estimate of a few kbit/s that
+ * starved it of flows for 16 s after its return.
  * Returns true if an estimate moved by more than an eighth from what the
  * snapshot was built with, or became known or unknown.
  */
@@ -526,19 +531,25 @@ static bool ztbond_capacity_tick(struct ztbond *bond, u64 now)
 	list_for_each_entry_rcu(link, &bond->links, list) {
 		struct rtnl_link_stats64 st;
 		struct ztbond_stats zs;
-		u32 est, built;
+		u32 est, built, failures = READ_ONCE(link->failures);
+		bool ok, carried;
 		u64 drops;
 
 		dev_get_stats(link->dev, &st);
 		ztbond_stats_read(link->stats, &zs);
 		drops = st.tx_dropped + zs.tx_dropped;
+		ok = ztbond_link_usable(link) && netif_carrier_ok(link->dev);
+		/* up at both ends and no failure between */
+		carried = ok && link->cap_ok && failures == link->cap_failures;
 		if (link->cap_ns)
 			ztbe_cap_sample(&link->cap, st.tx_bytes - link->cap_bytes,
 					now - link->cap_ns,
-					ztbond_link_busy(link, drops));
+					carried && ztbond_link_busy(link, drops));
 		link->cap_bytes = st.tx_bytes;
 		link->cap_drops = drops;
 		link->cap_ns = now;
+		link->cap_ok = ok;
+		link->cap_failures = failures;
 		est = ztbe_cap_estimate(&link->cap);
 		WRITE_ONCE(link->capacity_kbps, est);
 		built = READ_ONCE(link->cap_built);

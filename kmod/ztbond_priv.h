@@ -211,6 +211,8 @@ struct ztbond_link {
 	/* measured capacity (monitor work, once a second) */
 	struct ztbe_cap cap;
 	u64 cap_bytes, cap_drops, cap_ns;	/* at the last sample */
+	u32 cap_failures;			/* failures then */
+	bool cap_ok;			/* carrying then */
 	u32 capacity_kbps;		/* estimate, 0 = not known */
 	u32 cap_built;			/* what the snapshot was built with */
 };
