@@ -205,14 +205,17 @@ static void ztbond_path_tick(struct ztbond_link *link, struct ztbond_path *p,
 	 * Loss is what a working path loses: once a path is dead its
 	 * unanswered probes count against its availability, not its loss
 	 * ratio, or an outage would keep it over the loss maximum long after
-	 * it healed.
+	 * it healed. That holds for a probe sent while the path was dead
+	 * and written off after a later reply revived it: the probe sent as
+	 * the carrier returns may find the peer's end not ready, and two
+	 * such in a fresh window read as 10% loss.
 	 */
 	for (i = 0; i < ZTBOND_PROBE_SLOTS; i++) {
 		struct ztbond_probe_slot *s = &p->probe[i];
 
 		if (s->open && now - s->sent_ns > fi_ns) {
 			s->open = false;
-			if (p->alive)
+			if (s->live && p->alive)
 				ztbe_window_push(&p->loss, true);
 		}
 	}
@@ -302,11 +305,12 @@ static u64 ztbond_monitor_link(struct ztbond *bond, struct ztbond_link *link,
 		     ztbe_dynamic_probe(p->last_echo_ns, now, fi_ns))) {
 			p->probe_seq++;
 			s = &p->probe[p->probe_seq % ZTBOND_PROBE_SLOTS];
-			if (s->open && p->alive)
+			if (s->open && s->live && p->alive)
 				ztbe_window_push(&p->loss, true);
 			s->seq = p->probe_seq;
 			s->sent_ns = now;
 			s->open = true;
+			s->live = p->alive;
 			ether_addr_copy(tx[ntx].mac, p->peer_mac);
 			tx[ntx++].seq = p->probe_seq;
 		}

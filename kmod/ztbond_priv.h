@@ -116,6 +116,7 @@ struct ztbond_link_cfg {
 struct ztbond_probe_slot {
 	u32 seq;
 	bool open;		/* sent, neither answered nor written off */
+	bool live;		/* sent while the path was alive: may be loss */
 	u64 sent_ns;
 };
 
