@@ -8,9 +8,9 @@ Run it inside the network namespace that holds the bond under test:
 
 It sends COUNT messages to the family: mostly mutated valid requests
 (random attribute types, bad lengths and payload sizes, repeated and missing
-attributes, huge values, wrong ifindexes, unterminated or long names, random
-commands, NLM_F_DUMP, deep and misplaced nesting) and some fully random
-ones. Every request is processed by the kernel inside sendmsg(), so the
+attributes, huge values, wrong ifindexes, ifindexes of devices in another
+namespace (--foreign), unterminated or long names, random commands,
+NLM_F_DUMP, deep and misplaced nesting) and some fully random ones. Every request is processed by the kernel inside sendmsg(), so the
 socket is non-blocking and the replies are drained after every batch.
 
 BOND_DEL is steered away from the real bond (--bond), except with
@@ -143,6 +143,7 @@ class Fuzzer:
         self.bond = args.bond.encode()
         self.links = [l.encode() for l in args.links.split(',') if l]
         self.extra = [l.encode() for l in args.extra.split(',') if l]
+        self.foreign = [int(i) for i in args.foreign.split(',') if i]
         self.initial_bonds = set(self.ztbond_devs())
         self.refresh_ifindexes()
 
@@ -208,6 +209,8 @@ class Fuzzer:
     # -- value generators ------------------------------------------------
     def r_ifindex(self):
         r = self.rng.random()
+        if r < 0.15 and self.foreign:
+            return self.rng.choice(self.foreign)
         if r < 0.6 and self.known_idx:
             return self.rng.choice(self.known_idx)
         if r < 0.8:
@@ -599,6 +602,8 @@ def main():
     p.add_argument('--bond', default='zb0')
     p.add_argument('--links', default='')
     p.add_argument('--extra', default='', help='other devices to aim at')
+    p.add_argument('--foreign', default='',
+                   help='ifindexes of devices in another namespace to aim at')
     p.add_argument('--pool', type=int, default=6, help='names zf0.. for BOND_NEW')
     p.add_argument('--random-frac', type=float, default=0.2)
     p.add_argument('--del-real-prob', type=float, default=0.05,

@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Churn under load (issue "Hardening"):
-#   - link_churn: while a flood ping crosses the bonds, one link of each bond
+#   - link_churn: while pktgen sends through A's bond (at full rate in a
+#     stress run) and a flood ping crosses the bonds, one link of each bond
 #     is deleted (from either end of the veth), re-created and enslaved
 #     again -- through ztbondctl and through "ip link set master", released
 #     first or not -- LINK_CYCLES times;
-#   - tap_owner_exits: a tap whose owner process (python3, TUNSETIFF without
-#     TUNSETPERSIST) is killed or exits while enslaved and carrying part of
-#     the bond's traffic vanishes from the bond, TAP_CYCLES times;
+#   - tap_owner_exits: under the same load, a tap whose owner process
+#     (python3, TUNSETIFF without TUNSETPERSIST) is killed or exits while
+#     enslaved and carrying part of the bond's traffic vanishes from the
+#     bond, TAP_CYCLES times;
 #   - module_churn: MODULE_CYCLES times: load the module (modprobe, or
 #     autoload through "ip link add" or through ztbondctl's family lookup),
 #     create both bonds, enslave, carry traffic, unload (with the flood
@@ -20,7 +22,8 @@
 # Cycle counts: ZTBOND_LINK_CYCLES, ZTBOND_TAP_CYCLES, ZTBOND_MODULE_CYCLES;
 # defaults 30/3/5 with the flood paced to 500 packets/s, and 1000/100/100
 # with an unpaced flood with ZTBOND_STRESS=1 ("make stress");
-# ZTBOND_FLOOD_INTERVAL sets the pace (0: none).
+# ZTBOND_FLOOD_INTERVAL sets the ping's pace (0: none), ZTBOND_PKTGEN_PPS
+# pktgen's (default 2000, 0 in a stress run: full rate).
 
 ALL_TESTS="
 	link_churn
@@ -34,12 +37,15 @@ source "$(dirname "$(readlink -f "$0")")"/lib.sh
 if [[ -n ${ZTBOND_STRESS:-} ]]; then
 	: "${ZTBOND_LINK_CYCLES:=1000}" "${ZTBOND_TAP_CYCLES:=100}" "${ZTBOND_MODULE_CYCLES:=100}"
 	FLOOD_INTERVAL=${ZTBOND_FLOOD_INTERVAL:-0}
+	PKTGEN_PPS=${ZTBOND_PKTGEN_PPS:-0}
 else
 	: "${ZTBOND_LINK_CYCLES:=30}" "${ZTBOND_TAP_CYCLES:=3}" "${ZTBOND_MODULE_CYCLES:=5}"
 	FLOOD_INTERVAL=${ZTBOND_FLOOD_INTERVAL:-0.002}
+	PKTGEN_PPS=${ZTBOND_PKTGEN_PPS:-2000}
 fi
 
 FLOOD_PIDS=()
+PG_PID=
 TAP_PID=
 TMPD=
 BAD_RE='Oops|WARNING:|BUG:|kernel BUG at|Call Trace|refcount_t|unregister_netdevice: waiting|general protection'
@@ -95,6 +101,91 @@ flood_stop()
 	FLOOD_PIDS=()
 }
 
+pg()
+{
+	local file=$1; shift
+
+	ip netns exec "$NS_A" sh -c "echo '$*' > /proc/net/pktgen/$file"
+}
+
+# pktgen_sent: packets pktgen has sent through A's zb0 so far
+pktgen_sent()
+{
+	ip netns exec "$NS_A" awk '/pkts-sofar:/ { print $2 }' /proc/net/pktgen/zb0 2>/dev/null
+}
+
+# pktgen in A's namespace sends UDP from A's zb0 to B's bond without end,
+# PKTGEN_PPS packets a second (0: as fast as it can). The bond stays up
+# throughout the churn: pktgen would stop for good on a carrier loss.
+pktgen_start()
+{
+	local mac f=zb0
+
+	mac=$(ip -n "$NS_B" -j link show zb0 | jq -r '.[0].address')
+	pg kpktgend_0 rem_device_all &&
+	pg kpktgend_0 "add_device zb0" &&
+	pg $f "count 0" && pg $f "clone_skb 0" && pg $f "pkt_size 600" &&
+	pg $f "dst_mac $mac" && pg $f "dst 10.0.0.2" && pg $f "src_min 10.0.0.1" &&
+	pg $f "src_max 10.0.0.1" && pg $f "udp_src_min 9" && pg $f "udp_src_max 1000" &&
+	pg $f "udp_dst_min 9" && pg $f "udp_dst_max 9" || return 1
+	if ((PKTGEN_PPS)); then
+		pg $f "ratep $PKTGEN_PPS" || return 1
+	else
+		pg $f "delay 0" || return 1
+	fi
+	# "start" returns when pktgen stops: keep it in the background
+	ip netns exec "$NS_A" sh -c 'echo start > /proc/net/pktgen/pgctrl' &
+	PG_PID=$!
+	slowwait 20 pktgen_moving
+}
+
+pktgen_moving()
+{
+	local n
+
+	n=$(pktgen_sent)
+	((${n:-0} > 0))
+}
+
+# pktgen_check WHEN: pktgen has sent through the bond since it started and
+# still sends: it stops for good if the bond loses its carrier or device
+pktgen_check()
+{
+	local n0 n1
+
+	n0=$(pktgen_sent)
+	sleep 1
+	n1=$(pktgen_sent)
+	echo "# pktgen: ${n1:-0} packets $1, ${PKTGEN_PPS:-0} pps asked (0: full rate), $((${n1:-0} - ${n0:-0})) in the last second"
+	((${n1:-0} > ${n0:-0} && ${n1:-0} > 100))
+	check_err $? "pktgen stopped sending through the bond $1 (sent ${n1:-0})"
+}
+
+pktgen_stop()
+{
+	[[ -n $PG_PID ]] || return 0
+	ip netns exec "$NS_A" sh -c 'echo stop > /proc/net/pktgen/pgctrl'
+	wait "$PG_PID" 2>/dev/null
+	PG_PID=
+	pg kpktgend_0 rem_device_all
+}
+
+# load_start, load_stop: pktgen and the flood ping
+load_start()
+{
+	local rc=0
+
+	pktgen_start || rc=1
+	flood_start
+	return $rc
+}
+
+load_stop()
+{
+	pktgen_stop
+	flood_stop
+}
+
 # links NS: the links of NS's zb0, sorted, on one line
 links()
 {
@@ -126,7 +217,8 @@ link_churn()
 	RET=0
 	ndev0=$(ip -n "$NS_A" -o link show | wc -l)
 	rx0=$(ztb_stat "$NS_A" zb0 rx_packets)
-	flood_start
+	load_start
+	check_err $? "pktgen did not start"
 	t0=$SECONDS
 	for ((i = 0; i < ZTBOND_LINK_CYCLES; i++)); do
 		case $((i % 4)) in
@@ -155,7 +247,8 @@ link_churn()
 	done
 	echo "# $i link cycles in $((SECONDS - t0)) s"
 	rx1=$(ztb_stat "$NS_A" zb0 rx_packets)
-	flood_stop
+	pktgen_check "during the link churn"
+	load_stop
 	((fails == 0))
 	check_err $? "$fails cycles failed"
 	((rx1 - rx0 > ZTBOND_LINK_CYCLES))
@@ -169,7 +262,7 @@ link_churn()
 	check_err $? "the bond does not forward after the churn"
 	! new_splats
 	check_err $? "kernel splat: $(show_splats)"
-	log_test "$i link cycles (delete, re-create, re-enslave) under flood ping"
+	log_test "$i link cycles (delete, re-create, re-enslave) under pktgen and flood ping"
 }
 
 # A ZeroTier tap: TUNSETIFF without TUNSETPERSIST, gone when its owner is.
@@ -195,7 +288,8 @@ tap_owner_exits()
 
 	RET=0
 	modprobe -q tun
-	flood_start
+	load_start
+	check_err $? "pktgen did not start"
 	t0=$SECONDS
 	for ((i = 0; i < ZTBOND_TAP_CYCLES; i++)); do
 		ip netns exec "$NS_A" python3 -c "$TAP_PY" ztt0 > "$TMPD/tap" 2>&1 &
@@ -224,14 +318,15 @@ tap_owner_exits()
 		fi
 	done
 	echo "# $i tap cycles in $((SECONDS - t0)) s"
-	flood_stop
+	pktgen_check "during the tap cycles"
+	load_stop
 	((fails == 0))
 	check_err $? "$fails tap cycles failed"
 	ztb_wait_ping "$NS_A" 10.0.0.2 20 && ztb_ping "$NS_A" 10.0.0.2 10
 	check_err $? "the bond does not forward after the taps"
 	! new_splats
 	check_err $? "kernel splat: $(show_splats)"
-	log_test "$i enslaved taps whose owner process exits (SIGKILL, SIGTERM)"
+	log_test "$i enslaved taps whose owner process exits (SIGKILL, SIGTERM) under pktgen and flood ping"
 }
 
 
@@ -294,7 +389,7 @@ module_cycle()
 
 module_churn()
 {
-	local i t0 ok=1
+	local i t0
 
 	RET=0
 	if [[ -n $(ztb_other_bonds) ]]; then
@@ -346,7 +441,7 @@ after_churn()
 
 cleanup()
 {
-	flood_stop
+	load_stop
 	[[ -n $TAP_PID ]] && kill -9 "$TAP_PID" 2>/dev/null
 	[[ -n $TMPD ]] && rm -rf "$TMPD"
 	ztb_cleanup
@@ -357,10 +452,12 @@ ztb_require_root
 ztb_require_module
 ztb_require_ctl
 ztb_require_cmd jq python3 ping nsenter
+modprobe -q pktgen
+[[ -d /proc/net/pktgen ]] || ztb_skip "no pktgen"
 trap cleanup EXIT
 BAD_START=$(bad_count)
 TMPD=$(mktemp -d)
-echo "# cycles: $ZTBOND_LINK_CYCLES link, $ZTBOND_TAP_CYCLES tap, $ZTBOND_MODULE_CYCLES module, flood interval $FLOOD_INTERVAL s${ZTBOND_STRESS:+ (stress)}"
+echo "# cycles: $ZTBOND_LINK_CYCLES link, $ZTBOND_TAP_CYCLES tap, $ZTBOND_MODULE_CYCLES module, flood interval $FLOOD_INTERVAL s, pktgen $PKTGEN_PPS pps (0: full rate)${ZTBOND_STRESS:+ (stress)}"
 topo || ztb_skip "topology set-up failed"
 tests_run
 ztb_exit

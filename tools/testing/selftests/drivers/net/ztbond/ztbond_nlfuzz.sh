@@ -4,7 +4,9 @@
 # Netlink fuzzing of the "ztbond" generic netlink family (nlfuzz.py) in the
 # namespace of a bond that carries traffic, then: no splat, the bond still
 # forwards and is shown by ztbondctl, the fuzzer's bonds are gone, and the
-# module unloads cleanly (and is loaded again for the other tests).
+# module unloads cleanly (and is loaded again for the other tests). The
+# fuzzer also aims at the ifindexes of the devices of the peer namespace,
+# whose bond must come out of it unchanged.
 #
 # NLFUZZ_SEED (default 1) and NLFUZZ_COUNT (default 50000; 1000000 with
 # ZTBOND_STRESS, "make stress") reproduce or extend a run:
@@ -12,6 +14,7 @@
 
 ALL_TESTS="
 	fuzz
+	other_namespace
 	forwards
 	no_leak
 	module_unload
@@ -25,6 +28,7 @@ NLFUZZ=$ZTB_LIB_DIR/nlfuzz.py
 : "${NLFUZZ_COUNT:=50000}"
 FLOOD_PID=
 DMESG_START=0
+STATE_B=
 
 splats()
 {
@@ -32,19 +36,36 @@ splats()
 		grep -E 'Oops|WARNING:|BUG:|Call Trace|refcount_t|unregister_netdevice: waiting'
 }
 
+# What a request from another namespace must never change: B's bond, its
+# configuration, identity and links.
+state_b()
+{
+	ztb_ctl "$NS_B" config dump zb0
+	ztb_ctl "$NS_B" --json bond show zb0 | jq -c '[.bond_id, [.links[].name]]'
+}
+
+# ifindexes of NS's devices, comma-separated
+ifindexes()
+{
+	ip -n "$1" -j link show | jq -r '[.[] | select(.ifname != "lo") | .ifindex] | join(",")'
+}
+
 fuzz()
 {
-	local out rc sent t0
+	local out rc sent t0 foreign
 
 	RET=0
 	out=$(mktemp)
+	STATE_B=$(state_b)
+	foreign=$(ifindexes "$NS_B")
+	echo "# ifindexes of $NS_B aimed at from $NS_A: $foreign"
 	# traffic through the bond while fuzzing
 	ip netns exec "$NS_A" ping -f -q -s 600 -w $((600 + NLFUZZ_COUNT / 50)) 10.0.0.2 >/dev/null 2>&1 &
 	FLOOD_PID=$!
 	t0=$SECONDS
 	ip netns exec "$NS_A" python3 "$NLFUZZ" --seed "$NLFUZZ_SEED" \
 		--count "$NLFUZZ_COUNT" --bond zb0 --links a1,a2 --extra x1,x2 \
-		> "$out" 2>&1
+		--foreign "$foreign" > "$out" 2>&1
 	rc=$?
 	kill "$FLOOD_PID" 2>/dev/null
 	wait "$FLOOD_PID" 2>/dev/null
@@ -59,6 +80,17 @@ fuzz()
 	[[ -z $(splats) ]]
 	check_err $? "kernel splat during fuzzing: $(splats | head -5)"
 	log_test "netlink fuzz: ${sent:-0} messages, no crash"
+}
+
+other_namespace()
+{
+	local now
+
+	RET=0
+	now=$(state_b)
+	[[ -n $STATE_B && $now == "$STATE_B" ]]
+	check_err $? "the bond of $NS_B changed: before: $STATE_B; after: $now"
+	log_test "the bond of another namespace is unchanged by fuzzing"
 }
 
 # Put the bond back into a known configuration: whatever the fuzzer left,
