@@ -6,7 +6,8 @@
 # forwards and is shown by ztbondctl, the fuzzer's bonds are gone, and the
 # module unloads cleanly (and is loaded again for the other tests). The
 # fuzzer also aims at the ifindexes of the devices of the peer namespace,
-# whose bond must come out of it unchanged.
+# whose bonds must come out of it unchanged: zb0, and zb1 over a dummy,
+# made with ifindexes that no device of the fuzzer's namespace has.
 #
 # NLFUZZ_SEED (default 1) and NLFUZZ_COUNT (default 50000; 1000000 with
 # ZTBOND_STRESS, "make stress") reproduce or extend a run:
@@ -36,12 +37,16 @@ splats()
 		grep -E 'Oops|WARNING:|BUG:|Call Trace|refcount_t|unregister_netdevice: waiting'
 }
 
-# What a request from another namespace must never change: B's bond, its
-# configuration, identity and links.
+# What a request from another namespace must never change: B's bonds,
+# their configuration, identity and links.
 state_b()
 {
-	ztb_ctl "$NS_B" config dump zb0
-	ztb_ctl "$NS_B" --json bond show zb0 | jq -c '[.bond_id, [.links[].name]]'
+	local b
+
+	for b in zb0 zb1; do
+		ztb_ctl "$NS_B" config dump "$b"
+		ztb_ctl "$NS_B" --json bond show "$b" | jq -c '[.bond_id, [.links[].name]]'
+	done
 }
 
 # ifindexes of NS's devices, comma-separated
@@ -198,13 +203,17 @@ cleanup()
 ztb_require_root
 ztb_require_module
 ztb_require_ctl
-ztb_require_cmd python3 ping
+ztb_require_cmd python3 ping jq
 trap cleanup EXIT
 DMESG_START=$(dmesg | wc -l)
 ztb_topo_create || ztb_skip "topology set-up failed"
 ip -n "$NS_A" link add x1 type veth peer name x2 || ztb_skip "veth failed"
 ip -n "$NS_A" link set x1 up
 ip -n "$NS_A" link set x2 up
+# in B, a bond and a link whose ifindexes exist only there
+ip -n "$NS_B" link add d1 index 4243 type dummy &&
+	ip -n "$NS_B" link add zb1 index 4242 type ztbond &&
+	ip -n "$NS_B" link set d1 master zb1 || ztb_skip "zb1 in $NS_B failed"
 ztb_wait_ping "$NS_A" 10.0.0.2 20 || ztb_skip "no ping through the bond before fuzzing"
 tests_run
 ztb_exit
