@@ -101,13 +101,6 @@ flood_stop()
 	FLOOD_PIDS=()
 }
 
-pg()
-{
-	local file=$1; shift
-
-	ip netns exec "$NS_A" sh -c "echo '$*' > /proc/net/pktgen/$file"
-}
-
 # pktgen_sent: packets pktgen has sent through A's zb0 so far
 pktgen_sent()
 {
@@ -119,20 +112,14 @@ pktgen_sent()
 # throughout the churn: pktgen would stop for good on a carrier loss.
 pktgen_start()
 {
-	local mac f=zb0
+	local mac rate="delay 0"
 
+	((PKTGEN_PPS)) && rate="ratep $PKTGEN_PPS"
 	mac=$(ip -n "$NS_B" -j link show zb0 | jq -r '.[0].address')
-	pg kpktgend_0 rem_device_all &&
-	pg kpktgend_0 "add_device zb0" &&
-	pg $f "count 0" && pg $f "clone_skb 0" && pg $f "pkt_size 600" &&
-	pg $f "dst_mac $mac" && pg $f "dst 10.0.0.2" && pg $f "src_min 10.0.0.1" &&
-	pg $f "src_max 10.0.0.1" && pg $f "udp_src_min 9" && pg $f "udp_src_max 1000" &&
-	pg $f "udp_dst_min 9" && pg $f "udp_dst_max 9" || return 1
-	if ((PKTGEN_PPS)); then
-		pg $f "ratep $PKTGEN_PPS" || return 1
-	else
-		pg $f "delay 0" || return 1
-	fi
+	ztb_pktgen "$NS_A" zb0 "count 0" "clone_skb 0" "pkt_size 600" \
+		"dst_mac $mac" "dst 10.0.0.2" "src_min 10.0.0.1" "src_max 10.0.0.1" \
+		"udp_src_min 9" "udp_src_max 1000" "udp_dst_min 9" "udp_dst_max 9" \
+		"$rate" || return 1
 	# "start" returns when pktgen stops: keep it in the background
 	ip netns exec "$NS_A" sh -c 'echo start > /proc/net/pktgen/pgctrl' &
 	PG_PID=$!
@@ -167,7 +154,7 @@ pktgen_stop()
 	ip netns exec "$NS_A" sh -c 'echo stop > /proc/net/pktgen/pgctrl'
 	wait "$PG_PID" 2>/dev/null
 	PG_PID=
-	pg kpktgend_0 rem_device_all
+	ztb_pktgen_clear "$NS_A"
 }
 
 # load_start, load_stop: pktgen and the flood ping

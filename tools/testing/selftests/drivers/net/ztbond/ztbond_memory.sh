@@ -60,28 +60,18 @@ kmem_kb()
 	awk '/^Slab:|^VmallocUsed:/ { s += $2 } END { print s }' /proc/meminfo
 }
 
-pg()
-{
-	local file=$1; shift
-
-	ip netns exec "$NS_A" sh -c "echo '$*' > /proc/net/pktgen/$file"
-}
-
 # flood COUNT: distinct flows from A's bond, pktgen's kernel thread
 flood()
 {
-	local f=zb0 mac i
+	local mac i
 
 	mac=$(ip -n "$NS_B" -j link show zb0 | jq -r '.[0].address')
-	pg kpktgend_0 rem_device_all &&
-	pg kpktgend_0 "add_device zb0" &&
-	pg $f "count $1" && pg $f "clone_skb 0" && pg $f "pkt_size 64" &&
-	pg $f "delay 0" && pg $f "dst_mac $mac" && pg $f "dst 10.0.0.2" &&
-	pg $f "src_min 10.1.0.0" && pg $f "src_max 10.1.255.255" &&
-	pg $f "udp_src_min 1" && pg $f "udp_src_max 65535" &&
-	pg $f "udp_dst_min 1" && pg $f "udp_dst_max 65535" &&
-	pg $f "flag IPSRC_RND" && pg $f "flag UDPSRC_RND" &&
-	pg $f "flag UDPDST_RND" || return 1
+	ztb_pktgen "$NS_A" zb0 "count $1" "clone_skb 0" "pkt_size 64" \
+		"delay 0" "dst_mac $mac" "dst 10.0.0.2" \
+		"src_min 10.1.0.0" "src_max 10.1.255.255" \
+		"udp_src_min 1" "udp_src_max 65535" \
+		"udp_dst_min 1" "udp_dst_max 65535" \
+		"flag IPSRC_RND" "flag UDPSRC_RND" "flag UDPDST_RND" || return 1
 	ip netns exec "$NS_A" sh -c 'echo start > /proc/net/pktgen/pgctrl'
 	# "start" may return before a slow VM ran the device: wait for its result
 	for ((i = 0; i < 6000; i++)); do
@@ -89,7 +79,7 @@ flood()
 		sleep 0.1
 	done
 	ip netns exec "$NS_A" grep -A1 '^Result' /proc/net/pktgen/zb0 | sed 's/^/    /'
-	pg kpktgend_0 rem_device_all
+	ztb_pktgen_clear "$NS_A"
 }
 
 memory_flow_flood()
