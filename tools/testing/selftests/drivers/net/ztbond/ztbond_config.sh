@@ -360,7 +360,7 @@ quality_nl()
 	u8 = lambda v: struct.pack("=B", v)
 	u32 = lambda v: struct.pack("=I", v)
 	f = Fuzzer(types.SimpleNamespace(seed=1, pool=0, bond="zb0", links="",
-	                                 extra=""))
+	                                 extra="", foreign=""))
 	# ZTBOND_A_IFNAME 3, ZTBOND_A_QUALITY 31 (uapi/linux/ztbond.h)
 	print(f.request(CMD_BOND_SET, [nla(3, b"zb0\0"),
 	                               nla(31 | NLA_F_NESTED, $1)]))
